@@ -1,0 +1,313 @@
+"""The `tm` command: a translation memory from the shell."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tm import __version__
+from tm.config import Settings
+from tm.errors import FormatError, TMError
+
+FORMATS = ("tmx", "csv", "tsv")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"tm: error: {message}", err=True)
+    sys.exit(1)
+
+
+class _Group(click.Group):
+    """Turn tm's errors into one line on stderr and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TMError as e:
+            _fail(str(e))
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing was changed by an unfinished import")
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as e:  # a bug: still one line, the traceback on demand
+            if os.environ.get("TM_DEBUG"):
+                raise
+            _fail(f"internal error: {type(e).__name__}: {e} (set TM_DEBUG=1 for the traceback)")
+
+
+@click.group(cls=_Group)
+@click.option("--db", envvar="TM_DB", help="Memory file (SQLite). Default: memory.db in the data directory.")
+@click.version_option(__version__, prog_name="tm")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """tm: an Arabic to English translation memory."""
+    ctx.obj = Settings.from_env(db=db)
+
+
+def _memory(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from tm.memory import TranslationMemory
+
+    settings: Settings = ctx.obj
+    memory = TranslationMemory.open(settings.db)
+    ctx.call_on_close(memory.close)
+    return memory
+
+
+def _format_of(path: str, given: str | None) -> str:
+    if given:
+        return given
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext in FORMATS:
+        return ext
+    raise FormatError(f"cannot tell the format from the name; pass --format ({'|'.join(FORMATS)})", path=path)
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal; a no-op otherwise."""
+    if not sys.stderr.isatty() or total <= 0:
+        yield lambda n: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the memory file (or check an existing one)."""
+    memory = _memory(ctx)
+    click.echo(f"memory ready: {memory.store.path} ({memory.store.count()} units)")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from the file name.")
+@click.option(
+    "--on-duplicate",
+    type=click.Choice(["skip", "overwrite", "keep"]),
+    default="skip",
+    show_default=True,
+    help="A source already in the memory with another target: ignore the new one, replace the "
+    "old target (kept in history), or keep both.",
+)
+@click.option("--source-lang", default="ar", show_default=True)
+@click.option("--target-lang", default="en", show_default=True)
+@click.option("--encoding", help="CSV/TSV encoding (default: detected; UTF-8, UTF-16, Windows-1256).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def import_(
+    ctx: click.Context,
+    file: str,
+    fmt: str | None,
+    on_duplicate: str,
+    source_lang: str,
+    target_lang: str,
+    encoding: str | None,
+    as_json: bool,
+) -> None:
+    """Import a TMX, CSV or TSV file; all of it or, on an error, nothing."""
+    from tm.formats.tmx import ReadReport, read_tmx
+
+    memory = _memory(ctx)
+    fmt = _format_of(file, fmt)
+    size = os.path.getsize(file)
+    report = ReadReport()
+    with open(file, "rb") as f, _progress(size, "importing") as bar:
+        if fmt == "tmx":
+            units = read_tmx(
+                f,
+                path=file,
+                source_lang=source_lang,
+                target_lang=target_lang,
+                report=report,
+                progress=bar,
+            )
+        else:
+            from tm.formats.csv import read_csv
+
+            units = read_csv(
+                f, path=file, delimiter="\t" if fmt == "tsv" else None, encoding=encoding, progress=bar
+            )
+        result = memory.store.import_units(units, on_duplicate=on_duplicate)
+    result.refused += report.refused
+    result.messages += report.messages
+    memory.sync()
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"imported {file}: {result.added} added, {result.updated} updated, "
+        f"{result.skipped} skipped (already there), {result.refused} refused"
+    )
+    for message in result.messages:
+        click.echo(f"  refused at {message}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from the file name.")
+@click.option("--origin", type=click.Choice(["human", "mt", "import"]), help="Only units of this origin.")
+@click.option("--author", help="Only units last changed by this author.")
+@click.pass_context
+def export(ctx: click.Context, file: str, fmt: str | None, origin: str | None, author: str | None) -> None:
+    """Export the memory (or a part of it) as TMX 1.4b, CSV or TSV."""
+    from tm.formats.csv import write_csv
+    from tm.formats.tmx import write_tmx
+
+    memory = _memory(ctx)
+    fmt = _format_of(file, fmt)
+    units = (
+        u
+        for u in memory.store.iter_units()
+        if (origin is None or u.origin == origin) and (author is None or u.author == author)
+    )
+    target = Path(file).resolve()
+    # write beside the target and rename, so a failed export never leaves half a file
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with (
+            os.fdopen(fd, "w", encoding="utf-8", newline="") as out,
+            _progress(memory.store.count(), "exporting") as bar,
+        ):
+            if fmt == "tmx":
+                n = write_tmx(out, units, tool_version=__version__, progress=bar)
+            else:
+                n = write_csv(out, units, delimiter="\t" if fmt == "tsv" else ",", progress=bar)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    click.echo(f"exported {n} units to {file}")
+
+
+@main.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("--author", default=lambda: os.environ.get("USER"), help="Default: $USER.")
+@click.pass_context
+def add(ctx: click.Context, source: str, target: str, author: str | None) -> None:
+    """Add one translation (Arabic SOURCE, English TARGET) to the memory."""
+    unit = _memory(ctx).confirm(source, target, author=author)
+    click.echo(f"unit {unit.id} (version {unit.version})")
+
+
+def _render_diff(chunks: list[Any]) -> str:
+    out = []
+    for c in chunks:
+        if c.op == "equal":
+            out.append(c.text)
+        elif c.op == "delete":
+            out.append(click.style(f"[-{c.text}-]", fg="red"))
+        else:
+            out.append(click.style(f"{{+{c.text}+}}", fg="green"))
+    return "".join(out)
+
+
+@main.command()
+@click.argument("text")
+@click.option("--min", "min_score", type=click.IntRange(1, 100), help="Lowest fuzzy score (default 70).")
+@click.option("--limit", type=click.IntRange(1, 100), help="Most matches (default 5).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of matches.")
+@click.pass_context
+def lookup(ctx: click.Context, text: str, min_score: int | None, limit: int | None, as_json: bool) -> None:
+    """Look an Arabic sentence up in the memory: 101% in context, 100% exact, fuzzy."""
+    settings: Settings = ctx.obj
+    matches = _memory(ctx).lookup(
+        text, min_score=min_score or settings.min_score, limit=limit or settings.limit
+    )
+    if as_json:
+        click.echo(json.dumps([m.to_json() for m in matches], ensure_ascii=False, indent=2))
+        return
+    if not matches:
+        click.echo("no match")
+        return
+    for m in matches:
+        label = {"context": "101% in context", "exact": "100% exact"}.get(m.kind, f"{m.score}% fuzzy")
+        click.echo(click.style(label, bold=True) + f"  (unit {m.unit.id}, {m.unit.origin})")
+        click.echo(f"  ar: {_render_diff(m.diff) if m.diff else m.unit.source}")
+        click.echo(f"  en: {m.unit.target}")
+        for memory_number, query_number in m.changed_numbers:
+            click.echo(f"  number: {memory_number or '-'} -> {query_number or '-'}")
+
+
+def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for start, end in spans:
+        out += [text[pos:start], click.style(text[start:end], bold=True, underline=True)]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+@main.command()
+@click.argument("text")
+@click.option("--target", "side", flag_value="target", help="Search the English targets.")
+@click.option("--both", "side", flag_value="both", help="Search sources and targets.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of hits.")
+@click.pass_context
+def concordance(ctx: click.Context, text: str, side: str | None, limit: int, as_json: bool) -> None:
+    """Find the memory's sentences that contain words or a phrase."""
+    hits = _memory(ctx).concordance(text, side=side or "source", limit=limit)
+    if as_json:
+        click.echo(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo("nothing found")
+    for h in hits:
+        click.echo(f"unit {h.unit.id}")
+        click.echo(f"  ar: {_highlight(h.unit.source, h.source_spans)}")
+        click.echo(f"  en: {_highlight(h.unit.target, h.target_spans)}")
+
+
+@main.command("segment")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--encoding", help="Default: detected (UTF-8, UTF-16 with BOM, Windows-1256).")
+@click.option("--json", "as_json", is_flag=True, help="Print paragraphs with their segments as JSON.")
+def segment_cmd(file: str, encoding: str | None, as_json: bool) -> None:
+    """Split an Arabic text file into paragraphs and sentences."""
+    from tm.formats.text import read_text
+    from tm.segment import segment
+
+    doc = segment(read_text(file, encoding=encoding))
+    if as_json:
+        click.echo(json.dumps(doc.to_json(), ensure_ascii=False, indent=2))
+        return
+    n = 0
+    for i, p in enumerate(doc.paragraphs, 1):
+        for s in p.segments:
+            n += 1
+            click.echo(f"{i}.{n}\t{s.text}")
+        n = 0
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Show what the memory holds."""
+    data = _memory(ctx).store.stats()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"memory: {data['path']} ({data['engine']}, schema {data['schema_version']})")
+    click.echo(f"units: {data['units']}")
+    for origin, n in sorted(data["by_origin"].items()):
+        click.echo(f"  {origin}: {n}")
+    for pair, n in data["language_pairs"].items():
+        click.echo(f"  {pair}: {n}")
+    click.echo(f"history entries: {data['history_entries']} ({data['deleted']} deletions)")
+    click.echo(f"size: {data['bytes'] / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,191 @@
+"""CSV and TSV translation memories with a header row, read and written as streams."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
+
+from tm.errors import CSVFormatError, FormatError
+from tm.formats.text import decode
+from tm.store.base import ORIGINS, NewUnit, Unit
+
+SOURCE_NAMES = ("source", "ar", "arabic", "src", "source_text")
+TARGET_NAMES = ("target", "en", "english", "tgt", "target_text", "translation")
+KNOWN = (
+    "origin",
+    "author",
+    "created_at",
+    "changed_at",
+    "mt_draft",
+    "context",
+    "source_lang",
+    "target_lang",
+)
+EXPORT_COLUMNS = (
+    "id",
+    "source",
+    "target",
+    "origin",
+    "author",
+    "created_at",
+    "changed_at",
+    "mt_draft",
+    "source_lang",
+    "target_lang",
+)
+
+
+def sniff_encoding(head: bytes, path: str) -> str:
+    """Pick the encoding of a file from its first bytes (see formats.text.decode)."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        # not final: a character cut at the end of the sample is not an error
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    cut = head.rfind(b"\n")
+    decode(head[: cut + 1] if cut > 0 else head, path=path)  # a clear error unless Windows-1256 Arabic
+    return "cp1256"
+
+
+def read_csv(
+    stream: IO[bytes],
+    *,
+    path: str = "<csv>",
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[NewUnit]:
+    """Yield units from a CSV/TSV file whose header names a source and a target column."""
+    head = stream.read(65536)
+    enc = encoding or sniff_encoding(head, path)
+    raw = io.BufferedReader(_Prefixed(head, stream, progress))  # type: ignore[arg-type]
+    text = io.TextIOWrapper(raw, encoding=enc, newline="")
+    if delimiter is None:
+        first = head.split(b"\n", 1)[0]
+        delimiter = "\t" if first.count(b"\t") > first.count(b",") else ","
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise CSVFormatError(
+                "the file is empty; it needs a header row with source and target",
+                path=path,
+            )
+        names = [h.strip().lower().lstrip("\ufeff") for h in header]
+        try:
+            si = next(i for i, n in enumerate(names) if n in SOURCE_NAMES)
+            ti = next(i for i, n in enumerate(names) if n in TARGET_NAMES)
+        except StopIteration:
+            raise CSVFormatError(
+                f"the header row ({', '.join(header)}) has no source and target column; "
+                "name them source and target (or ar and en)",
+                path=path,
+                line=1,
+            ) from None
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) <= max(si, ti):
+                raise CSVFormatError(
+                    f"the row has {len(row)} columns, the header {len(names)}",
+                    path=path,
+                    line=line,
+                )
+            fields = dict(zip(names, row, strict=False))
+            origin = fields.get("origin") or "import"
+            if origin not in ORIGINS:
+                raise CSVFormatError(
+                    f"origin {origin!r} is not one of {', '.join(ORIGINS)}",
+                    path=path,
+                    line=line,
+                )
+            extra = {
+                n: v
+                for i, (n, v) in enumerate(zip(names, row, strict=False))
+                if i not in (si, ti) and n not in KNOWN and n != "id" and v
+            }
+            yield NewUnit(
+                row[si],
+                row[ti],
+                origin=origin,
+                source_lang=fields.get("source_lang") or "ar",
+                target_lang=fields.get("target_lang") or "en",
+                author=fields.get("author") or None,
+                mt_draft=fields.get("mt_draft") or None,
+                context=fields.get("context") or None,
+                created_at=fields.get("created_at") or None,
+                changed_at=fields.get("changed_at") or None,
+                meta={"csv": extra} if extra else {},
+            )
+    except UnicodeDecodeError:
+        raise FormatError(
+            f"the file is not valid {enc} after line {reader.line_num}; pass --encoding",
+            path=path,
+            line=reader.line_num + 1,
+        ) from None
+    except csv.Error as e:
+        raise CSVFormatError(f"broken CSV: {e}", path=path, line=reader.line_num) from None
+
+
+class _Prefixed(io.RawIOBase):
+    """A raw stream: bytes already read, then the rest of the file."""
+
+    def __init__(self, head: bytes, rest: IO[bytes], progress: Callable[[int], None] | None):
+        self.head, self.rest, self.progress = head, rest, progress
+        if progress is not None:
+            progress(len(head))
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
+        if self.head:
+            n = min(len(buf), len(self.head))
+            buf[:n], self.head = self.head[:n], self.head[n:]
+            return n
+        data = self.rest.read(len(buf))
+        if self.progress is not None and data:
+            self.progress(len(data))
+        buf[: len(data)] = data
+        return len(data)
+
+
+def write_csv(
+    out: IO[str],
+    units: Iterable[Unit],
+    *,
+    delimiter: str = ",",
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write units with a header row; return how many were written."""
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    n = 0
+    for u in units:
+        writer.writerow(
+            [
+                u.id,
+                u.source,
+                u.target,
+                u.origin,
+                u.author or "",
+                u.created_at,
+                u.changed_at,
+                u.mt_draft or "",
+                u.source_lang,
+                u.target_lang,
+            ]
+        )
+        n += 1
+        if progress is not None:
+            progress(1)
+    return n

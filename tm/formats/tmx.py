@@ -1,0 +1,378 @@
+"""TMX 1.4b: streaming, safe reading and writing of translation memories.
+
+Reading never loads the whole file: `<tu>` elements are handled one at a time and
+dropped. Entity declarations are refused before parsing (no entity bombs, no external
+entities) and the parser neither loads DTDs nor touches the network. Inline codes
+(`<bpt> <ept> <ph> <it> <ut> <hi> <sub>`) are left out of the text used for matching and
+kept verbatim in the unit's metadata, so an unchanged segment is exported as it came.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+from xml.sax.saxutils import escape, quoteattr
+
+from lxml import etree
+
+from tm.errors import TMXError
+from tm.store.base import NewUnit, Unit
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+CODE_TAGS = {"bpt", "ept", "ph", "it", "ut"}
+_PROLOG_LIMIT = 1 << 20
+_TMX_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
+# Characters XML 1.0 forbids; they cannot be written into a valid TMX file.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def tmx_date_to_iso(value: str | None) -> str | None:
+    """Turn a TMX date (20231025T143000Z) into ISO 8601; None when absent or malformed."""
+    m = _TMX_DATE.match(value or "")
+    return "{}-{}-{}T{}:{}:{}Z".format(*m.groups()) if m else None
+
+
+def iso_to_tmx_date(value: str | None) -> str | None:
+    """Turn an ISO 8601 UTC time into a TMX date."""
+    m = _ISO_DATE.match(value or "")
+    return "{}{}{}T{}{}{}Z".format(*m.groups()) if m else None
+
+
+def lang_matches(code: str | None, wanted: str) -> bool:
+    """Tell whether a language code (any case, any region) is the wanted language."""
+    if not code:
+        return False
+    code, wanted = code.lower().replace("_", "-"), wanted.lower().replace("_", "-")
+    return code == wanted or code.split("-")[0] == wanted.split("-")[0]
+
+
+@dataclass
+class ReadReport:
+    """What was found in a TMX file besides the units."""
+
+    header: dict[str, Any] = field(default_factory=dict)
+    refused: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def refuse(self, line: int | None, why: str) -> None:
+        """Count a translation unit that cannot be imported, keeping the first reasons."""
+        self.refused += 1
+        if len(self.messages) < 20:
+            self.messages.append(f"line {line}: {why}")
+
+
+class _CountingReader:
+    """A binary file wrapper that reports how many bytes were read."""
+
+    def __init__(self, raw: IO[bytes], progress: Callable[[int], None] | None):
+        self.raw, self.progress = raw, progress
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        if self.progress is not None and data:
+            self.progress(len(data))
+        return data
+
+
+def _check_prolog(head: bytes, path: str) -> None:
+    """Refuse DTD internal subsets and entity declarations before the parser sees them."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="replace")
+    else:
+        text = head.decode("latin-1")
+    root = re.search(r"<tmx[\s>]", text)
+    prolog = text[: root.start()] if root else text
+    for pattern, why in (
+        (
+            r"<!ENTITY",
+            "declares XML entities, which tm refuses (entity expansion attacks)",
+        ),
+        (
+            r"<!DOCTYPE[^>\[]*\[",
+            "has an inline DTD, which tm refuses (entity expansion attacks)",
+        ),
+    ):
+        m = re.search(pattern, prolog)
+        if m:
+            line = prolog.count("\n", 0, m.start()) + 1
+            raise TMXError(f"{why}; remove the DOCTYPE", path=path, line=line)
+
+
+def _text_and_markup(seg: etree._Element) -> tuple[str, str | None]:
+    """Return a segment's translatable text and, when it has inline codes, its inner XML."""
+    parts = [seg.text or ""]
+
+    def walk(el: etree._Element) -> None:
+        for child in el:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag == "hi":
+                parts.append(child.text or "")
+                walk(child)
+            parts.append(child.tail or "")
+
+    walk(seg)
+    if len(seg) == 0:
+        return parts[0], None
+    inner = escape(seg.text or "") + "".join(
+        etree.tostring(c, encoding="unicode", with_tail=True) for c in seg
+    )
+    return "".join(parts), inner
+
+
+def _props_notes(el: etree._Element) -> tuple[list[list[str]], list[str]]:
+    props = [[p.get("type", ""), p.text or ""] for p in el.findall("prop")]
+    notes = [n.text or "" for n in el.findall("note")]
+    return props, notes
+
+
+def read_tmx(
+    stream: IO[bytes],
+    *,
+    path: str = "<tmx>",
+    source_lang: str = "ar",
+    target_lang: str = "en",
+    report: ReadReport | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[NewUnit]:
+    """Yield the units of a TMX file for one language pair, streaming.
+
+    Raises TMXError with the line number for malformed or unsafe XML; a unit without
+    both languages or with an empty segment is counted in `report` and left out.
+    """
+    report = report if report is not None else ReadReport()
+    head = stream.read(_PROLOG_LIMIT)
+    _check_prolog(head, path)
+    if progress is not None:
+        progress(len(head))
+
+    class _Joined:
+        """The head already read, then the rest of the stream, at most n bytes a read."""
+
+        def __init__(self) -> None:
+            self.first = head
+            self.rest = _CountingReader(stream, progress)
+
+        def read(self, n: int = -1) -> bytes:
+            if self.first:
+                if n < 0:
+                    n = len(self.first)
+                out, self.first = self.first[:n], self.first[n:]
+                return out
+            return self.rest.read(n)
+
+    parser = etree.iterparse(
+        _Joined(),
+        events=("start", "end"),
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    srclang = None
+    seen_root = False
+    try:
+        for event, el in parser:
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if event == "start":
+                if not seen_root:
+                    seen_root = True
+                    if tag != "tmx":
+                        raise TMXError(
+                            f"this is not a TMX file (the root element is <{tag}>, not <tmx>)",
+                            path=path,
+                            line=el.sourceline,
+                        )
+                continue
+            if tag == "header":
+                report.header = dict(el.attrib)
+                srclang = el.get("srclang")
+                props, notes = _props_notes(el)
+                report.header["props"], report.header["notes"] = props, notes
+            elif tag == "tu":
+                unit = _unit_from_tu(el, path, srclang, source_lang, target_lang, report)
+                if unit is not None:
+                    yield unit
+                el.clear(keep_tail=False)
+                parent = el.getparent()
+                if parent is not None:
+                    while el.getprevious() is not None:
+                        del parent[0]
+    except etree.XMLSyntaxError as e:
+        line = e.lineno if e.lineno else None
+        msg = e.msg or str(e)
+        msg = re.sub(r",? line \d+, column \d+$", "", msg)
+        raise TMXError(f"malformed XML: {msg}", path=path, line=line) from None
+    if not seen_root:
+        raise TMXError("the file is empty or holds no XML element", path=path)
+
+
+def _unit_from_tu(
+    tu: etree._Element,
+    path: str,
+    srclang: str | None,
+    source_lang: str,
+    target_lang: str,
+    report: ReadReport,
+) -> NewUnit | None:
+    line = tu.sourceline
+    src = tgt = None
+    for tuv in tu.findall("tuv"):
+        lang = tuv.get(XML_LANG) or tuv.get("lang")
+        if not lang:
+            raise TMXError("a <tuv> has no xml:lang", path=path, line=tuv.sourceline)
+        seg = tuv.find("seg")
+        if seg is None:
+            raise TMXError("a <tuv> has no <seg>", path=path, line=tuv.sourceline)
+        # the header's source language wins when it names one variant of several
+        if lang_matches(lang, source_lang) and (src is None or (srclang and srclang.lower() == lang.lower())):
+            src = (lang, tuv, seg)
+        elif lang_matches(lang, target_lang) and tgt is None:
+            tgt = (lang, tuv, seg)
+    if src is None or tgt is None:
+        report.refuse(line, f"no {source_lang} and {target_lang} pair in this <tu>")
+        return None
+    source, source_xml = _text_and_markup(src[2])
+    target, target_xml = _text_and_markup(tgt[2])
+    if not source.strip() or not target.strip():
+        report.refuse(line, "empty segment")
+        return None
+    props, notes = _props_notes(tu)
+    tmx: dict[str, Any] = {}
+    attrs = {k: v for k, v in tu.attrib.items() if k not in ("creationdate", "changedate")}
+    if attrs:
+        tmx["attrs"] = attrs
+    if props:
+        tmx["props"] = props
+    if notes:
+        tmx["notes"] = notes
+    for key, (_, tuv, _seg), xml in (
+        ("source", src, source_xml),
+        ("target", tgt, target_xml),
+    ):
+        vprops, vnotes = _props_notes(tuv)
+        extra: dict[str, Any] = {}
+        if vprops:
+            extra["props"] = vprops
+        if vnotes:
+            extra["notes"] = vnotes
+        if xml is not None:
+            extra["seg"] = xml
+        vattrs = {k: v for k, v in tuv.attrib.items() if k not in (XML_LANG, "lang")}
+        if vattrs:
+            extra["attrs"] = vattrs
+        if extra:
+            tmx[key] = extra
+    created = tmx_date_to_iso(tu.get("creationdate")) or tmx_date_to_iso(src[1].get("creationdate"))
+    changed = tmx_date_to_iso(tu.get("changedate")) or tmx_date_to_iso(tgt[1].get("changedate"))
+    author = tu.get("changeid") or tu.get("creationid")
+    origin = "import"
+    mt_draft = None
+    for ptype, value in props:
+        if ptype == "x-tm-origin" and value in ("human", "mt", "import"):
+            origin = value
+        elif ptype == "x-tm-mt-draft":
+            mt_draft = value
+    context = next((v for t, v in props if t == "x-tm-context"), None)
+    meta = {"tmx": tmx} if tmx else {}
+    return NewUnit(
+        source,
+        target,
+        origin=origin,
+        source_lang=src[0],
+        target_lang=tgt[0],
+        mt_draft=mt_draft,
+        author=author,
+        context=context,
+        meta=meta,
+        created_at=created,
+        changed_at=changed or created,
+    )
+
+
+_OWN_PROPS = {"x-tm-origin", "x-tm-mt-draft", "x-tm-context"}
+
+
+def _xml_text(text: str) -> str:
+    return escape(_XML_INVALID.sub("", text))
+
+
+def _seg(text: str, side: dict[str, Any]) -> str:
+    raw = side.get("seg")
+    if raw is not None:
+        try:
+            el = etree.fromstring(f"<seg>{raw}</seg>")
+        except etree.XMLSyntaxError:
+            el = None
+        if el is not None and _text_and_markup(el)[0] == text:
+            return raw
+    return _xml_text(text)
+
+
+def _props_xml(props: Iterable[list[str]], notes: Iterable[str], indent: str) -> str:
+    out = [f"{indent}<prop type={quoteattr(t)}>{_xml_text(v)}</prop>\n" for t, v in props]
+    out += [f"{indent}<note>{_xml_text(n)}</note>\n" for n in notes]
+    return "".join(out)
+
+
+def tu_xml(unit: Unit) -> str:
+    """Return the <tu> element of a unit as TMX 1.4b text."""
+    tmx = unit.meta.get("tmx", {}) if isinstance(unit.meta.get("tmx"), dict) else {}
+    attrs = dict(tmx.get("attrs", {}))
+    attrs.setdefault("tuid", str(unit.id))
+    for key, value in (
+        ("creationdate", iso_to_tmx_date(unit.created_at)),
+        ("changedate", iso_to_tmx_date(unit.changed_at)),
+    ):
+        if value:
+            attrs[key] = value
+    if unit.author:
+        attrs.setdefault("creationid", unit.author)
+        attrs["changeid"] = unit.author
+    head = "".join(f" {k}={quoteattr(v)}" for k, v in attrs.items())
+    props = [p for p in tmx.get("props", []) if p[0] not in _OWN_PROPS]
+    props.append(["x-tm-origin", unit.origin])
+    if unit.mt_draft is not None:
+        props.append(["x-tm-mt-draft", unit.mt_draft])
+    if unit.context:
+        props.append(["x-tm-context", unit.context])
+    parts = [f"  <tu{head}>\n", _props_xml(props, tmx.get("notes", []), "    ")]
+    for lang, text, side in (
+        (unit.source_lang, unit.source, tmx.get("source", {})),
+        (unit.target_lang, unit.target, tmx.get("target", {})),
+    ):
+        vattrs = "".join(f" {k}={quoteattr(v)}" for k, v in side.get("attrs", {}).items())
+        parts.append(f"    <tuv xml:lang={quoteattr(lang)}{vattrs}>\n")
+        parts.append(_props_xml(side.get("props", []), side.get("notes", []), "      "))
+        parts.append(f"      <seg>{_seg(text, side)}</seg>\n    </tuv>\n")
+    parts.append("  </tu>\n")
+    return "".join(parts)
+
+
+def write_tmx(
+    out: IO[str],
+    units: Iterable[Unit],
+    *,
+    source_lang: str = "ar",
+    tool_version: str = "0",
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write units as a TMX 1.4b document to a text stream; return how many were written."""
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n')
+    out.write(
+        f'  <header creationtool="tm" creationtoolversion={quoteattr(tool_version)} '
+        f'segtype="sentence" o-tmf="tm" adminlang="en" srclang={quoteattr(source_lang)} '
+        'datatype="plaintext"/>\n  <body>\n'
+    )
+    n = 0
+    for unit in units:
+        out.write(tu_xml(unit))
+        n += 1
+        if progress is not None:
+            progress(1)
+    out.write("  </body>\n</tmx>\n")
+    return n

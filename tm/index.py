@@ -1,0 +1,380 @@
+"""The fuzzy candidate index: compact token postings that narrow lookup to a few units.
+
+Every word of a normalized source gets a code point; a unit is the string of its word
+codes (numbers share one code), so rapidfuzz scores a candidate in well under a
+microsecond. Postings (code -> unit positions) live in flat numpy arrays, saved in one
+file beside the memory and brought up to date from the store's change log at start,
+never rebuilt from scratch unless the file is missing or belongs to another memory.
+
+Lookup uses prefix filtering: a unit that scores at least t% must contain all but
+n - ceil(n*t) of the query's n words, so it holds at least one of the query's rarest
+n - ceil(n*t) + 1 words. Only those words' postings are read, hits are counted, and the
+units with most hits (within the length window) are scored.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+from tm.lang import NUMBER_SLOT, match_key
+
+FORMAT_VERSION = 1
+SLOT_CODE = 1
+UNKNOWN_CODE = 2
+FIRST_CODE = 16
+MAX_CODE = 0x10FFFF
+# Reading postings stops past this many entries (common-word-only queries): a bound on
+# work that costs recall only for queries that have no rare word at all.
+MAX_POSTINGS = 400_000
+TOP_BY_HITS = 64
+TIE_LIMIT = 1024
+
+
+def _code_for(n: int) -> int:
+    """Return the code point of the n-th word (0-based), skipping surrogates."""
+    c = FIRST_CODE + n
+    if c >= 0xD800:
+        c += 0x800
+    if c > MAX_CODE:  # beyond 1.1M distinct words, rare words share codes
+        c = FIRST_CODE + (c % (MAX_CODE - 0x800 - FIRST_CODE))
+        if c >= 0xD800:
+            c += 0x800
+    return c
+
+
+@dataclass
+class Candidate:
+    """A unit found by the index with its word-level score."""
+
+    unit_id: int
+    base: float
+
+
+class FuzzyIndex:
+    """Token postings over the memory's normalized sources, kept in step with the store."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.memory_id = ""
+        self.watermark = 0
+        self._set_snapshot(np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.uint32))
+
+    # -- building -------------------------------------------------------------
+
+    def _code(self, word: str, grow: bool) -> int:
+        if word == NUMBER_SLOT:
+            return SLOT_CODE
+        code = self.vocab.get(word)
+        if code is None:
+            if not grow:
+                return UNKNOWN_CODE
+            code = self.vocab[word] = _code_for(len(self.vocab))
+        return code
+
+    def _codes(self, norm: str, grow: bool = True) -> list[int]:
+        return [self._code(w, grow) for w in match_key(norm)]
+
+    def _set_snapshot(
+        self,
+        unit_ids: np.ndarray,
+        seq_off: np.ndarray,
+        seq_tok: np.ndarray,
+        post_off: np.ndarray | None = None,
+        post_pos: np.ndarray | None = None,
+    ) -> None:
+        """Install snapshot arrays and derive postings, lengths and liveness from them."""
+        self.unit_ids, self.seq_off, self.seq_tok = unit_ids, seq_off, seq_tok
+        n = len(unit_ids)
+        self.lens = np.diff(seq_off).astype(np.int32)
+        self.alive = np.ones(n, dtype=bool)
+        self._reset_delta()
+        if post_off is not None and post_pos is not None:
+            self.post_off, self.post_pos = post_off, post_pos
+            return
+        pos = np.repeat(np.arange(n, dtype=np.int32), self.lens)
+        tok = seq_tok
+        keep = tok >= FIRST_CODE
+        pos, tok = pos[keep], tok[keep]
+        # one posting per (word, unit): sort by word then unit and drop repeats
+        order = np.lexsort((pos, tok))
+        pos, tok = pos[order], tok[order]
+        if len(tok):
+            first = np.ones(len(tok), dtype=bool)
+            first[1:] = (tok[1:] != tok[:-1]) | (pos[1:] != pos[:-1])
+            pos, tok = pos[first], tok[first]
+        size = int(tok.max()) + 2 if len(tok) else FIRST_CODE + 1
+        counts = np.bincount(tok, minlength=size)
+        self.post_off = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.post_off[1:])
+        self.post_pos = pos.astype(np.int32)
+
+    def _reset_delta(self) -> None:
+        self.delta_ids: list[int] = []
+        self.delta_codes: list[str] = []
+        self.delta_alive: list[bool] = []
+        self.delta_post: dict[int, list[int]] = {}
+        self.delta_pos: dict[int, int] = {}
+
+    @classmethod
+    def build(cls, keys: Iterable[tuple[int, str]], memory_id: str = "", watermark: int = 0) -> FuzzyIndex:
+        """Build an index from (unit id, normalized source) pairs in ascending id order."""
+        index = cls()
+        index.memory_id, index.watermark = memory_id, watermark
+        ids = array("q")
+        offs = array("q", [0])
+        toks = array("I")
+        for unit_id, norm in keys:
+            ids.append(unit_id)
+            toks.extend(index._codes(norm))
+            offs.append(len(toks))
+        index._set_snapshot(
+            np.frombuffer(ids, dtype=np.int64).copy(),
+            np.frombuffer(offs, dtype=np.int64).copy(),
+            np.frombuffer(toks, dtype=np.uint32).copy(),
+        )
+        return index
+
+    def compact(self) -> None:
+        """Fold the changes made since the snapshot into new snapshot arrays."""
+        if not self.delta_ids and self.alive.all():
+            return
+        keep = np.flatnonzero(self.alive)
+        starts, ends = self.seq_off[keep], self.seq_off[keep + 1]
+        lens = (ends - starts).astype(np.int64)
+        ids = [self.unit_ids[keep]]
+        offs_parts = [lens]
+        idx = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+        toks = [self.seq_tok[np.arange(int(lens.sum()), dtype=np.int64) + idx]]
+        live = [i for i, ok in enumerate(self.delta_alive) if ok]
+        if live:
+            ids.append(np.array([self.delta_ids[i] for i in live], dtype=np.int64))
+            codes = [self.delta_codes[i] for i in live]
+            offs_parts.append(np.array([len(c) for c in codes], dtype=np.int64))
+            toks.append(np.frombuffer("".join(codes).encode("utf-32-le"), dtype=np.uint32))
+        all_ids = np.concatenate(ids)
+        order = np.argsort(all_ids, kind="stable")
+        lens_all = np.concatenate(offs_parts)
+        tok_all = np.concatenate(toks)
+        off_all = np.zeros(len(lens_all) + 1, dtype=np.int64)
+        np.cumsum(lens_all, out=off_all[1:])
+        # reorder units by id so positions stay sorted for searchsorted
+        new_lens = lens_all[order]
+        new_off = np.zeros(len(new_lens) + 1, dtype=np.int64)
+        np.cumsum(new_lens, out=new_off[1:])
+        gather = np.repeat(off_all[:-1][order] - new_off[:-1], new_lens)
+        new_tok = tok_all[np.arange(int(new_lens.sum()), dtype=np.int64) + gather]
+        self._set_snapshot(all_ids[order], new_off, new_tok.astype(np.uint32))
+
+    # -- changes --------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self.alive.sum()) + sum(self.delta_alive)
+
+    @property
+    def delta_size(self) -> int:
+        """Return how many changes wait to be folded into the snapshot."""
+        return len(self.delta_ids) + int((~self.alive).sum())
+
+    def remove(self, unit_id: int) -> None:
+        """Forget a unit (deleted, or about to be re-added with a new source)."""
+        p = self.delta_pos.pop(unit_id, None)
+        if p is not None:
+            self.delta_alive[p] = False
+            return
+        i = int(np.searchsorted(self.unit_ids, unit_id))
+        if i < len(self.unit_ids) and self.unit_ids[i] == unit_id:
+            self.alive[i] = False
+
+    def add(self, unit_id: int, norm: str) -> None:
+        """Index a unit's normalized source (replacing what was indexed for it)."""
+        self.remove(unit_id)
+        codes = self._codes(norm)
+        p = len(self.delta_ids)
+        self.delta_ids.append(unit_id)
+        self.delta_codes.append("".join(map(chr, codes)))
+        self.delta_alive.append(True)
+        self.delta_pos[unit_id] = p
+        base = len(self.unit_ids)
+        for c in set(codes):
+            if c >= FIRST_CODE:
+                self.delta_post.setdefault(c, []).append(base + p)
+
+    def apply(self, changes: dict[int, str | None], watermark: int) -> None:
+        """Apply the store's changes since the last watermark."""
+        for unit_id, norm in changes.items():
+            if norm is None:
+                self.remove(unit_id)
+            else:
+                self.add(unit_id, norm)
+        self.watermark = watermark
+
+    # -- lookup ---------------------------------------------------------------
+
+    def _df(self, code: int) -> int:
+        n = 0
+        if code + 1 < len(self.post_off):
+            n = int(self.post_off[code + 1] - self.post_off[code])
+        d = self.delta_post.get(code)
+        return n + (len(d) if d else 0)
+
+    def _postings(self, code: int) -> list[np.ndarray]:
+        parts = []
+        if code + 1 < len(self.post_off):
+            parts.append(self.post_pos[self.post_off[code] : self.post_off[code + 1]])
+        d = self.delta_post.get(code)
+        if d:
+            parts.append(np.asarray(d, dtype=np.int32))
+        return parts
+
+    def _string(self, pos: int) -> str:
+        base = len(self.unit_ids)
+        if pos >= base:
+            return self.delta_codes[pos - base]
+        return self.seq_tok[self.seq_off[pos] : self.seq_off[pos + 1]].tobytes().decode("utf-32-le")
+
+    def _length(self, pos: np.ndarray) -> np.ndarray:
+        base = len(self.unit_ids)
+        out = np.empty(len(pos), dtype=np.int32)
+        snap = pos < base
+        out[snap] = self.lens[pos[snap]]
+        for j in np.flatnonzero(~snap):
+            out[j] = len(self.delta_codes[int(pos[j]) - base])
+        return out
+
+    def _is_alive(self, pos: np.ndarray) -> np.ndarray:
+        base = len(self.unit_ids)
+        out = np.zeros(len(pos), dtype=bool)
+        snap = pos < base
+        out[snap] = self.alive[pos[snap]]
+        for j in np.flatnonzero(~snap):
+            out[j] = self.delta_alive[int(pos[j]) - base]
+        return out
+
+    def _unit_id(self, pos: int) -> int:
+        base = len(self.unit_ids)
+        return self.delta_ids[pos - base] if pos >= base else int(self.unit_ids[pos])
+
+    def candidates(self, norm: str, min_score: float = 70, limit: int = 5) -> list[Candidate]:
+        """Return units whose word-level score reaches min_score, best first."""
+        codes = self._codes(norm, grow=False)
+        n = len(codes)
+        if n == 0:
+            return []
+        t = min_score / 100
+        may_miss = n - math.ceil(n * t - 1e-9) - codes.count(UNKNOWN_CODE)
+        if may_miss < 0:
+            return []
+        occ = Counter(c for c in codes if c >= FIRST_CODE)
+        words = sorted(occ, key=self._df)
+        parts: list[np.ndarray] = []
+        covered = read = 0
+        for i, code in enumerate(words):
+            df = self._df(code)
+            if i >= 2 and read + df > MAX_POSTINGS:
+                break
+            parts.extend(self._postings(code))
+            read += df
+            covered += occ[code]
+            if covered > may_miss:
+                break
+        if not parts:
+            return []
+        pos, hits = np.unique(np.concatenate(parts), return_counts=True)
+        lo, hi = math.ceil(n * t - 1e-9), math.floor(n / t + 1e-9) if t > 0 else 1 << 30
+        lengths = self._length(pos)
+        ok = (lengths >= lo) & (lengths <= hi) & self._is_alive(pos)
+        pos, hits = pos[ok], hits[ok]
+        if len(pos) > TOP_BY_HITS:
+            # the most hits first; every unit tied with the best count is scored too
+            top = hits.max()
+            tied = np.flatnonzero(hits == top)[:TIE_LIMIT]
+            best = np.argpartition(-hits, TOP_BY_HITS)[:TOP_BY_HITS]
+            chosen = np.union1d(tied, best)
+            pos = pos[chosen]
+        query = "".join(map(chr, codes))
+        found = []
+        for p in pos.tolist():
+            s = self._string(p)
+            longest = max(n, len(s))
+            base = 100.0 * (1 - Levenshtein.distance(query, s) / longest)
+            if base >= min_score:
+                found.append(Candidate(self._unit_id(p), base))
+        found.sort(key=lambda c: (-c.base, c.unit_id))
+        return found[: max(limit, 1) * 4]
+
+    # -- persistence ----------------------------------------------------------
+
+    def nbytes(self) -> int:
+        """Return the size of the snapshot arrays in bytes."""
+        arrays = (
+            self.unit_ids,
+            self.seq_off,
+            self.seq_tok,
+            self.post_off,
+            self.post_pos,
+            self.lens,
+        )
+        return sum(a.nbytes for a in arrays)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the snapshot (after folding in changes) to one file, atomically."""
+        self.compact()
+        path = Path(path)
+        words = sorted(self.vocab, key=self.vocab.__getitem__)
+        meta = {
+            "format": FORMAT_VERSION,
+            "memory_id": self.memory_id,
+            "watermark": self.watermark,
+            "units": len(self.unit_ids),
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(
+                    f,
+                    meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+                    vocab=np.frombuffer("\n".join(words).encode(), dtype=np.uint8),
+                    unit_ids=self.unit_ids,
+                    seq_off=self.seq_off,
+                    seq_tok=self.seq_tok,
+                    post_off=self.post_off,
+                    post_pos=self.post_pos,
+                )
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> FuzzyIndex | None:
+        """Read a saved index; None when the file is missing, damaged or of another format."""
+        try:
+            with np.load(path) as data:
+                meta = json.loads(data["meta"].tobytes())
+                if meta.get("format") != FORMAT_VERSION:
+                    return None
+                words = data["vocab"].tobytes().decode()
+                index = cls()
+                index.vocab = {w: _code_for(i) for i, w in enumerate(words.split("\n"))} if words else {}
+                index.memory_id, index.watermark = meta["memory_id"], meta["watermark"]
+                index._set_snapshot(
+                    data["unit_ids"],
+                    data["seq_off"],
+                    data["seq_tok"],
+                    data["post_off"],
+                    data["post_pos"],
+                )
+                return index
+        except (OSError, ValueError, KeyError, json.JSONDecodeError, EOFError):
+            return None

@@ -1,0 +1,323 @@
+"""TranslationMemory: lookup (101/100/fuzzy), adding and confirming units, concordance."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from tm.index import FuzzyIndex
+from tm.lang import PUNCT, Token, light_stem, normalize, tokenize
+from tm.matching import DiffChunk, diff, score
+from tm.store.base import NewUnit, Store, Unit, context_hash
+
+CONTEXT, EXACT, FUZZY = "context", "exact", "fuzzy"
+# Changes waiting in memory beyond this many are folded into the saved index file.
+SAVE_AFTER = 1000
+# More changes than this (or a quarter of the memory) at once rebuild the index instead.
+REBUILD_AFTER = 50_000
+
+
+@dataclass
+class Match:
+    """A memory unit that matches a query, with its CAT score and the differences."""
+
+    kind: str
+    score: int
+    unit: Unit
+    diff: list[DiffChunk] = field(default_factory=list)
+    changed_numbers: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the stable JSON shape of a match."""
+        return {
+            "kind": self.kind,
+            "score": self.score,
+            "source": self.unit.source,
+            "target": self.unit.target,
+            "unit_id": self.unit.id,
+            "origin": self.unit.origin,
+            "author": self.unit.author,
+            "changed_at": self.unit.changed_at,
+            "numbers": [{"memory": m, "query": q} for m, q in self.changed_numbers],
+            "diff": [c.to_json() for c in self.diff],
+        }
+
+
+@dataclass
+class ConcordanceHit:
+    """A unit containing the searched words, with (start, end) spans in the original texts."""
+
+    unit: Unit
+    source_spans: list[tuple[int, int]]
+    target_spans: list[tuple[int, int]]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the stable JSON shape of a concordance hit."""
+        return {
+            "unit_id": self.unit.id,
+            "source": self.unit.source,
+            "target": self.unit.target,
+            "source_spans": [list(s) for s in self.source_spans],
+            "target_spans": [list(s) for s in self.target_spans],
+            "origin": self.unit.origin,
+            "changed_at": self.unit.changed_at,
+        }
+
+
+def _find_phrase(tokens: list[Token], words: list[str], key) -> list[tuple[int, int]]:
+    """Return the original spans where the word sequence occurs (punctuation skipped)."""
+    toks = [t for t in tokens if t.kind != PUNCT]
+    keys = [key(t.text) for t in toks]
+    n = len(words)
+    spans = []
+    for i in range(len(toks) - n + 1):
+        if keys[i : i + n] == words:
+            spans.append((toks[i].start, toks[i + n - 1].end))
+    return spans
+
+
+class TranslationMemory:
+    """A store plus its fuzzy index: what the CLI and the web editor talk to."""
+
+    def __init__(self, store: Store, *, save_index: bool = True):
+        self.store = store
+        self.save_index = save_index
+        self._index: FuzzyIndex | None = None
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, location: str) -> TranslationMemory:
+        """Open the memory at a path (SQLite) or URL."""
+        from tm.store import open_store
+
+        return cls(open_store(location))
+
+    def close(self) -> None:
+        """Save the index if it has unsaved changes and close the store."""
+        with self._lock:
+            if self._index is not None and self._index.delta_size and self.save_index:
+                self._index.save(self.store.index_path)
+        self.store.close()
+
+    # -- index ----------------------------------------------------------------
+
+    @property
+    def index(self) -> FuzzyIndex:
+        """Return the fuzzy index, loaded or built on first use and synced with the store."""
+        with self._lock:
+            if self._index is None:
+                self._index = self._load_or_build()
+            self.sync()
+            return self._index
+
+    def _load_or_build(self) -> FuzzyIndex:
+        mid = self.store.memory_id()
+        index = FuzzyIndex.load(self.store.index_path) if self.save_index else None
+        if index is not None and index.memory_id == mid and index.watermark <= self.store.last_change():
+            return index
+        return self.rebuild_index()
+
+    def rebuild_index(self) -> FuzzyIndex:
+        """Build the index from every unit of the store and save it."""
+        with self._lock:
+            watermark = self.store.last_change()
+            index = FuzzyIndex.build(self.store.iter_keys(), self.store.memory_id(), watermark)
+            # Changes that landed while building are picked up by the next sync.
+            self._index = index
+            if self.save_index:
+                index.save(self.store.index_path)
+            return index
+
+    def sync(self) -> None:
+        """Apply the store's changes since the index was last brought up to date."""
+        with self._lock:
+            index = self._index
+            if index is None:
+                return
+            if self.store.last_change() == index.watermark:
+                return
+            newest, changes = self.store.changes_since(index.watermark)
+            if len(changes) > max(REBUILD_AFTER, len(index) // 4):
+                # a big import: one bulk build beats a million single additions
+                self.rebuild_index()
+                self.sync()
+                return
+            index.apply(changes, newest)
+            if self.save_index and index.delta_size > SAVE_AFTER:
+                index.save(self.store.index_path)
+
+    # -- lookup ---------------------------------------------------------------
+
+    def lookup(
+        self,
+        text: str,
+        context: tuple[str | None, str | None] | str | None = None,
+        min_score: int = 70,
+        limit: int = 5,
+    ) -> list[Match]:
+        """Return matches for text, best first: in-context 101, exact 100, then fuzzy.
+
+        `context` is the (previous, next) source segment or a context hash from
+        `context_hash`; a unit stored with the same context is an in-context match.
+        """
+        norm = normalize(text)
+        ctx = context_hash(*context) if isinstance(context, tuple) else context
+        matches: list[Match] = []
+        exact = self.store.find_source(norm)
+        exact.sort(key=lambda u: u.changed_at, reverse=True)
+        for u in exact:
+            if ctx is not None and u.context == ctx:
+                matches.append(Match(CONTEXT, 101, u))
+        for u in exact:
+            if not (ctx is not None and u.context == ctx):
+                matches.append(Match(EXACT, 100, u))
+        seen = {u.id for u in exact}
+        if len(matches) < limit:
+            with self._lock:
+                candidates = self.index.candidates(norm, min_score, limit)
+            ids = [c.unit_id for c in candidates if c.unit_id not in seen]
+            units = self.store.get_many(ids)
+            fuzzy = []
+            for unit_id in ids:
+                unit = units.get(unit_id)
+                if unit is None:
+                    continue
+                s = score(normalize(unit.source), norm)
+                if s.score >= min_score:
+                    fuzzy.append(Match(FUZZY, s.score, unit, changed_numbers=s.changed_numbers))
+            fuzzy.sort(key=lambda m: (-m.score, _newest_first(m.unit.changed_at)))
+            matches.extend(fuzzy)
+        matches = matches[:limit]
+        for m in matches:
+            if m.kind == FUZZY:
+                m.diff = diff(m.unit.source, text)
+        return matches
+
+    # -- changes --------------------------------------------------------------
+
+    def add(
+        self,
+        source: str,
+        target: str,
+        *,
+        origin: str = "human",
+        author: str | None = None,
+        mt_draft: str | None = None,
+        context: tuple[str | None, str | None] | str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Unit:
+        """Add a unit (a new translation beside any others of the same source)."""
+        ctx = context_hash(*context) if isinstance(context, tuple) else context
+        unit = self.store.add(
+            NewUnit(
+                source,
+                target,
+                origin=origin,
+                author=author,
+                mt_draft=mt_draft,
+                context=ctx,
+                meta=meta or {},
+            )
+        )
+        self.sync()
+        return unit
+
+    def confirm(
+        self,
+        source: str,
+        target: str,
+        *,
+        author: str | None,
+        mt_draft: str | None = None,
+        context: tuple[str | None, str | None] | str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Unit:
+        """Record a translator's confirmed translation.
+
+        The unit of the same original source (and context, when given) is updated, so
+        the memory keeps one current translation per sentence and the old one in its
+        history; otherwise a new unit is added.
+        """
+        ctx = context_hash(*context) if isinstance(context, tuple) else context
+        with self.store.transaction():
+            same = [u for u in self.store.find_source(normalize(source)) if u.source == source]
+            same.sort(key=lambda u: (u.context != ctx, u.id))
+            if same and (ctx is None or same[0].context in (ctx, None)):
+                old = same[0]
+                if old.target == target and (ctx is None or old.context == ctx):
+                    return old
+                unit = self.store.update(
+                    old.id,
+                    author=author,
+                    target=target,
+                    origin="human",
+                    mt_draft=mt_draft if mt_draft is not None else old.mt_draft,
+                    context=ctx if ctx is not None else old.context,
+                    meta={**old.meta, **(meta or {})},
+                )
+            else:
+                unit = self.store.add(
+                    NewUnit(
+                        source,
+                        target,
+                        origin="human",
+                        author=author,
+                        mt_draft=mt_draft,
+                        context=ctx,
+                        meta=meta or {},
+                    )
+                )
+        self.sync()
+        return unit
+
+    def update(self, unit_id: int, **changes: Any) -> Unit:
+        """Change a unit (see Store.update); the change goes into its history."""
+        unit = self.store.update(unit_id, **changes)
+        self.sync()
+        return unit
+
+    def delete(self, unit_id: int, *, author: str | None, expected_version: int | None = None) -> None:
+        """Delete a unit; its history records who deleted it and when."""
+        self.store.delete(unit_id, author=author, expected_version=expected_version)
+        self.sync()
+
+    # -- concordance ----------------------------------------------------------
+
+    def concordance(self, text: str, *, side: str = "source", limit: int = 50) -> list[ConcordanceHit]:
+        """Find units whose source (or target, or both) contains the words of text.
+
+        Matching ignores diacritics, alef forms, digit shapes and Arabic proclitics
+        (searching `المغرب` finds `والمغرب` and `بالمغرب`). Spans point into the originals.
+        """
+        if side not in ("source", "target", "both"):
+            raise ValueError("side must be source, target or both")
+        norm = normalize(text)
+        words = [t.text for t in tokenize(norm) if t.kind != PUNCT]
+        if not words:
+            return []
+        stems = [light_stem(w) for w in words]
+        hits: dict[int, ConcordanceHit] = {}
+        if side in ("source", "both"):
+            ids = self.store.text_candidates(stems, None, limit * 4)
+            for unit in self.store.get_many(ids).values():
+                spans = _find_phrase(tokenize(unit.source), stems, light_stem)
+                if spans:
+                    hits[unit.id] = ConcordanceHit(unit, spans, [])
+        if side in ("target", "both"):
+            ids = self.store.text_candidates(None, words, limit * 4)
+            for unit in self.store.get_many(ids).values():
+                spans = _find_phrase(tokenize(unit.target), words, lambda w: w)
+                if not spans:
+                    continue
+                if unit.id in hits:
+                    hits[unit.id].target_spans = spans
+                else:
+                    hits[unit.id] = ConcordanceHit(unit, [], spans)
+        result = sorted(hits.values(), key=lambda h: _newest_first(h.unit.changed_at))
+        return result[:limit]
+
+
+def _newest_first(stamp: str) -> tuple[int, ...]:
+    """Sort key putting later ISO timestamps first."""
+    return tuple(-ord(c) for c in stamp)
