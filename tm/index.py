@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from tm.lang import NUMBER_SLOT, match_key
+from tm.lang import NUMBER_SLOT, light_stem, match_key
 
 FORMAT_VERSION = 1
 SLOT_CODE = 1
@@ -68,6 +68,8 @@ class FuzzyIndex:
         self.vocab: dict[str, int] = {}
         self.memory_id = ""
         self.watermark = 0
+        self._stems: dict[str, list[int]] | None = None
+        self._stems_size = 0
         self._set_snapshot(np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.uint32))
 
     # -- building -------------------------------------------------------------
@@ -312,6 +314,38 @@ class FuzzyIndex:
                 found.append(Candidate(self._unit_id(p), base))
         found.sort(key=lambda c: (-c.base, c.unit_id))
         return found[: max(limit, 1) * 4]
+
+    # -- concordance ----------------------------------------------------------
+
+    def _stem_map(self) -> dict[str, list[int]]:
+        """Map each light stem to the codes of the memory's words that have it (built once)."""
+        if self._stems is None or self._stems_size != len(self.vocab):
+            stems: dict[str, list[int]] = {}
+            for word, code in self.vocab.items():
+                stems.setdefault(light_stem(word), []).append(code)
+            self._stems, self._stems_size = stems, len(self.vocab)
+        return self._stems
+
+    def phrase_candidates(self, stems: list[str], limit: int) -> list[int]:
+        """Return ids of the newest units holding a word of every given stem (numbers ignored)."""
+        smap = self._stem_map()
+        words = [st for st in dict.fromkeys(stems) if not st[:1].isdigit()]
+        if not words:
+            return []
+        sets = []
+        for st in words:
+            parts = [p for code in smap.get(st, []) for p in self._postings(code)]
+            if not parts:
+                return []
+            sets.append(np.unique(np.concatenate(parts)))
+        sets.sort(key=len)
+        pos = sets[0]
+        for other in sets[1:]:
+            pos = np.intersect1d(pos, other, assume_unique=True)
+        pos = pos[self._is_alive(pos)]
+        ids = [self._unit_id(int(p)) for p in pos]
+        ids.sort(reverse=True)
+        return ids[:limit]
 
     # -- persistence ----------------------------------------------------------
 

@@ -76,7 +76,7 @@ def _fold_char(ch: str) -> str:
         if ord(c) in _DROP:
             continue
         c = _MAP.get(c, c)
-        out.append(" " if c.isspace() else c.lower())
+        out.append(" " if c.isspace() else c.casefold())
     return "".join(out)
 
 
@@ -97,13 +97,20 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), index
 
 
-_WS = re.compile(r" {2,}")
+# The same folding as _fold_char for the characters that need no NFKC, in one C call.
+_TABLE: dict[int, str | None] = {c: None for c in _DROP}
+_TABLE.update({ord(k): v for k, v in _MAP.items()})
+_TABLE.update({c: " " for c in range(0x3100) if chr(c).isspace()})
 
 
 def normalize(text: str) -> str:
     """Normalize text for matching: no diacritics, one alef, ى/ي, ة/ه, 0-9, ASCII punctuation."""
-    folded = "".join([_fold_char(ch) for ch in text])
-    return _WS.sub(" ", folded).strip()
+    if text.isascii():  # English: only case and spacing to fold
+        return " ".join(text.lower().split())
+    folded = text.translate(_TABLE)
+    if not folded.isascii() and not unicodedata.is_normalized("NFKC", folded):
+        return normalize_with_map(text)[0]  # presentation forms, ligatures: the careful path
+    return " ".join(folded.casefold().split())
 
 
 # A number keeps its decimal point and thousands separators: 2.5, 1,500, 12.000.000.
@@ -143,18 +150,13 @@ def tokenize(text: str) -> list[Token]:
 
 
 NUMBER_SLOT = "\u0000#"
+# The same words and numbers as _TOKEN, without punctuation, for the hot paths.
+_WORD_OR_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['\-][^\W\d_]+)*")
 
 
 def match_key(norm: str) -> list[str]:
     """Return the word tokens used for fuzzy scoring: numbers become one slot, punctuation goes."""
-    key = []
-    for m in _TOKEN.finditer(norm):
-        kind = m.lastgroup
-        if kind == WORD:
-            key.append(m.group())
-        elif kind == NUMBER:
-            key.append(NUMBER_SLOT)
-    return key
+    return [NUMBER_SLOT if t[0].isdigit() else t for t in _WORD_OR_NUMBER.findall(norm)]
 
 
 def numbers(norm: str) -> list[str]:
@@ -203,6 +205,7 @@ def clitic_variants(word: str) -> set[str]:
     return found
 
 
+@lru_cache(maxsize=65536)
 def light_stem(word: str) -> str:
     """Return a normalized word with its proclitics (و ف, ب ل ك, ال) peeled off.
 
@@ -225,4 +228,4 @@ def light_stem(word: str) -> str:
 
 def stem_key(norm: str) -> list[str]:
     """Return the light stems of the word and number tokens of normalized text."""
-    return [light_stem(t) for kind, t in tokenize_normalized(norm) if kind != PUNCT]
+    return [light_stem(t) for t in _WORD_OR_NUMBER.findall(norm)]

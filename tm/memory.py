@@ -299,13 +299,14 @@ class TranslationMemory:
         stems = [light_stem(w) for w in words]
         hits: dict[int, ConcordanceHit] = {}
         if side in ("source", "both"):
-            ids = self.store.text_candidates(stems, None, limit * 4)
+            with self._lock:
+                ids = self.index.phrase_candidates(stems, limit * 4)
             for unit in self.store.get_many(ids).values():
                 spans = _find_phrase(tokenize(unit.source), stems, light_stem)
                 if spans:
                     hits[unit.id] = ConcordanceHit(unit, spans, [])
         if side in ("target", "both"):
-            ids = self.store.text_candidates(None, words, limit * 4)
+            ids = self.store.target_candidates(words, limit * 4)
             for unit in self.store.get_many(ids).values():
                 spans = _find_phrase(tokenize(unit.target), words, lambda w: w)
                 if not spans:

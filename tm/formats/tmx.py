@@ -83,8 +83,15 @@ def _check_prolog(head: bytes, path: str) -> None:
         text = head.decode("utf-16", errors="replace")
     else:
         text = head.decode("latin-1")
-    root = re.search(r"<tmx[\s>]", text)
-    prolog = text[: root.start()] if root else text
+    first = re.search(r"<([A-Za-z_][\w.:-]*)", text)
+    if first and first.group(1) != "tmx":
+        line = text.count("\n", 0, first.start()) + 1
+        raise TMXError(
+            f"this is not a TMX file (the root element is <{first.group(1)}>, not <tmx>)",
+            path=path,
+            line=line,
+        )
+    prolog = text[: first.start()] if first else text
     for pattern, why in (
         (
             r"<!ENTITY",
@@ -165,7 +172,8 @@ def read_tmx(
 
     parser = etree.iterparse(
         _Joined(),
-        events=("start", "end"),
+        events=("end",),
+        tag=("tu", "header"),
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -174,41 +182,37 @@ def read_tmx(
         remove_pis=True,
     )
     srclang = None
-    seen_root = False
+    root = None
+    langs: dict[str, str] = {}
     try:
-        for event, el in parser:
-            tag = el.tag if isinstance(el.tag, str) else ""
-            if event == "start":
-                if not seen_root:
-                    seen_root = True
-                    if tag != "tmx":
-                        raise TMXError(
-                            f"this is not a TMX file (the root element is <{tag}>, not <tmx>)",
-                            path=path,
-                            line=el.sourceline,
-                        )
-                continue
-            if tag == "header":
+        for _event, el in parser:
+            if root is None:
+                root = el.getroottree().getroot()
+            if el.tag == "header":
                 report.header = dict(el.attrib)
                 srclang = el.get("srclang")
                 props, notes = _props_notes(el)
                 report.header["props"], report.header["notes"] = props, notes
-            elif tag == "tu":
-                unit = _unit_from_tu(el, path, srclang, source_lang, target_lang, report)
-                if unit is not None:
-                    yield unit
-                el.clear(keep_tail=False)
-                parent = el.getparent()
-                if parent is not None:
-                    while el.getprevious() is not None:
-                        del parent[0]
+                continue
+            unit = _unit_from_tu(el, path, srclang, source_lang, target_lang, report, langs)
+            if unit is not None:
+                yield unit
+            el.clear(keep_tail=False)
+            parent = el.getparent()
+            if parent is not None:
+                while el.getprevious() is not None:
+                    del parent[0]
+        if root is None:
+            root = parser.root
     except etree.XMLSyntaxError as e:
         line = e.lineno if e.lineno else None
         msg = e.msg or str(e)
         msg = re.sub(r",? line \d+, column \d+$", "", msg)
         raise TMXError(f"malformed XML: {msg}", path=path, line=line) from None
-    if not seen_root:
+    if root is None:
         raise TMXError("the file is empty or holds no XML element", path=path)
+    if root.tag != "tmx":
+        raise TMXError(f"this is not a TMX file (the root element is <{root.tag}>)", path=path)
 
 
 def _unit_from_tu(
@@ -218,20 +222,25 @@ def _unit_from_tu(
     source_lang: str,
     target_lang: str,
     report: ReadReport,
+    langs: dict[str, str],
 ) -> NewUnit | None:
     line = tu.sourceline
     src = tgt = None
-    for tuv in tu.findall("tuv"):
+    for tuv in tu.iterchildren("tuv"):
         lang = tuv.get(XML_LANG) or tuv.get("lang")
         if not lang:
             raise TMXError("a <tuv> has no xml:lang", path=path, line=tuv.sourceline)
         seg = tuv.find("seg")
         if seg is None:
             raise TMXError("a <tuv> has no <seg>", path=path, line=tuv.sourceline)
+        side = langs.get(lang)
+        if side is None:
+            is_source, is_target = lang_matches(lang, source_lang), lang_matches(lang, target_lang)
+            side = langs[lang] = "s" if is_source else "t" if is_target else ""
         # the header's source language wins when it names one variant of several
-        if lang_matches(lang, source_lang) and (src is None or (srclang and srclang.lower() == lang.lower())):
+        if side == "s" and (src is None or (srclang and srclang.lower() == lang.lower())):
             src = (lang, tuv, seg)
-        elif lang_matches(lang, target_lang) and tgt is None:
+        elif side == "t" and tgt is None:
             tgt = (lang, tuv, seg)
     if src is None or tgt is None:
         report.refuse(line, f"no {source_lang} and {target_lang} pair in this <tu>")

@@ -199,10 +199,8 @@ class Store(Protocol):
     def stats(self) -> dict[str, Any]:
         """Return counts by origin and language pair, and the memory's size."""
 
-    def text_candidates(
-        self, stems: list[str] | None, target_words: list[str] | None, limit: int
-    ) -> list[int]:
-        """Return ids of units whose source stems or target words contain the phrase."""
+    def target_candidates(self, words: list[str], limit: int) -> list[int]:
+        """Return ids of the newest units whose normalized target contains the phrase."""
 
     def import_units(
         self,

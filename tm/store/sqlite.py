@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tm.errors import StaleUnit, StoreError, UnitNotFound
-from tm.lang import normalize, stem_key
+from tm.lang import normalize
 from tm.store.base import (
     _UNSET,
     DUPLICATE_POLICIES,
@@ -25,13 +25,14 @@ from tm.store.base import (
     now,
     source_hash,
 )
+from tm.store.bulk import Prepared, batches, prepare
 
 # Each entry moves the schema one version forward; never edit an entry once released.
 MIGRATIONS: list[str] = [
     # 1: units, their history and the concordance index
     """
     CREATE TABLE units (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         source TEXT NOT NULL,
         target TEXT NOT NULL,
         source_lang TEXT NOT NULL,
@@ -63,7 +64,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX history_unit ON history (unit_id, id);
     CREATE VIRTUAL TABLE units_fts USING fts5 (
-        source_stems, target_norm, content='', tokenize='unicode61 remove_diacritics 0'
+        target_norm, content='', tokenize='unicode61 remove_diacritics 0'
     );
     """,
 ]
@@ -78,10 +79,6 @@ _UNIT_COLS = (
 
 def _unit(row: tuple) -> Unit:
     return Unit(*row[:9], json.loads(row[9]), *row[10:])  # type: ignore[arg-type]
-
-
-def _fts_values(source_norm: str, target: str) -> tuple[str, str]:
-    return " ".join(stem_key(source_norm)), normalize(target)
 
 
 def fts_query(words: list[str]) -> str:
@@ -226,8 +223,7 @@ class SQLiteStore:
         unit_id = cur.lastrowid
         assert unit_id is not None
         self._db.execute(
-            "INSERT INTO units_fts (rowid, source_stems, target_norm) VALUES (?, ?, ?)",
-            (unit_id, *_fts_values(norm, new.target)),
+            "INSERT INTO units_fts (rowid, target_norm) VALUES (?, ?)", (unit_id, normalize(new.target))
         )
         unit = Unit(
             unit_id,
@@ -249,8 +245,8 @@ class SQLiteStore:
 
     def _fts_delete(self, unit: Unit) -> None:
         self._db.execute(
-            "INSERT INTO units_fts (units_fts, rowid, source_stems, target_norm) VALUES ('delete', ?, ?, ?)",
-            (unit.id, *_fts_values(normalize(unit.source), unit.target)),
+            "INSERT INTO units_fts (units_fts, rowid, target_norm) VALUES ('delete', ?, ?)",
+            (unit.id, normalize(unit.target)),
         )
 
     def add(self, unit: NewUnit) -> Unit:
@@ -315,8 +311,7 @@ class SQLiteStore:
                 ),
             )
             self._db.execute(
-                "INSERT INTO units_fts (rowid, source_stems, target_norm) VALUES (?, ?, ?)",
-                (unit_id, *_fts_values(norm, new.target)),
+                "INSERT INTO units_fts (rowid, target_norm) VALUES (?, ?)", (unit_id, normalize(new.target))
             )
             self._history(new, "update", author, new.changed_at)
             return new
@@ -440,19 +435,13 @@ class SQLiteStore:
             "schema_version": self.schema_version(),
         }
 
-    def text_candidates(
-        self, stems: list[str] | None, target_words: list[str] | None, limit: int
-    ) -> list[int]:
-        """Return ids of units whose source stems (or target words) contain the phrase."""
-        if stems:
-            col, words = "source_stems", stems
-        elif target_words:
-            col, words = "target_norm", target_words
-        else:
+    def target_candidates(self, words: list[str], limit: int) -> list[int]:
+        """Return ids of the newest units whose normalized target contains the phrase."""
+        if not words:
             return []
         rows = self._db.execute(
             "SELECT rowid FROM units_fts WHERE units_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
-            (f"{col} : {fts_query(words)}", limit),
+            (fts_query(words), limit),
         )
         return [r[0] for r in rows]
 
@@ -475,33 +464,104 @@ class SQLiteStore:
             raise ValueError(f"on_duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
         result = ImportResult()
         with self.transaction():
-            for n, new in enumerate(units, 1):
-                norm = normalize(new.source)
-                h = source_hash(norm)
-                same = self._db.execute(
-                    "SELECT id, source, target, version FROM units WHERE source_hash=? "
-                    "AND source=? AND source_lang=? AND target_lang=? ORDER BY id",
-                    (h, new.source, new.source_lang, new.target_lang),
-                ).fetchall()
-                if any(t == new.target for _, _, t, _ in same):
-                    result.skipped += 1
-                elif same and on_duplicate == "skip":
-                    result.skipped += 1
-                elif same and on_duplicate == "overwrite":
-                    self.update(
-                        same[0][0],
-                        author=new.author,
-                        target=new.target,
-                        origin=new.origin,
-                        meta={**self.get(same[0][0]).meta, **new.meta},
-                    )
-                    result.updated += 1
-                else:
-                    self._insert(new, norm, h)
-                    result.added += 1
-                if progress is not None and n % 1000 == 0:
-                    progress(1000)
+            next_id = self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM units").fetchone()[0]
+            # ids of deleted units are never reused: history keys on them
+            next_id = max(
+                next_id, self._db.execute("SELECT COALESCE(MAX(unit_id), 0) + 1 FROM history").fetchone()[0]
+            )
+            for batch in map(prepare, batches(units)):
+                next_id = self._import_batch(batch, on_duplicate, next_id, result)
+                if progress is not None:
+                    progress(len(batch))
         return result
+
+    def _import_batch(
+        self, prepared: list[Prepared], on_duplicate: str, next_id: int, result: ImportResult
+    ) -> int:
+        """Import a batch with a few bulk statements; return the next free unit id."""
+        at = now()
+        hashes = list({p.hash for p in prepared})
+        existing: dict[tuple, list[list[Any]]] = {}
+        for i in range(0, len(hashes), 500):
+            chunk = hashes[i : i + 500]
+            rows = self._db.execute(
+                "SELECT id, source_hash, source, source_lang, target_lang, target FROM units "
+                f"WHERE source_hash IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
+            )
+            for uid, h, src, sl, tl, tgt in rows:
+                existing.setdefault((h, src, sl, tl), []).append([uid, tgt])
+        units_rows: list[tuple] = []
+        fts_rows: list[tuple] = []
+        hist_rows: list[tuple] = []
+
+        def flush() -> None:
+            self._db.executemany(
+                "INSERT INTO units (id, source, target, source_lang, target_lang, source_norm, "
+                "source_hash, origin, mt_draft, author, context, meta, created_at, changed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                units_rows,
+            )
+            self._db.executemany("INSERT INTO units_fts (rowid, target_norm) VALUES (?, ?)", fts_rows)
+            self._db.executemany(
+                "INSERT INTO history (unit_id, version, action, source, target, origin, mt_draft, "
+                "author, at, meta) VALUES (?, 1, 'create', ?, ?, ?, ?, ?, ?, ?)",
+                hist_rows,
+            )
+            units_rows.clear()
+            fts_rows.clear()
+            hist_rows.clear()
+
+        for p in prepared:
+            new, norm, h = p.unit, p.norm, p.hash
+            key = (h, new.source, new.source_lang, new.target_lang)
+            same = existing.get(key)
+            if same and (on_duplicate == "skip" or any(t == new.target for _, t in same)):
+                result.skipped += 1
+                continue
+            if same and on_duplicate == "overwrite":
+                flush()  # the unit to overwrite may be among the rows not yet written
+                old = self.get(same[0][0])
+                self.update(
+                    old.id,
+                    author=new.author,
+                    target=new.target,
+                    origin=new.origin,
+                    meta={**old.meta, **new.meta},
+                )
+                same[0][1] = new.target
+                result.updated += 1
+                continue
+            created = new.created_at or at
+            changed = new.changed_at or created
+            meta = p.meta
+            units_rows.append(
+                (
+                    next_id,
+                    new.source,
+                    new.target,
+                    new.source_lang,
+                    new.target_lang,
+                    norm,
+                    h,
+                    new.origin,
+                    new.mt_draft,
+                    new.author,
+                    new.context,
+                    meta,
+                    created,
+                    changed,
+                )
+            )
+            fts_rows.append((next_id, p.target_norm))
+            hist_rows.append(
+                (next_id, new.source, new.target, new.origin, new.mt_draft, new.author, changed, meta)
+            )
+            existing.setdefault(key, []).append([next_id, new.target])
+            next_id += 1
+            result.added += 1
+        flush()
+        return next_id
 
 
 def _statements(script: str) -> list[str]:

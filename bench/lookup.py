@@ -1,0 +1,257 @@
+"""Benchmark fuzzy lookup: index build, size, latency and recall@1 against brute force.
+
+Run by hand:  python bench/lookup.py --units 100000 1000000 [--corpus synthetic realistic]
+
+Builds a memory of N units in a temporary SQLite file (through the same bulk import as
+`tm import`), builds and saves the fuzzy index, reloads it as a new process would, then
+looks up queries made from stored sentences with 10-30% of their words changed. The same
+queries are scored by brute force with rapidfuzz over every unit (same word-level scorer);
+recall@1 counts queries where the index's best score equals the brute-force best score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tm.index import FuzzyIndex  # noqa: E402
+from tm.lang import normalize  # noqa: E402
+from tm.memory import TranslationMemory  # noqa: E402
+from tm.store.base import NewUnit  # noqa: E402
+from tm.store.sqlite import SQLiteStore  # noqa: E402
+
+LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+
+
+def zipf_vocabulary(rng: random.Random, size: int) -> tuple[list[str], np.ndarray]:
+    """Return distinct Arabic-letter words and Zipf(1.0) weights."""
+    words: set[str] = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(LETTERS) for _ in range(rng.randint(2, 8))))
+    vocab = sorted(words)
+    rng.shuffle(vocab)
+    weights = 1 / np.arange(1, size + 1)
+    return vocab, weights / weights.sum()
+
+
+class Synthetic:
+    """Sentences of 8-40 words drawn from a Zipfian vocabulary of ~30k words."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.np = np.random.default_rng(seed)
+        self.vocab, self.p = zipf_vocabulary(self.rng, 30_000)
+        self.cdf = np.cumsum(self.p)
+
+    def words(self, n: int) -> list[str]:
+        idx = np.searchsorted(self.cdf, self.np.random(n))
+        return [self.vocab[min(i, len(self.vocab) - 1)] for i in idx]
+
+    def sentence(self) -> str:
+        return " ".join(self.words(self.rng.randint(8, 40))) + "."
+
+
+class Realistic(Synthetic):
+    """News-like Arabic: function words, proclitics (و ف ب ل ال), templates, names, numbers.
+
+    Many sentences share long stretches (the same template with other names and
+    numbers), which is harder for an n-gram index than independent random sentences.
+    """
+
+    FUNCTION = "في من على إلى أن إن التي الذي عن مع بين بعد قبل كما حيث وقد قد لم لن هذا هذه ذلك تلك".split()
+    TEMPLATES = [
+        "قال {p} {t} {o} إن {c}",
+        "أعلن {o} في بيان {d} أن {c}",
+        "وأضاف {p} أن {c}",
+        "وفي {m} {y} {v} {o} {c}",
+        "وأكد {t} {o} {p} خلال {e} في {g} أن {c}",
+        "يذكر أن {o} قد {v} {c} منذ عام {y}",
+        "ومن جهة أخرى {v} {o} صفقة بقيمة {n} مليون دولار مع {g} {c}",
+        "وذكر {s} أن {n} {x} {v} في {g} يوم {w}",
+    ]
+
+    def __init__(self, seed: int):
+        super().__init__(seed)
+        r = self.rng
+        stems = [w for w in self.vocab if 3 <= len(w) <= 6][:8000]
+        self.nouns = stems[:5000]
+        self.people = [f"{a} {b}" for a, b in zip(stems[5000:5600], stems[5600:6200], strict=True)]
+        self.places = stems[6200:6500]
+        self.orgs = [f"وزارة {s}" for s in stems[6500:6700]] + [f"شركة {s}" for s in stems[6700:6900]]
+        self.titles = ["الرئيس", "وزير", "المتحدث باسم", "مدير", "رئيس"]
+        self.verbs = ["وقعت", "أعلنت", "افتتحت", "رفضت", "أكدت", "بدأت", "استأنفت"]
+        self.months = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "ديسمبر"]
+        self.days = ["الأحد", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس"]
+        self.r = r
+
+    def word(self) -> str:
+        r = self.r
+        if r.random() < 0.35:
+            return r.choice(self.FUNCTION)
+        w = self.words(1)[0]
+        u = r.random()
+        if u < 0.25:
+            w = "ال" + w
+        elif u < 0.35:
+            w = "وال" + w
+        elif u < 0.42:
+            w = "بال" + w
+        elif u < 0.47:
+            w = "لل" + w
+        elif u < 0.55:
+            w = "و" + w
+        if r.random() < 0.15:
+            w += r.choice(["ة", "ات", "ون", "ين", "ها", "هم"])
+        return w
+
+    def clause(self) -> str:
+        return " ".join(self.word() for _ in range(self.r.randint(4, 22)))
+
+    def sentence(self) -> str:
+        r = self.r
+        text = r.choice(self.TEMPLATES).format(
+            p=r.choice(self.people),
+            t=r.choice(self.titles),
+            o=r.choice(self.orgs),
+            c=self.clause(),
+            d=r.choice(self.days),
+            m=r.choice(self.months),
+            y=r.randint(1990, 2026),
+            v=r.choice(self.verbs),
+            e=r.choice(["مؤتمر صحفي", "زيارة رسمية", "اجتماع"]),
+            g=r.choice(self.places),
+            n=r.randint(2, 900),
+            s=r.choice(["موقع", "تقرير", "مصدر"]) + " " + r.choice(self.nouns),
+            x=r.choice(self.nouns),
+            w=r.choice(self.days),
+        )
+        return text + r.choice([".", ".", ".", "،", ""])
+
+
+def mutate(gen: Synthetic, sentence: str, rng: random.Random) -> str:
+    """Change 10-30% of the words: substitutions mostly, some deletions and insertions."""
+    words = sentence.rstrip(".،").split()
+    k = max(1, round(len(words) * rng.uniform(0.10, 0.30)))
+    for _ in range(k):
+        op = rng.random()
+        i = rng.randrange(len(words))
+        if op < 0.7:
+            words[i] = gen.words(1)[0]
+        elif op < 0.85 and len(words) > 2:
+            del words[i]
+        else:
+            words.insert(i, gen.words(1)[0])
+    return " ".join(words) + "."
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int) -> None:
+    gen = Realistic(seed) if corpus == "realistic" else Synthetic(seed)
+    rng = random.Random(seed + 1)
+    print(f"\n== {corpus}: {n_units:,} units ==")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        store = SQLiteStore(db)
+        t = time.perf_counter()
+        sentences = [gen.sentence() for _ in range(n_units)]
+        t_gen = time.perf_counter() - t
+        t = time.perf_counter()
+        result = store.import_units(
+            NewUnit(s, f"translation {i}", origin="import") for i, s in enumerate(sentences)
+        )
+        t_import = time.perf_counter() - t
+        print(
+            f"generated in {t_gen:.1f} s; imported {result.added:,} units in {t_import:.1f} s "
+            f"({result.added / t_import:,.0f} units/s, {db.stat().st_size / 1e6:.0f} MB file)"
+        )
+
+        memory = TranslationMemory(store)
+        t = time.perf_counter()
+        memory.rebuild_index()
+        t_build = time.perf_counter() - t
+        index_file = store.index_path
+        print(
+            f"index build: {t_build:.1f} s; in memory {memory.index.nbytes() / 1e6:.0f} MB; "
+            f"file {index_file.stat().st_size / 1e6:.0f} MB"
+        )
+        t = time.perf_counter()
+        loaded = FuzzyIndex.load(index_file)
+        t_load = time.perf_counter() - t
+        assert loaded is not None and len(loaded) == len(memory.index)
+        memory._index = loaded
+        print(f"index load at start (instead of a rebuild): {t_load * 1000:.0f} ms")
+
+        queries = [mutate(gen, sentences[rng.randrange(n_units)], rng) for _ in range(n_queries)]
+        norms = [normalize(q) for q in queries]
+        index = memory.index
+        for q in norms[:5]:  # warm up
+            index.candidates(q, 50, 5)
+        cand_ms, look_ms, tops = [], [], []
+        for q, norm in zip(queries, norms, strict=True):
+            t = time.perf_counter()
+            found = index.candidates(norm, 50, 5)
+            cand_ms.append((time.perf_counter() - t) * 1000)
+            tops.append(found[0].base if found else 0.0)
+            t = time.perf_counter()
+            memory.lookup(q, min_score=50, limit=5)
+            look_ms.append((time.perf_counter() - t) * 1000)
+        print(f"index candidates: p50 {percentile(cand_ms, 50):.2f} ms, p95 {percentile(cand_ms, 95):.2f} ms")
+        print(
+            f"full lookup (exact + index + SQLite fetch + scores + diffs): "
+            f"p50 {percentile(look_ms, 50):.2f} ms, p95 {percentile(look_ms, 95):.2f} ms"
+        )
+
+        # brute force: the same word-level scorer over every unit
+        all_codes = [index._string(i) for i in range(len(index.unit_ids))]
+        ok = 0
+        brute_ms = []
+        for k in range(min(n_brute, n_queries)):
+            qcodes = "".join(map(chr, index._codes(norms[k], grow=False)))
+            t = time.perf_counter()
+            best = process.extractOne(qcodes, all_codes, scorer=Levenshtein.normalized_similarity)
+            brute_ms.append((time.perf_counter() - t) * 1000)
+            brute = 100 * best[1] if best else 0.0
+            if abs(brute - tops[k]) < 1e-6 or (brute < 50 and tops[k] == 0):
+                ok += 1
+        nb = min(n_brute, n_queries)
+        ratio = statistics.median(brute_ms) / statistics.median(cand_ms)
+        print(
+            f"brute force rapidfuzz over {len(all_codes):,} units: p50 {statistics.median(brute_ms):.0f} ms "
+            f"a query ({ratio:,.0f}x the index)"
+        )
+        print(f"recall@1 against brute force: {ok}/{nb} = {100 * ok / nb:.1f}%")
+        store.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--units", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument(
+        "--corpus", nargs="+", default=["synthetic", "realistic"], choices=["synthetic", "realistic"]
+    )
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--brute", type=int, default=100, help="queries also scored by brute force")
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    for corpus in args.corpus:
+        for n in args.units:
+            run(n, corpus, args.queries, args.brute, args.seed)
+
+
+if __name__ == "__main__":
+    main()

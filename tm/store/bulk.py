@@ -1,0 +1,52 @@
+"""Bulk import plumbing shared by the engines: batches and their derived columns."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from tm.lang import normalize
+from tm.store.base import NewUnit, source_hash
+
+BATCH = 1000
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A unit to import with what the database needs derived from it."""
+
+    unit: NewUnit
+    norm: str
+    hash: int
+    target_norm: str
+    meta: str
+
+
+def prepare(batch: list[NewUnit]) -> list[Prepared]:
+    """Derive normalized text, hash, search keys and JSON metadata for a batch."""
+    out = []
+    for new in batch:
+        norm = normalize(new.source)
+        out.append(
+            Prepared(
+                new,
+                norm,
+                source_hash(norm),
+                normalize(new.target),
+                json.dumps(new.meta, ensure_ascii=False) if new.meta else "{}",
+            )
+        )
+    return out
+
+
+def batches(units: Iterable[NewUnit], size: int = BATCH) -> Iterator[list[NewUnit]]:
+    """Yield lists of at most size units."""
+    batch: list[NewUnit] = []
+    for unit in units:
+        batch.append(unit)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
