@@ -18,6 +18,7 @@ import json
 import math
 import os
 import tempfile
+import zipfile
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -37,8 +38,11 @@ MAX_CODE = 0x10FFFF
 # Reading postings stops past this many entries (common-word-only queries): a bound on
 # work that costs recall only for queries that have no rare word at all.
 MAX_POSTINGS = 400_000
-TOP_BY_HITS = 64
-TIE_LIMIT = 1024
+# At most this many candidates are scored for one query (dense, repetitive memories).
+MAX_SCORED = 4000
+# Penalties (numbers, punctuation) lower a score by a few points after the index: units up
+# to this far below the best word-level score are still scored.
+PENALTY_MARGIN = 6.0
 
 
 def _code_for(n: int) -> int:
@@ -280,12 +284,13 @@ class FuzzyIndex:
         occ = Counter(c for c in codes if c >= FIRST_CODE)
         words = sorted(occ, key=self._df)
         parts: list[np.ndarray] = []
-        covered = read = 0
+        covered = read = used = 0
         for i, code in enumerate(words):
             df = self._df(code)
             if i >= 2 and read + df > MAX_POSTINGS:
                 break
             parts.extend(self._postings(code))
+            used += 1
             read += df
             covered += occ[code]
             if covered > may_miss:
@@ -297,21 +302,25 @@ class FuzzyIndex:
         lengths = self._length(pos)
         ok = (lengths >= lo) & (lengths <= hi) & self._is_alive(pos)
         pos, hits = pos[ok], hits[ok]
-        if len(pos) > TOP_BY_HITS:
-            # the most hits first; every unit tied with the best count is scored too
-            top = hits.max()
-            tied = np.flatnonzero(hits == top)[:TIE_LIMIT]
-            best = np.argpartition(-hits, TOP_BY_HITS)[:TOP_BY_HITS]
-            chosen = np.union1d(tied, best)
-            pos = pos[chosen]
         query = "".join(map(chr, codes))
-        found = []
-        for p in pos.tolist():
-            s = self._string(p)
-            longest = max(n, len(s))
-            base = 100.0 * (1 - Levenshtein.distance(query, s) / longest)
-            if base >= min_score:
-                found.append(Candidate(self._unit_id(p), base))
+        found: list[Candidate] = []
+        floor = float(min_score)
+        scored = 0
+        # Units with more of the rare words come first. A unit that lacks k of the `used`
+        # words scores at most 100 * (n - k) / n, so once that bound falls below the best
+        # score found (less a margin for the penalties applied later), no unit with fewer
+        # hits can be the best match: the best match is exact, the others the best seen.
+        for h in range(int(hits.max(initial=0)), 0, -1):
+            if 100.0 * (n - (used - h)) / n < floor or scored >= MAX_SCORED:
+                break
+            level = pos[hits == h][: MAX_SCORED - scored]
+            for p in level.tolist():
+                s = self._string(p)
+                base = 100.0 * (1 - Levenshtein.distance(query, s) / max(n, len(s)))
+                if base >= min_score:
+                    found.append(Candidate(self._unit_id(p), base))
+                    floor = max(floor, base - PENALTY_MARGIN)
+            scored += len(level)
         found.sort(key=lambda c: (-c.base, c.unit_id))
         return found[: max(limit, 1) * 4]
 
@@ -410,5 +419,5 @@ class FuzzyIndex:
                     data["post_pos"],
                 )
                 return index
-        except (OSError, ValueError, KeyError, json.JSONDecodeError, EOFError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             return None

@@ -91,7 +91,11 @@ def _check_prolog(head: bytes, path: str) -> None:
             path=path,
             line=line,
         )
-    prolog = text[: first.start()] if first else text
+    if first is None:
+        raise TMXError(
+            f"no XML element in the first {_PROLOG_LIMIT // (1 << 20)} MB; this is not a TMX file", path=path
+        )
+    prolog = text[: first.start()]
     for pattern, why in (
         (
             r"<!ENTITY",
@@ -174,7 +178,7 @@ def read_tmx(
         _Joined(),
         events=("end",),
         tag=("tu", "header"),
-        resolve_entities=False,
+        resolve_entities="internal",  # never external files; declarations were refused above
         load_dtd=False,
         no_network=True,
         huge_tree=False,
@@ -208,6 +212,12 @@ def read_tmx(
         line = e.lineno if e.lineno else None
         msg = e.msg or str(e)
         msg = re.sub(r",? line \d+, column \d+$", "", msg)
+        if "encoding" in msg.lower():
+            declared = re.search(rb"encoding=[\"']([\w.-]+)", head[:200])
+            name = declared.group(1).decode() if declared else "UTF-8"
+            msg += (
+                f" (the bytes are not {name}, as the file declares; save it as UTF-8 or fix the declaration)"
+            )
         raise TMXError(f"malformed XML: {msg}", path=path, line=line) from None
     if root is None:
         raise TMXError("the file is empty or holds no XML element", path=path)

@@ -100,6 +100,8 @@ class SQLiteStore:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=30000")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path} is not a tm memory (SQLite says: {e}); check --db") from e
         except (sqlite3.Error, OSError) as e:
             raise StoreError(f"cannot open the memory {self.path}: {e}") from e
         self._lock = threading.RLock()
@@ -115,10 +117,15 @@ class SQLiteStore:
 
     def _migrate(self) -> None:
         try:
-            self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            row = None
+            if "meta" in tables:
+                row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path} is not a tm memory (SQLite says: {e})") from e
+            raise StoreError(f"{self.path} is not a tm memory (SQLite says: {e}); check --db") from e
+        if row is None and tables - {"meta"}:
+            raise StoreError(f"{self.path} is an SQLite file of another program, not a tm memory; check --db")
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         version = int(row[0]) if row else 0
         if version > SCHEMA_VERSION:
             raise StoreError(

@@ -1,0 +1,69 @@
+import pytest
+
+from tm.lang import normalize
+from tm.matching import NUMBER_PENALTY, PUNCT_PENALTY, base_score, diff, score, score_text
+
+TEN = "قال وزير المالية إن الحكومة ستخفض الضرائب على الشركات الصغيرة قريبا"
+
+
+def test_identical_after_normalization_is_100():
+    assert score_text(TEN, "قَالَ وَزِيرُ المالية إن الحكومة ستخفض الضرائب على الشركات الصغيرة قريباً").score == 100
+
+
+def test_score_is_one_minus_edit_distance_over_longer_length():
+    words = TEN.split()
+    changed = " ".join(words[:-1] + ["غدا"])  # 1 of 11 words replaced
+    assert score_text(TEN, changed).score == round(100 * (1 - 1 / 11))
+    shorter = " ".join(words[:-2])  # 2 of 11 words missing
+    assert score_text(TEN, shorter).score == round(100 * (1 - 2 / 11))
+
+
+def test_base_score_of_token_lists():
+    assert base_score(["a", "b", "c", "d"], ["a", "x", "c", "d"]) == 75.0
+    assert base_score([], []) == 100.0
+
+
+def test_changed_number_costs_a_small_penalty_and_is_named():
+    s = score(
+        normalize("بلغت الصادرات 500 مليون دولار في عام 2022"),
+        normalize("بلغت الصادرات ٧٠٠ مليون دولار في عام 2022"),
+    )
+    assert s.score == 100 - NUMBER_PENALTY
+    assert s.changed_numbers == [("500", "700")]
+
+
+def test_added_number_counts_as_a_word():
+    s = score_text("وصل الوفد أمس", "وصل الوفد أمس 3")
+    assert s.score == round(100 * (1 - 1 / 4))
+    assert s.changed_numbers == [("", "3")]
+
+
+def test_punctuation_difference_costs_a_point_each_capped():
+    assert score_text(TEN + ".", TEN).score == 100 - PUNCT_PENALTY
+    assert score_text(TEN + "!?!?!?", TEN).score == 97
+
+
+def test_a_non_identical_match_never_reaches_100():
+    assert score_text("قال الرئيس", "قال  الرئيس ").score == 100  # only spacing: identical normalized
+    assert score_text("قال الرئيس:", "قال الرئيس").score == 99
+
+
+@pytest.mark.parametrize(("a", "b"), [("٪", "%"), ("3.5", "3.5")])
+def test_only_numbers_and_punctuation_compare_by_characters(a, b):
+    assert score_text(a, b).score == 100
+
+
+def test_diff_shows_deleted_and_inserted_words_in_original_spelling():
+    chunks = diff("وقعت الشركة عقدا بقيمة 500 مليون دولار.", "وقعت الشركة اتفاقا بقيمة ٧٠٠ مليون دولار.")
+    ops = [(c.op, c.text.strip()) for c in chunks]
+    assert ("delete", "عقدا") in ops
+    assert ("insert", "اتفاقا") in ops
+    assert ("delete", "500") in ops
+    assert ("insert", "٧٠٠") in ops
+    equal = "".join(c.text for c in chunks if c.op != "insert")
+    assert equal == "وقعت الشركة عقدا بقيمة 500 مليون دولار."
+
+
+def test_diff_keeps_a_space_before_an_inserted_word():
+    chunks = diff("قال الرئيس.", "قال الرئيس أمس")
+    assert [c.to_json() for c in chunks][-1] == {"op": "insert", "text": " أمس"}
