@@ -111,18 +111,18 @@ BAD = {
     "unclosed tag": (tmx(tu("أ", "a") + '<tu><tuv xml:lang="ar"><seg>ب</seg></tuv>\n'), 7, "malformed XML"),
     "entity bomb": (
         (
-            '<?xml version="1.0"?>\n<!DOCTYPE tmx [\n <!ENTITY a "aaaaaaaaaa">\n'
-            ' <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">\n]>\n'
-            '<tmx version="1.4"><body><tu><tuv xml:lang="ar"><seg>&c;</seg></tuv></tu></body></tmx>'
-        ).encode(),
+            b'<?xml version="1.0"?>\n<!DOCTYPE tmx [\n <!ENTITY a "aaaaaaaaaa">\n'
+            b' <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">\n]>\n'
+            b'<tmx version="1.4"><body><tu><tuv xml:lang="ar"><seg>&c;</seg></tuv></tu></body></tmx>'
+        ),
         3,
         "entit",
     ),
     "external entity": (
         (
-            '<?xml version="1.0"?>\n<!DOCTYPE tmx [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
-            '<tmx version="1.4"><body><tu><tuv xml:lang="ar"><seg>&x;</seg></tuv></tu></body></tmx>'
-        ).encode(),
+            b'<?xml version="1.0"?>\n<!DOCTYPE tmx [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+            b'<tmx version="1.4"><body><tu><tuv xml:lang="ar"><seg>&x;</seg></tuv></tu></body></tmx>'
+        ),
         2,
         "entit",
     ),
@@ -209,8 +209,8 @@ def test_our_export_reads_back_in_translate_toolkit_and_in_tm(tmp_path):
             y.created_at,
             y.changed_at,
         )
-        assert x.meta["tmx"].get("source") == y.meta["tmx"].get("source")
-        assert x.meta["tmx"].get("props") == y.meta["tmx"].get("props")
+        assert x.meta.get("tmx", {}).get("source") == y.meta.get("tmx", {}).get("source")
+        assert x.meta.get("tmx", {}).get("props") == y.meta.get("tmx", {}).get("props")
     assert b[0].meta["tmx"]["source"]["seg"] == ar_inline
     assert b[0].meta["tmx"]["notes"] == ["n <1>"]
     memory.close()

@@ -26,6 +26,8 @@ _PROLOG_LIMIT = 1 << 20
 _TMX_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
 # Characters XML 1.0 forbids; they cannot be written into a valid TMX file.
+# Props tm writes for its own fields; on reading they go back into those fields.
+_OWN_PROPS = {"x-tm-origin", "x-tm-mt-draft", "x-tm-context"}
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -265,8 +267,9 @@ def _unit_from_tu(
     attrs = {k: v for k, v in tu.attrib.items() if k not in ("creationdate", "changedate")}
     if attrs:
         tmx["attrs"] = attrs
-    if props:
-        tmx["props"] = props
+    kept = [p for p in props if p[0] not in _OWN_PROPS]  # ours map onto unit fields
+    if kept:
+        tmx["props"] = kept
     if notes:
         tmx["notes"] = notes
     for key, (_, tuv, _seg), xml in (
@@ -311,9 +314,6 @@ def _unit_from_tu(
         created_at=created,
         changed_at=changed or created,
     )
-
-
-_OWN_PROPS = {"x-tm-origin", "x-tm-mt-draft", "x-tm-context"}
 
 
 def _xml_text(text: str) -> str:
