@@ -81,7 +81,11 @@ def test_reimport_policies(desk):
     ("args", "content", "message"),
     [
         (["import", "bad.tmx"], TMX.replace("</body>", ""), "bad.tmx:"),
-        (["import", "bad.tmx"], TMX.replace("<?xml", '<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "b">]><?x'), "entities"),
+        (
+            ["import", "bad.tmx"],
+            TMX.replace("<?xml", '<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "b">]><?x'),
+            "entities",
+        ),
         (["import", "bad.txt"], "x", "cannot tell the format"),
         (["import", "bad.csv"], "a,b\n1,2\n", "no source and target column"),
     ],
@@ -113,4 +117,7 @@ def test_default_memory_lives_in_the_data_directory(tmp_path):
 
 def test_help_does_not_import_heavy_modules(tmp_path):
     code = "import sys; from tm.cli import main; print('numpy' in sys.modules, 'lxml' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False False"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
+        == "False False"
+    )

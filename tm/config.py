@@ -22,6 +22,13 @@ class Settings:
     db: str = field(default="", metadata={"help": "memory: a SQLite file path (default in the data dir)"})
     min_score: int = field(default=70, metadata={"help": "lowest fuzzy match shown, in %"})
     limit: int = field(default=5, metadata={"help": "most matches shown per lookup"})
+    model: str = field(default="", metadata={"help": "MT model: a Hugging Face id or a local directory"})
+    engine: str = field(default="auto", metadata={"help": "MT engine: auto, transformers or ctranslate2"})
+    beams: int = field(default=4, metadata={"help": "beam size for MT (1 = greedy)"})
+    batch_size: int = field(default=16, metadata={"help": "sentences per MT batch"})
+    threads: int = field(default=0, metadata={"help": "CPU threads for MT (0 = all)"})
+    offline: int = field(default=0, metadata={"help": "1: never download a model"})
+    fuzzy_min: int = field(default=75, metadata={"help": "lowest fuzzy match used in pre-translation"})
 
     def __post_init__(self) -> None:
         if not self.db:

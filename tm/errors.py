@@ -15,6 +15,21 @@ class UnitNotFound(TMError):
         self.unit_id = unit_id
 
 
+class TermNotFound(TMError):
+    """A glossary term id that is not in the glossary."""
+
+    def __init__(self, term_id: int):
+        super().__init__(f"glossary term {term_id} does not exist")
+        self.term_id = term_id
+
+
+class DuplicateTerm(TMError):
+    """The same source and target are already in the glossary."""
+
+    def __init__(self, source: str, target: str):
+        super().__init__(f"the glossary already has {source} -> {target}")
+
+
 class StaleUnit(TMError):
     """A change based on an older version of a unit than the stored one."""
 
@@ -52,3 +67,7 @@ class TMXError(FormatError):
 
 class CSVFormatError(FormatError):
     """A CSV/TSV file without the expected header or with a broken row."""
+
+
+class ModelUnavailable(TMError):
+    """No machine-translation model can be loaded; the message says how to get one."""

@@ -14,7 +14,10 @@ def read(data: bytes, **kw):
 def test_csv_with_a_header_row_and_extra_columns():
     data = 'source,target,author,client\n"قال، الرئيس","He said, ""yes""",sara,AFP\nنعم,Yes,,\n'.encode()
     units = read(data)
-    assert [(u.source, u.target, u.author) for u in units] == [("قال، الرئيس", 'He said, "yes"', "sara"), ("نعم", "Yes", None)]
+    assert [(u.source, u.target, u.author) for u in units] == [
+        ("قال، الرئيس", 'He said, "yes"', "sara"),
+        ("نعم", "Yes", None),
+    ]
     assert units[0].meta == {"csv": {"client": "AFP"}} and units[1].meta == {}
 
 
@@ -53,5 +56,8 @@ def test_written_csv_reads_back(tmp_path):
     out = io.StringIO()
     assert write_csv(out, store.iter_units()) == 2
     again = read(out.getvalue().encode())
-    assert [(u.source, u.target, u.origin) for u in again] == [("سطر\nثان", "two lines", "human"), ("أ", "a", "mt")]
+    assert [(u.source, u.target, u.origin) for u in again] == [
+        ("سطر\nثان", "two lines", "human"),
+        ("أ", "a", "mt"),
+    ]
     store.close()

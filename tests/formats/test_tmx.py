@@ -131,7 +131,7 @@ BAD = {
         5,
         "UTF-8",
     ),
-    "not tmx": (b'<?xml version="1.0"?>\n\n<xliff version="1.2"></xliff>', 3, "not a TMX file"),
+    "not tmx": (b'<?xml version="1.0"?>\n\n<xliff version="1.2"></xliff>', 3, "not a tmx file"),
     "tuv without seg": (tmx('<tu><tuv xml:lang="ar"></tuv></tu>\n'), 5, "no <seg>"),
     "undefined entity": (tmx(tu("&nbsp;", "x")), 5, "nbsp"),
 }

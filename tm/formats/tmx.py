@@ -18,11 +18,11 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from tm.errors import TMXError
+from tm.formats.xmlsafe import PROLOG_LIMIT, check_prolog
 from tm.store.base import NewUnit, Unit
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CODE_TAGS = {"bpt", "ept", "ph", "it", "ut"}
-_PROLOG_LIMIT = 1 << 20
 _TMX_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
 # Characters XML 1.0 forbids; they cannot be written into a valid TMX file.
@@ -79,41 +79,6 @@ class _CountingReader:
         return data
 
 
-def _check_prolog(head: bytes, path: str) -> None:
-    """Refuse DTD internal subsets and entity declarations before the parser sees them."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = head.decode("utf-16", errors="replace")
-    else:
-        text = head.decode("latin-1")
-    first = re.search(r"<([A-Za-z_][\w.:-]*)", text)
-    if first and first.group(1) != "tmx":
-        line = text.count("\n", 0, first.start()) + 1
-        raise TMXError(
-            f"this is not a TMX file (the root element is <{first.group(1)}>, not <tmx>)",
-            path=path,
-            line=line,
-        )
-    if first is None:
-        raise TMXError(
-            f"no XML element in the first {_PROLOG_LIMIT // (1 << 20)} MB; this is not a TMX file", path=path
-        )
-    prolog = text[: first.start()]
-    for pattern, why in (
-        (
-            r"<!ENTITY",
-            "declares XML entities, which tm refuses (entity expansion attacks)",
-        ),
-        (
-            r"<!DOCTYPE[^>\[]*\[",
-            "has an inline DTD, which tm refuses (entity expansion attacks)",
-        ),
-    ):
-        m = re.search(pattern, prolog)
-        if m:
-            line = prolog.count("\n", 0, m.start()) + 1
-            raise TMXError(f"{why}; remove the DOCTYPE", path=path, line=line)
-
-
 def _text_and_markup(seg: etree._Element) -> tuple[str, str | None]:
     """Return a segment's translatable text and, when it has inline codes, its inner XML."""
     parts = [seg.text or ""]
@@ -156,8 +121,8 @@ def read_tmx(
     both languages or with an empty segment is counted in `report` and left out.
     """
     report = report if report is not None else ReadReport()
-    head = stream.read(_PROLOG_LIMIT)
-    _check_prolog(head, path)
+    head = stream.read(PROLOG_LIMIT)
+    check_prolog(head, path, TMXError, ("tmx",))
     if progress is not None:
         progress(len(head))
 

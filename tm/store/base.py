@@ -90,6 +90,37 @@ class Unit:
 
 
 @dataclass
+class NewTerm:
+    """A glossary term to add: Arabic source, English target and how to use it."""
+
+    source: str
+    target: str
+    notes: str = ""
+    forbidden: list[str] = field(default_factory=list)  # English variants not to use
+    enforce: bool = False  # protect the term in machine-translation drafts
+    author: str | None = None
+
+
+@dataclass
+class Term:
+    """A stored glossary term."""
+
+    id: int
+    source: str
+    target: str
+    notes: str
+    forbidden: list[str]
+    enforce: bool
+    author: str | None
+    created_at: str
+    changed_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON shape of a term."""
+        return dict(self.__dict__)
+
+
+@dataclass
 class HistoryEntry:
     """One change of a unit: its state after the change (before it, for a delete)."""
 
@@ -201,6 +232,30 @@ class Store(Protocol):
 
     def target_candidates(self, words: list[str], limit: int) -> list[int]:
         """Return ids of the newest units whose normalized target contains the phrase."""
+
+    def add_term(self, term: NewTerm) -> Term:
+        """Add a glossary term (DuplicateTerm when source and target are already there)."""
+
+    def update_term(self, term_id: int, **changes: Any) -> Term:
+        """Change fields of a term."""
+
+    def delete_term(self, term_id: int) -> None:
+        """Remove a glossary term."""
+
+    def get_term(self, term_id: int) -> Term:
+        """Return a term or raise TermNotFound."""
+
+    def terms(self) -> list[Term]:
+        """Return every glossary term."""
+
+    def glossary_version(self) -> str:
+        """Return a value that changes whenever the glossary does."""
+
+    def mt_cache_get(self, model: str, keys: Iterable[str]) -> dict[str, str]:
+        """Return cached outputs of a model for normalized sentences."""
+
+    def mt_cache_put(self, model: str, items: dict[str, str]) -> None:
+        """Remember a model's outputs for normalized sentences."""
 
     def import_units(
         self,

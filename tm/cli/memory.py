@@ -1,90 +1,25 @@
-"""The `tm` command: a translation memory from the shell."""
+"""Memory commands: init, import, export, add, lookup, concordance, segment, stats."""
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from tm import __version__
+from tm.cli import FORMATS, format_of, main, open_memory, progress_bar
 from tm.config import Settings
-from tm.errors import FormatError, TMError
-
-FORMATS = ("tmx", "csv", "tsv")
-
-
-def _fail(message: str) -> None:
-    click.echo(f"tm: error: {message}", err=True)
-    sys.exit(1)
-
-
-class _Group(click.Group):
-    """Turn tm's errors into one line on stderr and a non-zero exit."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except TMError as e:
-            _fail(str(e))
-        except KeyboardInterrupt:
-            _fail("interrupted; nothing was changed by an unfinished import")
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except Exception as e:  # a bug: still one line, the traceback on demand
-            if os.environ.get("TM_DEBUG"):
-                raise
-            _fail(f"internal error: {type(e).__name__}: {e} (set TM_DEBUG=1 for the traceback)")
-
-
-@click.group(cls=_Group)
-@click.option("--db", envvar="TM_DB", help="Memory file (SQLite). Default: memory.db in the data directory.")
-@click.version_option(__version__, prog_name="tm")
-@click.pass_context
-def main(ctx: click.Context, db: str | None) -> None:
-    """tm: an Arabic to English translation memory."""
-    ctx.obj = Settings.from_env(db=db)
-
-
-def _memory(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from tm.memory import TranslationMemory
-
-    settings: Settings = ctx.obj
-    memory = TranslationMemory.open(settings.db)
-    ctx.call_on_close(memory.close)
-    return memory
-
-
-def _format_of(path: str, given: str | None) -> str:
-    if given:
-        return given
-    ext = Path(path).suffix.lower().lstrip(".")
-    if ext in FORMATS:
-        return ext
-    raise FormatError(f"cannot tell the format from the name; pass --format ({'|'.join(FORMATS)})", path=path)
-
-
-@contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr when it is a terminal; a no-op otherwise."""
-    if not sys.stderr.isatty() or total <= 0:
-        yield lambda n: None
-        return
-    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
-        yield bar.update
 
 
 @main.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create the memory file (or check an existing one)."""
-    memory = _memory(ctx)
+    memory = open_memory(ctx)
     click.echo(f"memory ready: {memory.store.path} ({memory.store.count()} units)")
 
 
@@ -117,11 +52,11 @@ def import_(
     """Import a TMX, CSV or TSV file; all of it or, on an error, nothing."""
     from tm.formats.tmx import ReadReport, read_tmx
 
-    memory = _memory(ctx)
-    fmt = _format_of(file, fmt)
+    memory = open_memory(ctx)
+    fmt = format_of(file, fmt)
     size = os.path.getsize(file)
     report = ReadReport()
-    with open(file, "rb") as f, _progress(size, "importing") as bar:
+    with open(file, "rb") as f, progress_bar(size, "importing") as bar:
         if fmt == "tmx":
             units = read_tmx(
                 f,
@@ -163,8 +98,8 @@ def export(ctx: click.Context, file: str, fmt: str | None, origin: str | None, a
     from tm.formats.csv import write_csv
     from tm.formats.tmx import write_tmx
 
-    memory = _memory(ctx)
-    fmt = _format_of(file, fmt)
+    memory = open_memory(ctx)
+    fmt = format_of(file, fmt)
     units = (
         u
         for u in memory.store.iter_units()
@@ -176,7 +111,7 @@ def export(ctx: click.Context, file: str, fmt: str | None, origin: str | None, a
     try:
         with (
             os.fdopen(fd, "w", encoding="utf-8", newline="") as out,
-            _progress(memory.store.count(), "exporting") as bar,
+            progress_bar(memory.store.count(), "exporting") as bar,
         ):
             if fmt == "tmx":
                 n = write_tmx(out, units, tool_version=__version__, progress=bar)
@@ -196,7 +131,7 @@ def export(ctx: click.Context, file: str, fmt: str | None, origin: str | None, a
 @click.pass_context
 def add(ctx: click.Context, source: str, target: str, author: str | None) -> None:
     """Add one translation (Arabic SOURCE, English TARGET) to the memory."""
-    unit = _memory(ctx).confirm(source, target, author=author)
+    unit = open_memory(ctx).confirm(source, target, author=author)
     click.echo(f"unit {unit.id} (version {unit.version})")
 
 
@@ -221,7 +156,7 @@ def _render_diff(chunks: list[Any]) -> str:
 def lookup(ctx: click.Context, text: str, min_score: int | None, limit: int | None, as_json: bool) -> None:
     """Look an Arabic sentence up in the memory: 101% in context, 100% exact, fuzzy."""
     settings: Settings = ctx.obj
-    matches = _memory(ctx).lookup(
+    matches = open_memory(ctx).lookup(
         text, min_score=min_score or settings.min_score, limit=limit or settings.limit
     )
     if as_json:
@@ -257,7 +192,7 @@ def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
 @click.pass_context
 def concordance(ctx: click.Context, text: str, side: str | None, limit: int, as_json: bool) -> None:
     """Find the memory's sentences that contain words or a phrase."""
-    hits = _memory(ctx).concordance(text, side=side or "source", limit=limit)
+    hits = open_memory(ctx).concordance(text, side=side or "source", limit=limit)
     if as_json:
         click.echo(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
         return
@@ -295,7 +230,7 @@ def segment_cmd(file: str, encoding: str | None, as_json: bool) -> None:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Show what the memory holds."""
-    data = _memory(ctx).store.stats()
+    data = open_memory(ctx).store.stats()
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -307,7 +242,3 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"  {pair}: {n}")
     click.echo(f"history entries: {data['history_entries']} ({data['deleted']} deletions)")
     click.echo(f"size: {data['bytes'] / 1e6:.1f} MB")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,116 @@
+"""The MT engines on tiny real models: loading, batching, caching, CTranslate2, errors."""
+
+import pytest
+
+from tm.errors import ModelUnavailable
+from tm.mt import MTOptions, load_translator
+from tm.mt.cache import CachedTranslator
+from tm.mt.models import ct2_dir, installed_models, resolve_model
+from tm.store.sqlite import SQLiteStore
+
+SENTENCES = [
+    "قال الرئيس إن الاقتصاد ينمو بسرعة هذا العام",
+    "",
+    "ارتفعت أسعار النفط",
+    "وقعت الحكومة اتفاقا بقيمة 500 مليون دولار مع الشركة وأكد المتحدث باسم الوزارة أن المفاوضات مستمرة",
+]
+
+
+def test_transformers_engine_loads_a_model_directory_and_keeps_order(tiny_marian):
+    tr = load_translator(str(tiny_marian), engine="transformers", options=MTOptions(beams=1, batch_size=2))
+    assert (tr.engine, tr.model_id) == ("transformers", str(tiny_marian))
+    out = tr.translate(SENTENCES)
+    assert len(out) == 4 and out[1] == ""
+    assert all(isinstance(t, str) and t for i, t in enumerate(out) if i != 1)
+    # batches are sorted by length inside; the caller's order comes back either way
+    assert tr.translate(SENTENCES[::-1]) == out[::-1]
+
+
+def test_output_length_is_bounded_by_the_input(tiny_marian):
+    tr = load_translator(str(tiny_marian), engine="transformers", options=MTOptions(beams=1, max_ratio=1.0))
+    short = tr.translate(["قال الرئيس"])[0]
+    ids = tr.tokenizer(text_target=short)["input_ids"] if short else []
+    assert len(ids) <= 1.0 * len(tr.tokenizer("قال الرئيس")["input_ids"]) + 12
+
+
+def test_beam_search_runs(tiny_marian):
+    tr = load_translator(str(tiny_marian), engine="transformers", options=MTOptions(beams=4, batch_size=16))
+    assert len(tr.translate(SENTENCES)) == 4
+
+
+def test_m2m100_gets_its_language_codes(tmp_path):
+    from tests.tiny_models import build_m2m100
+
+    path = build_m2m100(tmp_path / "m2m")
+    tr = load_translator(str(path), engine="transformers", options=MTOptions(beams=1))
+    assert tr.tokenizer.src_lang == "ar"
+    assert tr.forced_bos == tr.tokenizer.convert_tokens_to_ids("__en__")
+    assert tr.tokenizer("قال الرئيس")["input_ids"][0] == tr.tokenizer.convert_tokens_to_ids("__ar__")
+    out = tr.translate(["قال الرئيس"])
+    assert "__en__" not in out[0]
+
+
+def test_ctranslate2_copy_is_used_automatically(tiny_marian_ct2):
+    assert (ct2_dir(tiny_marian_ct2) / "model.bin").exists()
+    tr = load_translator(str(tiny_marian_ct2), options=MTOptions(beams=1))
+    assert tr.engine == "ctranslate2"
+    out = tr.translate(SENTENCES)
+    assert len(out) == 4 and out[1] == "" and all(out[i] for i in (0, 2, 3))
+    assert tr.translate(SENTENCES[::-1]) == out[::-1]
+    forced = load_translator(str(tiny_marian_ct2), engine="transformers", options=MTOptions(beams=1))
+    assert forced.engine == "transformers"
+
+
+def test_ctranslate2_engine_without_a_converted_copy_says_what_to_do(tiny_marian):
+    with pytest.raises(ModelUnavailable, match="tm model convert"):
+        load_translator(str(tiny_marian), engine="ctranslate2")
+
+
+def test_cache_translates_a_sentence_once_per_model(tiny_marian, tmp_path):
+    store = SQLiteStore(tmp_path / "m.db")
+    tr = CachedTranslator(load_translator(str(tiny_marian), options=MTOptions(beams=1)), store)
+    first = tr.translate(["قال الرئيس", "قَالَ الرَّئِيسُ", "ارتفعت أسعار النفط"])
+    assert tr.misses == 2 and first[0] == first[1]
+    again = CachedTranslator(tr.inner, SQLiteStore(tmp_path / "m.db"))
+    assert again.translate(["قال الرئيس"]) == [first[0]]
+    assert (again.hits, again.misses) == (1, 0)
+    store.close()
+
+
+def test_offline_without_a_local_copy_gives_the_instructions(data_home):
+    with pytest.raises(ModelUnavailable) as err:
+        load_translator("Helsinki-NLP/opus-mt-ar-en", download=False)
+    assert "tm model fetch Helsinki-NLP/opus-mt-ar-en" in str(err.value)
+    assert "--model /path/to/dir" in str(err.value)
+
+
+def test_a_failed_download_leaves_nothing_behind(data_home):
+    with pytest.raises(ModelUnavailable, match="not available offline"):
+        load_translator("tm-tests/no-such-model", download=True)
+    assert installed_models() == []
+    assert not (data_home / "models" / "tm-tests--no-such-model").exists()
+
+
+def test_missing_or_wrong_directories_are_refused(tmp_path):
+    with pytest.raises(ModelUnavailable, match="does not exist"):
+        resolve_model(str(tmp_path / "nowhere"))
+    with pytest.raises(ModelUnavailable, match="no config.json"):
+        resolve_model(str(tmp_path))
+
+
+def test_installed_models_are_listed_and_found_by_name(data_home, tiny_marian):
+    import shutil
+
+    target = data_home / "models" / "acme--tiny-ar-en"
+    shutil.copytree(tiny_marian, target)
+    assert [m["name"] for m in installed_models()] == ["acme/tiny-ar-en"]
+    assert resolve_model("acme/tiny-ar-en", download=False) == target
+
+
+def test_heavy_libraries_load_only_when_translating():
+    import subprocess
+    import sys
+
+    code = "import sys, tm.mt, tm.pretranslate; print('torch' in sys.modules, 'transformers' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
+    assert out == "False False"

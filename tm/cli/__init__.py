@@ -1,0 +1,85 @@
+"""The `tm` command: a translation memory from the shell."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tm import __version__
+from tm.config import Settings
+from tm.errors import FormatError, TMError
+
+FORMATS = ("tmx", "csv", "tsv")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"tm: error: {message}", err=True)
+    sys.exit(1)
+
+
+class _Group(click.Group):
+    """Turn tm's errors into one line on stderr and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TMError as e:
+            _fail(str(e))
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing was changed by an unfinished import")
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as e:  # a bug: still one line, the traceback on demand
+            if os.environ.get("TM_DEBUG"):
+                raise
+            _fail(f"internal error: {type(e).__name__}: {e} (set TM_DEBUG=1 for the traceback)")
+
+
+@click.group(cls=_Group)
+@click.option("--db", envvar="TM_DB", help="Memory file (SQLite). Default: memory.db in the data directory.")
+@click.version_option(__version__, prog_name="tm")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """tm: an Arabic to English translation memory."""
+    ctx.obj = Settings.from_env(db=db)
+
+
+def open_memory(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from tm.memory import TranslationMemory
+
+    settings: Settings = ctx.obj
+    opened = TranslationMemory.open(settings.db)
+    ctx.call_on_close(opened.close)
+    return opened
+
+
+def format_of(path: str, given: str | None) -> str:
+    if given:
+        return given
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext in FORMATS:
+        return ext
+    raise FormatError(f"cannot tell the format from the name; pass --format ({'|'.join(FORMATS)})", path=path)
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal; a no-op otherwise."""
+    if not sys.stderr.isatty() or total <= 0:
+        yield lambda n: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+# the commands register themselves on `main`
+from tm.cli import glossary, memory, translate  # noqa: E402, F401
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

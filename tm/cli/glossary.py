@@ -1,0 +1,99 @@
+"""Glossary commands: add, import, export, list."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from tm.cli import main, open_memory
+from tm.errors import FormatError
+
+GLOSSARY_FORMATS = ("csv", "tsv", "tbx")
+
+
+def _glossary_format(path: str, given: str | None) -> str:
+    if given:
+        return given
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext in GLOSSARY_FORMATS:
+        return ext
+    raise FormatError("cannot tell the glossary format from the name; pass --format csv|tsv|tbx", path=path)
+
+
+@main.group()
+def glossary() -> None:
+    """The desk's glossary: Arabic terms and the English the desk uses for them."""
+
+
+@glossary.command("add")
+@click.argument("source")
+@click.argument("target")
+@click.option("--notes", default="", help="A note for translators.")
+@click.option("--forbid", multiple=True, help="An English variant not to use (repeatable).")
+@click.option("--enforce", is_flag=True, help="Protect the term in machine-translation drafts.")
+@click.option("--author", default=lambda: os.environ.get("USER"))
+@click.pass_context
+def glossary_add(ctx, source, target, notes, forbid, enforce, author) -> None:  # type: ignore[no-untyped-def]
+    """Add a term: Arabic SOURCE, English TARGET."""
+    from tm.glossary import Glossary
+
+    term = Glossary(open_memory(ctx).store).add(
+        source, target, notes=notes, forbidden=list(forbid), enforce=enforce, author=author
+    )
+    click.echo(f"term {term.id}: {term.source} -> {term.target}{' (enforced)' if term.enforce else ''}")
+
+
+@glossary.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(GLOSSARY_FORMATS))
+@click.option("--enforce/--no-enforce", default=None, help="Set the enforce flag of every imported term.")
+@click.option("--encoding", help="CSV/TSV encoding (default: detected).")
+@click.pass_context
+def glossary_import(ctx, file, fmt, enforce, encoding) -> None:  # type: ignore[no-untyped-def]
+    """Import terms from CSV/TSV (source,target,notes,forbidden,enforce) or TBX."""
+    from tm.formats.tbx import read_glossary_csv, read_tbx
+    from tm.glossary import Glossary
+
+    data = Path(file).read_bytes()
+    fmt = _glossary_format(file, fmt)
+    terms = (
+        read_tbx(data, path=file) if fmt == "tbx" else read_glossary_csv(data, path=file, encoding=encoding)
+    )
+    added, skipped = Glossary(open_memory(ctx).store).import_terms(terms, enforce=enforce)
+    click.echo(f"imported {file}: {added} terms added, {skipped} already there")
+
+
+@glossary.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("--format", "fmt", type=click.Choice(GLOSSARY_FORMATS))
+@click.pass_context
+def glossary_export(ctx, file, fmt) -> None:  # type: ignore[no-untyped-def]
+    """Export the glossary as CSV, TSV or TBX."""
+    from tm.formats.tbx import write_glossary_csv, write_tbx
+
+    terms = open_memory(ctx).store.terms()
+    fmt = _glossary_format(file, fmt)
+    with open(file, "w", encoding="utf-8", newline="") as out:
+        n = write_tbx(out, terms) if fmt == "tbx" else write_glossary_csv(out, terms)
+    click.echo(f"exported {n} terms to {file}")
+
+
+@glossary.command("list")
+@click.argument("query", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def glossary_list(ctx, query, as_json) -> None:  # type: ignore[no-untyped-def]
+    """List the terms, or those containing QUERY."""
+    from tm.glossary import Glossary
+
+    g = Glossary(open_memory(ctx).store)
+    terms = g.search(query) if query else g.terms()
+    if as_json:
+        click.echo(json.dumps([t.to_json() for t in terms], ensure_ascii=False, indent=2))
+        return
+    for t in terms:
+        extra = f"  (not: {', '.join(t.forbidden)})" if t.forbidden else ""
+        click.echo(f"{t.id}\t{t.source}\t{t.target}{' [enforced]' if t.enforce else ''}{extra}")

@@ -1,0 +1,176 @@
+"""Whole-document pre-translation: memory first (101 -> 100 -> fuzzy/adapted), MT for the rest."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tm.adapt import adapt
+from tm.errors import ModelUnavailable
+from tm.glossary import Glossary, TermHit
+from tm.lang import normalize
+from tm.matching import score as fuzzy_score
+from tm.memory import CONTEXT, EXACT, FUZZY, Match, TranslationMemory
+from tm.mt import Translator
+from tm.qa import Issue, check
+from tm.segment import Document
+
+ADAPTED, MT, NONE = "adapted", "mt", "none"
+DEFAULT_MIN = 75
+
+
+@dataclass
+class SegmentDraft:
+    """One segment of a pre-translated document."""
+
+    index: int
+    paragraph: int
+    source: str
+    target: str
+    origin: str  # context | exact | fuzzy | adapted | mt | none
+    score: int | None = None
+    unit_id: int | None = None
+    repeat_of: int | None = None
+    matches: list[Match] = field(default_factory=list)
+    terms: list[TermHit] = field(default_factory=list)
+    qa: list[Issue] = field(default_factory=list)
+    changes: list[tuple[str, str]] = field(default_factory=list)
+    mt_draft: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the stable JSON shape of a segment."""
+        return {
+            "index": self.index,
+            "paragraph": self.paragraph,
+            "source": self.source,
+            "target": self.target,
+            "origin": self.origin,
+            "score": self.score,
+            "unit_id": self.unit_id,
+            "repeat_of": self.repeat_of,
+            "adapted": [{"memory": a, "new": b} for a, b in self.changes],
+            "terms": [h.to_json() for h in self.terms],
+            "qa": [i.to_json() for i in self.qa],
+            "matches": [m.to_json() for m in self.matches],
+        }
+
+
+@dataclass
+class Pretranslation:
+    """A document with a draft for each segment."""
+
+    document: Document
+    segments: list[SegmentDraft]
+    mt_error: str | None = None
+    engine: str | None = None
+    model: str | None = None
+
+    def text(self) -> str:
+        """Rebuild the English document; segments without a draft keep their Arabic."""
+        return self.document.rebuild(s.target if s.origin != NONE else s.source for s in self.segments)
+
+    def counts(self) -> dict[str, int]:
+        """Return how many segments came from each origin."""
+        return dict(Counter(s.origin for s in self.segments))
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the stable JSON shape: segments, origin counts, engine and any MT error."""
+        return {
+            "segments": [s.to_json() for s in self.segments],
+            "counts": self.counts(),
+            "engine": self.engine,
+            "model": self.model,
+            "mt_error": self.mt_error,
+        }
+
+
+TranslatorSource = Translator | Callable[[], Translator] | None
+
+
+def pretranslate(
+    doc: Document,
+    memory: TranslationMemory,
+    *,
+    translator: TranslatorSource = None,
+    glossary: Glossary | None = None,
+    min_score: int = DEFAULT_MIN,
+    batch_size: int = 16,
+    progress: Callable[[int], None] | None = None,
+) -> Pretranslation:
+    """Draft every segment: in-context, exact, adapted or fuzzy from memory, else MT.
+
+    `translator` may be a function that loads one; it is called only when some segment
+    needs MT. When no model can be loaded, those segments get origin `none` and the
+    reason is in `mt_error`; everything from the memory is still there.
+    """
+    paragraphs = [i for i, p in enumerate(doc.paragraphs) for _ in p.segments]
+    segments = list(doc.segments())
+    contexts = doc.contexts()
+    drafts: list[SegmentDraft] = []
+    first_seen: dict[str, int] = {}
+    for i, seg in enumerate(segments):
+        norm = normalize(seg.text)
+        draft = SegmentDraft(i, paragraphs[i], seg.text, "", NONE)
+        first = first_seen.setdefault(norm, i)
+        draft.repeat_of = first if first != i else None
+        draft.terms = glossary.hits(seg.text) if glossary else []
+        draft.matches = memory.lookup(seg.text, context=contexts[i], min_score=min_score, limit=5)
+        _from_memory(draft)
+        drafts.append(draft)
+        if progress is not None:
+            progress(1)
+
+    result = Pretranslation(doc, drafts)
+    need = [d for d in drafts if d.origin == NONE and d.source.strip()]
+    if need:
+        engine = _engine(translator, result)
+        if engine is not None:
+            result.engine, result.model = engine.engine, engine.model_id
+            masked = {d.index: Glossary.mask(d.source, d.terms) for d in need}
+            unique = list(dict.fromkeys(masked.values()))  # repetitions go to the engine once
+            outputs: dict[str, str] = {}
+            step = max(1, batch_size) * 4
+            for start in range(0, len(unique), step):
+                chunk = unique[start : start + step]
+                outputs.update(zip(chunk, engine.translate(chunk), strict=True))
+            for d in need:
+                d.mt_draft = Glossary.restore(outputs[masked[d.index]], d.terms)
+                d.target, d.origin = d.mt_draft, MT
+    for d in drafts:
+        d.qa = check(d.source, d.target, d.terms) if d.origin != NONE else []
+    return result
+
+
+def _from_memory(draft: SegmentDraft) -> None:
+    """Take the best memory match: 101/100 as is, a fuzzy one adapted when only numbers differ."""
+    if not draft.matches:
+        return
+    best = draft.matches[0]
+    draft.unit_id = best.unit.id
+    if best.kind in (CONTEXT, EXACT):
+        draft.target, draft.origin, draft.score = best.unit.target, best.kind, best.score
+        return
+    adapted = adapt(best.unit.source, best.unit.target, draft.source)
+    if adapted is not None:
+        # what is left of the difference is punctuation only: score without the number penalties
+        s = fuzzy_score(normalize(best.unit.source), normalize(draft.source))
+        draft.score = min(99, max(best.score, 100 - min(3, s.punct_changes)))
+        draft.target, draft.origin, draft.changes = adapted.target, ADAPTED, adapted.changes
+        return
+    if best.kind == FUZZY:
+        draft.target, draft.origin, draft.score = best.unit.target, FUZZY, best.score
+
+
+def _engine(source: TranslatorSource, result: Pretranslation) -> Translator | None:
+    if source is None:
+        result.mt_error = "no machine-translation model was given"
+        return None
+    if callable(source) and not hasattr(source, "translate"):
+        try:
+            return source()
+        except ModelUnavailable as e:
+            result.mt_error = str(e)
+            return None
+    return source  # type: ignore[return-value]
