@@ -61,6 +61,8 @@ class HFTranslator:
         self.model.to(device)
         target = language_setup(self.tokenizer, self.model.config.model_type)
         self.forced_bos = self.tokenizer.convert_tokens_to_ids(target) if target else None
+        # the decoder cannot go past its position table (512 for opus-mt)
+        self.max_positions = int(getattr(self.model.config, "max_position_embeddings", 512) or 512) - 2
         self._lock = threading.Lock()  # one generate at a time: torch already uses every core
 
     def translate(self, sentences: list[str]) -> list[str]:
@@ -80,12 +82,12 @@ class HFTranslator:
                     return_tensors="pt",
                     padding=True,
                     truncation=True,
-                    max_length=512,
+                    max_length=self.max_positions,
                 ).to(self.device)
                 longest = int(enc["input_ids"].shape[1])
                 kwargs: dict[str, Any] = {
                     "num_beams": max(1, self.options.beams),
-                    "max_new_tokens": int(self.options.max_ratio * longest) + 10,
+                    "max_new_tokens": min(self.max_positions, int(self.options.max_ratio * longest) + 10),
                 }
                 if self.forced_bos is not None:
                     kwargs["forced_bos_token_id"] = self.forced_bos
