@@ -143,7 +143,8 @@ def main() -> None:
                 print(f"  {name:<20} {times[name]:.1f} s ({result.counts()})")
                 memory.close()
             print(
-                f"  ratio: {times['transformers fp32'] / times['ctranslate2 int8']:.2f}x faster with ctranslate2"
+                f"  ratio: {times['transformers fp32'] / times['ctranslate2 int8']:.2f}x",
+                "faster with ctranslate2",
             )
 
 

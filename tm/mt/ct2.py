@@ -12,7 +12,6 @@ from tm.mt import MTOptions
 from tm.mt.hf import language_setup, load_tokenizer
 from tm.mt.models import ct2_dir
 
-
 MAX_DECODING = 510  # opus-mt's position table holds 512
 
 
