@@ -75,8 +75,10 @@ def check(source: str, target: str, hits: list[TermHit] | None = None) -> list[I
         issues.append(
             Issue(NUMBER_MISSING, f"number {value} of the source is missing" + (f" ({n}x)" if n > 1 else ""))
         )
-    for value in (tgt_nums - src_nums).elements():
-        issues.append(Issue(NUMBER_EXTRA, f"number {value} is not in the source"))
+    for value, n in (tgt_nums - src_nums).items():
+        issues.append(
+            Issue(NUMBER_EXTRA, f"number {value} is not in the source" + (f" ({n}x)" if n > 1 else ""))
+        )
     for h in hits or []:
         if not contains_term(target, h.term.target):
             issues.append(Issue(TERM_MISSING, f"glossary: {h.text} should be translated as {h.term.target}"))

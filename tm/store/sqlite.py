@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tm.errors import DuplicateTerm, StaleUnit, StoreError, TermNotFound, UnitNotFound
+from tm.errors import StaleUnit, StoreError, UnitNotFound
 from tm.lang import normalize
 from tm.store.base import (
     _UNSET,
@@ -20,81 +20,15 @@ from tm.store.base import (
     ORIGINS,
     HistoryEntry,
     ImportResult,
-    NewTerm,
     NewUnit,
-    Term,
     Unit,
     now,
     source_hash,
 )
 from tm.store.bulk import Prepared, batches, prepare
-
-# Each entry moves the schema one version forward; never edit an entry once released.
-MIGRATIONS: list[str] = [
-    # 1: units, their history and the concordance index
-    """
-    CREATE TABLE units (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        source TEXT NOT NULL,
-        target TEXT NOT NULL,
-        source_lang TEXT NOT NULL,
-        target_lang TEXT NOT NULL,
-        source_norm TEXT NOT NULL,
-        source_hash INTEGER NOT NULL,
-        origin TEXT NOT NULL CHECK (origin IN ('human', 'mt', 'import')),
-        mt_draft TEXT,
-        author TEXT,
-        context TEXT,
-        meta TEXT NOT NULL DEFAULT '{}',
-        created_at TEXT NOT NULL,
-        changed_at TEXT NOT NULL,
-        version INTEGER NOT NULL DEFAULT 1
-    );
-    CREATE INDEX units_source_hash ON units (source_hash);
-    CREATE TABLE history (
-        id INTEGER PRIMARY KEY,
-        unit_id INTEGER NOT NULL,
-        version INTEGER NOT NULL,
-        action TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete')),
-        source TEXT NOT NULL,
-        target TEXT NOT NULL,
-        origin TEXT NOT NULL,
-        mt_draft TEXT,
-        author TEXT,
-        at TEXT NOT NULL,
-        meta TEXT NOT NULL DEFAULT '{}'
-    );
-    CREATE INDEX history_unit ON history (unit_id, id);
-    CREATE VIRTUAL TABLE units_fts USING fts5 (
-        target_norm, content='', tokenize='unicode61 remove_diacritics 0'
-    );
-    """,
-    # 2: glossary terms and the machine-translation cache
-    """
-    CREATE TABLE terms (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        source TEXT NOT NULL,
-        target TEXT NOT NULL,
-        source_norm TEXT NOT NULL,
-        notes TEXT NOT NULL DEFAULT '',
-        forbidden TEXT NOT NULL DEFAULT '[]',
-        enforce INTEGER NOT NULL DEFAULT 0,
-        author TEXT,
-        created_at TEXT NOT NULL,
-        changed_at TEXT NOT NULL
-    );
-    CREATE UNIQUE INDEX terms_pair ON terms (source_norm, target);
-    CREATE TABLE mt_cache (
-        model TEXT NOT NULL,
-        source_norm TEXT NOT NULL,
-        output TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        PRIMARY KEY (model, source_norm)
-    );
-    """,
-]
-
-SCHEMA_VERSION = len(MIGRATIONS)
+from tm.store.schema import MIGRATIONS, SCHEMA_VERSION
+from tm.store.sqlite_terms import TermTables
+from tm.store.sqlite_web import WebTables
 
 _UNIT_COLS = (
     "id, source, target, origin, source_lang, target_lang, mt_draft, author, context, meta, "
@@ -111,7 +45,7 @@ def fts_query(words: list[str]) -> str:
     return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
 
 
-class SQLiteStore:
+class SQLiteStore(TermTables, WebTables):
     """A translation memory in one SQLite file."""
 
     engine = "sqlite"
@@ -410,6 +344,46 @@ class SQLiteStore:
                 yield _unit(r)
             last = rows[-1][0]
 
+    def list_units(
+        self,
+        *,
+        origin: str | None = None,
+        author: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        ids: list[int] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Unit]:
+        """Return units newest change first, filtered by origin, author and change date."""
+        where, args = [], []
+        for cond, value in (
+            ("origin = ?", origin),
+            ("author = ?", author),
+            ("changed_at >= ?", since),
+            ("changed_at < ?", until),
+        ):
+            if value:
+                where.append(cond)
+                args.append(value)
+        if ids is not None:
+            if not ids:
+                return []
+            where.append(f"id IN ({','.join('?' * len(ids))})")
+            args.extend(ids)
+        sql = f"SELECT {_UNIT_COLS} FROM units"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY changed_at DESC, id DESC LIMIT ? OFFSET ?"
+        return [_unit(r) for r in self._db.execute(sql, (*args, limit, offset))]
+
+    def authors(self) -> list[str]:
+        """Return the names that appear as unit authors."""
+        return [
+            r[0]
+            for r in self._db.execute("SELECT DISTINCT author FROM units WHERE author IS NOT NULL ORDER BY 1")
+        ]
+
     def iter_keys(self) -> Iterator[tuple[int, str]]:
         """Yield (id, normalized source) of every unit in id order."""
         last = 0
@@ -476,122 +450,6 @@ class SQLiteStore:
             (fts_query(words), limit),
         )
         return [r[0] for r in rows]
-
-    # -- glossary -------------------------------------------------------------
-
-    _TERM_COLS = "id, source, target, notes, forbidden, enforce, author, created_at, changed_at"
-
-    @staticmethod
-    def _term(row: tuple) -> Term:
-        return Term(row[0], row[1], row[2], row[3], json.loads(row[4]), bool(row[5]), *row[6:])
-
-    def add_term(self, term: NewTerm) -> Term:
-        """Add a glossary term; the same source and target twice is refused."""
-        at = now()
-        with self.transaction():
-            try:
-                cur = self._db.execute(
-                    "INSERT INTO terms (source, target, source_norm, notes, forbidden, enforce, author, "
-                    "created_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        term.source,
-                        term.target,
-                        normalize(term.source),
-                        term.notes,
-                        json.dumps(term.forbidden, ensure_ascii=False),
-                        int(term.enforce),
-                        term.author,
-                        at,
-                        at,
-                    ),
-                )
-            except sqlite3.IntegrityError:
-                raise DuplicateTerm(term.source, term.target) from None
-            self._bump_glossary()
-            assert cur.lastrowid is not None
-            return self.get_term(cur.lastrowid)
-
-    def update_term(self, term_id: int, **changes: Any) -> Term:
-        """Change fields of a term (source, target, notes, forbidden, enforce, author)."""
-        with self.transaction():
-            old = self.get_term(term_id)
-            new = {**old.__dict__, **{k: v for k, v in changes.items() if v is not None}}
-            try:
-                self._db.execute(
-                    "UPDATE terms SET source=?, target=?, source_norm=?, notes=?, forbidden=?, enforce=?, "
-                    "author=?, changed_at=? WHERE id=?",
-                    (
-                        new["source"],
-                        new["target"],
-                        normalize(new["source"]),
-                        new["notes"],
-                        json.dumps(list(new["forbidden"]), ensure_ascii=False),
-                        int(bool(new["enforce"])),
-                        new["author"],
-                        now(),
-                        term_id,
-                    ),
-                )
-            except sqlite3.IntegrityError:
-                raise DuplicateTerm(new["source"], new["target"]) from None
-            self._bump_glossary()
-            return self.get_term(term_id)
-
-    def delete_term(self, term_id: int) -> None:
-        """Remove a glossary term."""
-        with self.transaction():
-            self.get_term(term_id)
-            self._db.execute("DELETE FROM terms WHERE id=?", (term_id,))
-            self._bump_glossary()
-
-    def get_term(self, term_id: int) -> Term:
-        """Return a term or raise TermNotFound."""
-        row = self._db.execute(f"SELECT {self._TERM_COLS} FROM terms WHERE id=?", (term_id,)).fetchone()
-        if row is None:
-            raise TermNotFound(term_id)
-        return self._term(row)
-
-    def terms(self) -> list[Term]:
-        """Return every glossary term, by source."""
-        rows = self._db.execute(f"SELECT {self._TERM_COLS} FROM terms ORDER BY source_norm, id")
-        return [self._term(r) for r in rows]
-
-    def _bump_glossary(self) -> None:
-        self._db.execute(
-            "INSERT INTO meta (key, value) VALUES ('glossary_rev', '1') "
-            "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
-
-    def glossary_version(self) -> str:
-        """Return a value that changes whenever the glossary does (for caches)."""
-        row = self._db.execute("SELECT value FROM meta WHERE key='glossary_rev'").fetchone()
-        return f"{self.memory_id()}:{row[0] if row else 0}"
-
-    # -- machine-translation cache --------------------------------------------
-
-    def mt_cache_get(self, model: str, keys: Iterable[str]) -> dict[str, str]:
-        """Return cached outputs of a model for normalized sentences."""
-        keys = list(keys)
-        out: dict[str, str] = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            rows = self._db.execute(
-                "SELECT source_norm, output FROM mt_cache WHERE model=? AND source_norm IN "
-                f"({','.join('?' * len(chunk))})",
-                (model, *chunk),
-            )
-            out.update(dict(rows))
-        return out
-
-    def mt_cache_put(self, model: str, items: dict[str, str]) -> None:
-        """Remember a model's outputs for normalized sentences."""
-        at = now()
-        with self.transaction():
-            self._db.executemany(
-                "INSERT INTO mt_cache (model, source_norm, output, created_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (model, source_norm) DO UPDATE SET output = excluded.output",
-                [(model, k, v, at) for k, v in items.items()],
-            )
 
     # -- bulk -----------------------------------------------------------------
 

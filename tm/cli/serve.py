@@ -1,0 +1,94 @@
+"""Running the web editor and managing its accounts."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tm.cli import main
+from tm.config import Settings
+from tm.errors import TMError
+
+ROLES = ("admin", "translator", "reviewer")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, help="Request threads.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Run the web editor with a production WSGI server (waitress)."""
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+
+    settings: Settings = ctx.obj
+    app = create_app(settings)
+    store = app.extensions["tm"].store
+    click.echo(f"tm: memory {settings.db} ({store.count()} units)")
+    if not store.users():
+        click.echo("tm: no accounts yet; create the first admin with: tm user add NAME --role admin")
+    click.echo(f"tm: serving the editor on http://{host}:{port}/ (Ctrl+C stops)")
+    sys.stdout.flush()
+    waitress_serve(app, host=host, port=port, threads=threads, ident="tm")
+
+
+@main.group()
+def user() -> None:
+    """Accounts of the web editor."""
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise TMError("a password needs at least 8 characters")
+    return password
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
+    """Create an account (asks for the password)."""
+    from werkzeug.security import generate_password_hash
+
+    from tm.cli import open_memory
+
+    store = open_memory(ctx).store
+    created = store.add_user(name, generate_password_hash(_password(password_stdin)), role)
+    click.echo(f"created {created.name} ({created.role})")
+
+
+@user.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def user_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Set a new password for an account."""
+    from werkzeug.security import generate_password_hash
+
+    from tm.cli import open_memory
+
+    store = open_memory(ctx).store
+    found = store.find_user(name)
+    if found is None:
+        raise TMError(f"there is no user called {name}")
+    store.update_user(found.id, password_hash=generate_password_hash(_password(password_stdin)))
+    click.echo(f"password of {name} changed")
+
+
+@user.command("list")
+@click.pass_context
+def user_list(ctx: click.Context) -> None:
+    """Show the accounts."""
+    from tm.cli import open_memory
+
+    for u in open_memory(ctx).store.users():
+        click.echo(f"{u.name}\t{u.role}\t{'active' if u.active else 'locked'}")

@@ -1,0 +1,111 @@
+"""The SQLite schema as forward migrations; the PostgreSQL engine keeps the same tables."""
+
+# Each entry moves the schema one version forward; never edit an entry once released.
+MIGRATIONS: list[str] = [
+    # 1: units, their history and the concordance index
+    """
+    CREATE TABLE units (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        source_lang TEXT NOT NULL,
+        target_lang TEXT NOT NULL,
+        source_norm TEXT NOT NULL,
+        source_hash INTEGER NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('human', 'mt', 'import')),
+        mt_draft TEXT,
+        author TEXT,
+        context TEXT,
+        meta TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        changed_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX units_source_hash ON units (source_hash);
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        unit_id INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete')),
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        mt_draft TEXT,
+        author TEXT,
+        at TEXT NOT NULL,
+        meta TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX history_unit ON history (unit_id, id);
+    CREATE VIRTUAL TABLE units_fts USING fts5 (
+        target_norm, content='', tokenize='unicode61 remove_diacritics 0'
+    );
+    """,
+    # 2: glossary terms and the machine-translation cache
+    """
+    CREATE TABLE terms (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        source_norm TEXT NOT NULL,
+        notes TEXT NOT NULL DEFAULT '',
+        forbidden TEXT NOT NULL DEFAULT '[]',
+        enforce INTEGER NOT NULL DEFAULT 0,
+        author TEXT,
+        created_at TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX terms_pair ON terms (source_norm, target);
+    CREATE TABLE mt_cache (
+        model TEXT NOT NULL,
+        source_norm TEXT NOT NULL,
+        output TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (model, source_norm)
+    );
+    """,
+    # 3: the web editor's accounts, documents and their segments
+    """
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'translator', 'reviewer')),
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        title TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        layout TEXT NOT NULL,
+        words INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('translating', 'ready', 'failed')),
+        progress INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 0,
+        note TEXT,
+        created_at TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+    );
+    CREATE TABLE segments (
+        document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        paragraph INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        draft TEXT NOT NULL DEFAULT '',
+        origin TEXT NOT NULL DEFAULT 'none',
+        score INTEGER,
+        unit_id INTEGER,
+        mt_draft TEXT,
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'confirmed', 'approved')),
+        version INTEGER NOT NULL DEFAULT 1,
+        repeat_of INTEGER,
+        info TEXT NOT NULL DEFAULT '{}',
+        changed_by TEXT,
+        changed_at TEXT,
+        PRIMARY KEY (document_id, idx)
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,127 @@
+"""JSON endpoints the editor's JavaScript calls: segments, saving, confirming, matches, concordance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, g, jsonify, request
+
+from tm.store.docs import SegmentRow
+from web import services
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def segment_json(s: SegmentRow) -> dict[str, Any]:
+    """Return what the editor needs to draw a row."""
+    return {
+        "idx": s.idx,
+        "paragraph": s.paragraph,
+        "source": s.source,
+        "target": s.target,
+        "draft": s.draft,
+        "origin": s.origin,
+        "score": s.score,
+        "status": s.status,
+        "version": s.version,
+        "repeat_of": s.repeat_of,
+        "terms": s.info.get("terms", []),
+        "qa": s.info.get("qa", []),
+        "matches": s.info.get("matches", []),
+        "adapted": s.info.get("adapted", []),
+        "changed_by": s.changed_by,
+        "changed_at": s.changed_at,
+    }
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, "send a JSON object")
+    return data
+
+
+def _version(data: dict[str, Any]) -> int | None:
+    v = data.get("version")
+    return int(v) if isinstance(v, int) else None
+
+
+@bp.get("/documents/<int:doc_id>")
+def document(doc_id: int):  # type: ignore[no-untyped-def]
+    """Return a document's state and segments (the editor polls this while drafts are made)."""
+    svc = services()
+    doc = svc.store.document(doc_id)
+    segs = svc.store.segments(doc_id)
+    return jsonify(
+        id=doc.id,
+        title=doc.title,
+        status=doc.status,
+        progress=doc.progress,
+        total=doc.total,
+        note=doc.note,
+        segments=[segment_json(s) for s in segs] if doc.status != "translating" else [],
+    )
+
+
+@bp.put("/documents/<int:doc_id>/segments/<int:idx>")
+def save(doc_id: int, idx: int):  # type: ignore[no-untyped-def]
+    """Autosave an edited target as a draft."""
+    data = _body()
+    seg = services().documents.save(doc_id, idx, str(data.get("target", "")), g.user.name, _version(data))
+    return jsonify(segment=segment_json(seg))
+
+
+@bp.post("/documents/<int:doc_id>/segments/<int:idx>/confirm")
+def confirm(doc_id: int, idx: int):  # type: ignore[no-untyped-def]
+    """Confirm a segment into the memory (reviewers and admins may approve instead)."""
+    data = _body()
+    approve = bool(data.get("approve"))
+    if approve and g.user.role not in ("reviewer", "admin"):
+        abort(403)
+    changed = services().documents.confirm(
+        doc_id,
+        idx,
+        str(data.get("target", "")),
+        g.user.name,
+        _version(data),
+        approve=approve,
+        propagate=bool(data.get("propagate", True)),
+    )
+    return jsonify(segments=[segment_json(s) for s in changed])
+
+
+@bp.post("/documents/<int:doc_id>/segments/<int:idx>/revert")
+def revert(doc_id: int, idx: int):  # type: ignore[no-untyped-def]
+    """Put the pre-translation draft back."""
+    seg = services().documents.revert(doc_id, idx, g.user.name, _version(_body()))
+    return jsonify(segment=segment_json(seg))
+
+
+@bp.get("/lookup")
+def lookup():  # type: ignore[no-untyped-def]
+    """Return memory matches for a sentence (fresh: what was confirmed a minute ago counts)."""
+    text = request.args.get("text", "")
+    matches = (
+        services().memory.lookup(text, min_score=int(request.args.get("min", 60)), limit=9) if text else []
+    )
+    return jsonify(matches=[m.to_json() for m in matches])
+
+
+@bp.get("/concordance")
+def concordance():  # type: ignore[no-untyped-def]
+    """Search the memory for words or a phrase in the Arabic (or English with side=target)."""
+    side = request.args.get("side", "source")
+    if side not in ("source", "target", "both"):
+        abort(400, "side must be source, target or both")
+    q = request.args.get("q", "")
+    hits = services().memory.concordance(q, side=side, limit=30) if q.strip() else []
+    return jsonify(hits=[h.to_json() for h in hits])
+
+
+@bp.get("/jobs/<int:job_id>")
+def job(job_id: int):  # type: ignore[no-untyped-def]
+    """Return the progress of a background job (imports)."""
+    found = services().jobs.get(job_id)
+    if found is None:
+        abort(404)
+    return jsonify(found.to_json())

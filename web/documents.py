@@ -1,0 +1,120 @@
+"""Documents: the list, a new document from pasted text or a file, the editor page, downloads."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+
+from tm.errors import FormatError, TMError
+from tm.formats.text import MAX_TEXT_BYTES, decode
+from web import services
+
+bp = Blueprint("documents", __name__)
+EDITORS = ("admin", "translator", "reviewer")
+
+
+@bp.route("/")
+def index():  # type: ignore[no-untyped-def]
+    """List documents with word counts, progress, owner and dates."""
+    rows = []
+    for doc, counts in services().store.documents():
+        done = counts.get("confirmed", 0) + counts.get("approved", 0)
+        rows.append({"doc": doc, "done": done, "percent": round(100 * done / doc.total) if doc.total else 0})
+    return render_template("documents.html", rows=rows, memory_units=services().store.count())
+
+
+def _start_pretranslation(doc_id: int) -> None:
+    svc = services()
+
+    def translator():  # type: ignore[no-untyped-def]
+        return svc.translator()
+
+    def run(job) -> None:  # type: ignore[no-untyped-def]
+        svc.documents.pretranslate(doc_id, translator, min_score=svc.settings.fuzzy_min)
+
+    svc.jobs.submit("pretranslate", run, owner=g.user.name)
+
+
+@bp.route("/documents/new", methods=["GET", "POST"])
+def new():  # type: ignore[no-untyped-def]
+    """Create a document from pasted text or an uploaded .txt file, then pre-translate it."""
+    if request.method == "GET":
+        return render_template("new_document.html", text="", title="")
+    title = request.form.get("title", "")
+    text = request.form.get("text", "")
+    upload = request.files.get("file")
+    try:
+        if upload and upload.filename:
+            if not upload.filename.lower().endswith((".txt", ".text")):
+                raise FormatError(
+                    "only .txt files can be uploaded here; paste other text", path=upload.filename
+                )
+            data = upload.read(MAX_TEXT_BYTES + 1)
+            if len(data) > MAX_TEXT_BYTES:
+                raise FormatError("the file is larger than 50 MB", path=upload.filename)
+            text = decode(data, path=upload.filename)
+            title = title or upload.filename.rsplit(".", 1)[0]
+        doc_id = services().documents.create(title, text, g.user.name)
+    except TMError as e:
+        flash(str(e), "error")
+        return render_template("new_document.html", text=text, title=title), 400
+    _start_pretranslation(doc_id)
+    return redirect(url_for("documents.editor", doc_id=doc_id))
+
+
+@bp.route("/documents/<int:doc_id>")
+def editor(doc_id: int):  # type: ignore[no-untyped-def]
+    """The post-editing grid of one document."""
+    svc = services()
+    doc = svc.store.document(doc_id)
+    return render_template("editor.html", doc=doc, segments=svc.store.segments(doc_id))
+
+
+@bp.route("/documents/<int:doc_id>/english.txt")
+def english(doc_id: int):  # type: ignore[no-untyped-def]
+    """Download the English document with the original paragraphs."""
+    svc = services()
+    doc = svc.store.document(doc_id)
+    return _download(svc.documents.english(doc_id), f"{doc.title}.en.txt", "text/plain; charset=utf-8")
+
+
+@bp.route("/documents/<int:doc_id>/confirmed.tmx")
+def confirmed_tmx(doc_id: int):  # type: ignore[no-untyped-def]
+    """Download a TMX of the document's confirmed segments."""
+    svc = services()
+    doc = svc.store.document(doc_id)
+    return _download(
+        svc.documents.confirmed_tmx(doc_id), f"{doc.title}.tmx", "application/x-tmx+xml; charset=utf-8"
+    )
+
+
+@bp.route("/documents/<int:doc_id>/delete", methods=["POST"])
+def delete(doc_id: int):  # type: ignore[no-untyped-def]
+    """Delete a document (its owner or an admin); confirmed sentences stay in the memory."""
+    svc = services()
+    doc = svc.store.document(doc_id)
+    if g.user.role != "admin" and g.user.name != doc.owner:
+        abort(403)
+    svc.store.delete_document(doc_id)
+    flash(f"Deleted “{doc.title}”. Its confirmed sentences stay in the memory.", "ok")
+    return redirect(url_for("documents.index"))
+
+
+@bp.route("/documents/<int:doc_id>/retranslate", methods=["POST"])
+def retranslate(doc_id: int):  # type: ignore[no-untyped-def]
+    """Run pre-translation again for a document that failed or had no MT model."""
+    svc = services()
+    svc.store.document(doc_id)
+    svc.store.set_document_state(doc_id, status="translating", progress=0, note="")
+    _start_pretranslation(doc_id)
+    return redirect(url_for("documents.editor", doc_id=doc_id))
+
+
+def _download(text: str, filename: str, mimetype: str) -> Response:
+    from urllib.parse import quote
+
+    response = Response(text, mimetype=mimetype)
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    return response

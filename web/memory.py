@@ -1,0 +1,203 @@
+"""Memory pages: search with filters, a unit with its history, edit, delete, import, export."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+
+from tm.errors import FormatError, UnitNotFound
+from tm.formats.tmx import tu_xml
+from web import services
+from web.security import roles
+
+bp = Blueprint("memory", __name__, url_prefix="/memory")
+ORIGINS = ("human", "mt", "import")
+
+
+def _filters() -> dict[str, str | None]:
+    f = {k: (request.args.get(k) or "").strip() or None for k in ("origin", "author", "since", "until")}
+    if f["origin"] not in (None, *ORIGINS):
+        abort(400, "unknown origin")
+    if f["until"]:
+        f["until"] = f["until"] + "T23:59:59Z~"  # the whole day
+    return f
+
+
+@bp.get("/")
+def search():  # type: ignore[no-untyped-def]
+    """Search the memory (concordance on source or target) or list recent units, filtered."""
+    svc = services()
+    q = request.args.get("q", "").strip()
+    side = request.args.get("side", "source")
+    if side not in ("source", "target"):
+        abort(400, "side must be source or target")
+    filters = _filters()
+    page = max(0, int(request.args.get("page", 0) or 0))
+    spans: dict[int, dict[str, list]] = {}
+    if q:
+        hits = svc.memory.concordance(q, side=side, limit=200)
+        spans = {h.unit.id: {"source": h.source_spans, "target": h.target_spans} for h in hits}
+        units = svc.store.list_units(ids=list(spans), limit=50, offset=50 * page, **filters)
+    else:
+        units = svc.store.list_units(limit=50, offset=50 * page, **filters)
+    return render_template(
+        "memory.html",
+        units=units,
+        spans=spans,
+        q=q,
+        side=side,
+        filters={k: request.args.get(k, "") for k in ("origin", "author", "since", "until")},
+        authors=svc.store.authors(),
+        origins=ORIGINS,
+        page=page,
+        total=svc.store.count(),
+    )
+
+
+@bp.get("/units/<int:unit_id>")
+def unit(unit_id: int):  # type: ignore[no-untyped-def]
+    """A unit with its full history (also after it was deleted)."""
+    store = services().store
+    history = store.history(unit_id)
+    if not history:
+        abort(404)
+    try:
+        current = store.get(unit_id)
+    except UnitNotFound:
+        current = None
+    return render_template("unit.html", unit=current, history=history, unit_id=unit_id)
+
+
+@bp.post("/units/<int:unit_id>")
+@roles("admin", "reviewer")
+def edit(unit_id: int):  # type: ignore[no-untyped-def]
+    """Change a unit's source or target; the change goes into its history."""
+    form = request.form
+    version = int(form["version"]) if form.get("version", "").isdigit() else None
+    target = form.get("target", "")
+    source = form.get("source", "")
+    if not target.strip() or not source.strip():
+        flash("Source and target cannot be empty; delete the unit instead.", "error")
+    else:
+        services().memory.update(
+            unit_id,
+            author=g.user.name,
+            expected_version=version,
+            source=source,
+            target=target,
+            origin="human",
+        )
+        flash("Saved. The previous text is in the history below.", "ok")
+    return redirect(url_for("memory.unit", unit_id=unit_id))
+
+
+@bp.post("/units/<int:unit_id>/delete")
+@roles("admin", "reviewer")
+def delete(unit_id: int):  # type: ignore[no-untyped-def]
+    """Delete a unit; its history records who did it."""
+    version = request.form.get("version", "")
+    services().memory.delete(
+        unit_id, author=g.user.name, expected_version=int(version) if version.isdigit() else None
+    )
+    flash(f"Deleted unit {unit_id}. Its history stays.", "ok")
+    return redirect(url_for("memory.unit", unit_id=unit_id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles("admin")
+def import_file():  # type: ignore[no-untyped-def]
+    """Upload a TMX/CSV/TSV file and import it in the background, with progress and a summary."""
+    if request.method == "GET":
+        return render_template("import.html", job=None)
+    upload = request.files.get("file")
+    policy = request.form.get("on_duplicate", "skip")
+    if policy not in ("skip", "overwrite", "keep"):
+        abort(400, "unknown duplicate policy")
+    if not upload or not upload.filename:
+        flash("Choose a .tmx, .csv or .tsv file.", "error")
+        return render_template("import.html", job=None), 400
+    fmt = Path(upload.filename).suffix.lower().lstrip(".")
+    if fmt not in ("tmx", "csv", "tsv"):
+        flash(str(FormatError("tm imports .tmx, .csv and .tsv files", path=upload.filename)), "error")
+        return render_template("import.html", job=None), 400
+    fd, tmp = tempfile.mkstemp(suffix="." + fmt)
+    with os.fdopen(fd, "wb") as f:
+        upload.save(f)
+    size = os.path.getsize(tmp)
+    svc = services()
+    name = upload.filename
+
+    def run(job):  # type: ignore[no-untyped-def]
+        from tm.formats.csv import read_csv
+        from tm.formats.tmx import ReadReport, read_tmx
+
+        def progress(n: int) -> None:
+            job.done += n
+
+        report = ReadReport()
+        try:
+            with open(tmp, "rb") as f:
+                if fmt == "tmx":
+                    units = read_tmx(f, path=name, report=report, progress=progress)
+                else:
+                    units = read_csv(
+                        f, path=name, delimiter="\t" if fmt == "tsv" else None, progress=progress
+                    )
+                result = svc.store.import_units(units, on_duplicate=policy)
+        finally:
+            os.unlink(tmp)
+        svc.memory.sync()
+        result.refused += report.refused
+        result.messages += report.messages
+        job.done = job.total
+        return result.to_json()
+
+    job = svc.jobs.submit("import", run, total=size, owner=g.user.name)
+    return render_template("import.html", job=job, filename=name)
+
+
+@bp.get("/export.tmx")
+@roles("admin")
+def export():  # type: ignore[no-untyped-def]
+    """Download the memory, or the part the filters select, as TMX 1.4b (streamed)."""
+    svc = services()
+    f = _filters()
+
+    def keep(u) -> bool:  # type: ignore[no-untyped-def]
+        return (
+            (not f["origin"] or u.origin == f["origin"])
+            and (not f["author"] or u.author == f["author"])
+            and (not f["since"] or u.changed_at >= f["since"])
+            and (not f["until"] or u.changed_at < f["until"])
+        )
+
+    def body():  # type: ignore[no-untyped-def]
+        from tm import __version__
+
+        yield '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n'
+        yield (
+            f'  <header creationtool="tm" creationtoolversion="{__version__}" segtype="sentence" o-tmf="tm" '
+            'adminlang="en" srclang="ar" datatype="plaintext"/>\n  <body>\n'
+        )
+        for u in svc.store.iter_units():
+            if keep(u):
+                yield tu_xml(u)
+        yield "  </body>\n</tmx>\n"
+
+    response = Response(stream_with_context(body()), mimetype="application/x-tmx+xml; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="memory.tmx"'
+    return response

@@ -1,0 +1,301 @@
+// The post-editing grid: keyboard first, autosave, confirm into the memory, side panel.
+"use strict";
+
+(function () {
+  const { api, el } = window.tm;
+
+  // While drafts are being made: follow the progress, then open the grid.
+  const drafting = document.getElementById("drafting");
+  if (drafting) {
+    const bar = document.getElementById("draft-progress");
+    const poll = async () => {
+      const doc = await api("GET", `/api/documents/${drafting.dataset.doc}`);
+      bar.value = doc.progress;
+      if (doc.status !== "translating") window.location.reload();
+      else setTimeout(poll, 700);
+    };
+    setTimeout(poll, 500);
+    return;
+  }
+
+  const workspace = document.getElementById("workspace");
+  if (!workspace) return;
+  const docId = workspace.dataset.doc;
+  const role = workspace.dataset.role;
+  const rows = Array.from(document.querySelectorAll(".seg"));
+  const toast = document.getElementById("toast");
+  const helpToggle = document.getElementById("help-toggle");
+  const help = document.getElementById("help");
+  let active = null;
+  let matches = [];
+  const timers = new Map();
+
+  helpToggle.addEventListener("click", () => {
+    help.hidden = !help.hidden;
+    helpToggle.setAttribute("aria-expanded", String(!help.hidden));
+  });
+
+  function say(text, bad) {
+    toast.textContent = text;
+    toast.className = bad ? "toast bad" : "toast";
+    toast.hidden = false;
+    clearTimeout(say.timer);
+    say.timer = setTimeout(() => { toast.hidden = true; }, bad ? 6000 : 1800);
+  }
+
+  function textarea(row) { return row.querySelector("textarea"); }
+
+  // a translation box is as tall as its text
+  function fit(box) {
+    box.style.height = "auto";
+    box.style.height = `${box.scrollHeight + 2}px`;
+  }
+  function sourceText(row) { return row.querySelector(".src").textContent; }
+
+  function refreshProgress() {
+    const done = rows.filter((r) => r.dataset.status !== "draft").length;
+    document.getElementById("doc-progress").textContent = `${done} of ${rows.length} confirmed`;
+  }
+
+  // Draw what the server says about a segment (status, version, QA); text via textContent only.
+  function apply(seg, keepText) {
+    const row = document.getElementById(`seg-${seg.idx}`);
+    if (!row) return;
+    row.dataset.version = seg.version;
+    row.dataset.status = seg.status;
+    row.className = row.className.replace(/status-\w+/, `status-${seg.status}`);
+    row.querySelector(".status").textContent = seg.status;
+    if (!keepText) {
+      textarea(row).value = seg.target;
+      fit(textarea(row));
+    }
+    const qa = row.querySelector("ul.qa");
+    qa.replaceChildren(...seg.qa.map((q) => el("li", { "data-code": q.code, text: q.message })));
+    refreshProgress();
+  }
+
+  async function save(row) {
+    timers.delete(row);
+    const idx = row.dataset.idx;
+    try {
+      const data = await api("PUT", `/api/documents/${docId}/segments/${idx}`, {
+        target: textarea(row).value,
+        version: Number(row.dataset.version),
+      });
+      apply(data.segment, true);
+    } catch (e) {
+      say(e.status === 409 ? "Someone else changed this sentence: reload the page." : `Not saved: ${e.message}`, true);
+    }
+  }
+
+  async function flush(row) {
+    if (timers.has(row)) {
+      clearTimeout(timers.get(row));
+      await save(row);
+    }
+  }
+
+  function nextUnconfirmed(from) {
+    const start = rows.indexOf(from);
+    for (let k = 1; k <= rows.length; k += 1) {
+      const row = rows[(start + k) % rows.length];
+      if (row.dataset.status === "draft") return row;
+    }
+    return null;
+  }
+
+  async function confirm(row, approve) {
+    await flush(row);
+    const target = textarea(row).value;
+    if (!target.trim()) { say("Type a translation first.", true); return; }
+    try {
+      const data = await api("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/confirm`, {
+        target,
+        version: Number(row.dataset.version),
+        approve,
+      });
+      data.segments.forEach((s) => apply(s, s.idx === Number(row.dataset.idx)));
+      const also = data.segments.length - 1;
+      say(`${approve ? "Approved" : "Confirmed"} and saved in the memory${also ? ` (+${also} repetition${also > 1 ? "s" : ""})` : ""}.`);
+      const next = nextUnconfirmed(row);
+      if (next) activate(next);
+    } catch (e) {
+      say(e.status === 409 ? "Someone else changed this sentence: reload the page." : e.message, true);
+    }
+  }
+
+  async function revert(row) {
+    clearTimeout(timers.get(row));
+    timers.delete(row);
+    try {
+      const data = await api("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/revert`, {
+        version: Number(row.dataset.version),
+      });
+      apply(data.segment, false);
+      say("Back to the draft.");
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
+  function renderDiff(chunks, fallback) {
+    const box = el("div", { className: "m-src", dir: "rtl", lang: "ar" });
+    if (!chunks || !chunks.length) { box.textContent = fallback; return box; }
+    chunks.forEach((c) => {
+      const tag = c.op === "delete" ? "del" : c.op === "insert" ? "ins" : "span";
+      box.append(el(tag, { text: c.text }));
+    });
+    return box;
+  }
+
+  function label(m) {
+    if (m.kind === "context") return "101%";
+    if (m.kind === "exact") return "100%";
+    return `${m.score}%`;
+  }
+
+  async function showMatches(row) {
+    const list = document.getElementById("matches");
+    document.getElementById("match-for").textContent = `sentence ${Number(row.dataset.idx) + 1}`;
+    list.replaceChildren(el("li", { className: "muted", text: "Looking up…" }));
+    try {
+      const data = await api("GET", `/api/lookup?text=${encodeURIComponent(sourceText(row))}`);
+      if (active !== row) return;
+      matches = data.matches;
+    } catch (e) {
+      matches = [];
+    }
+    if (!matches.length) {
+      list.replaceChildren(el("li", { className: "muted", text: "No match in the memory." }));
+      return;
+    }
+    list.replaceChildren(...matches.map((m, i) => {
+      const numbers = m.numbers.length
+        ? el("div", { className: "muted small", text: `numbers: ${m.numbers.map((n) => `${n.memory || "–"} → ${n.query || "–"}`).join(", ")}` })
+        : "";
+      const item = el(
+        "li",
+        {},
+        el("div", {}, el("span", { className: "key", text: `Ctrl+${i + 1}  ` }), el("strong", { text: label(m) }),
+          el("span", { className: "muted small", text: `  ${m.origin}${m.author ? ` · ${m.author}` : ""}` })),
+        renderDiff(m.diff, m.source),
+        el("div", { dir: "ltr", lang: "en", text: m.target }),
+        numbers,
+      );
+      item.addEventListener("dblclick", () => insertMatch(i));
+      return item;
+    }));
+  }
+
+  function showTerms(row) {
+    const list = document.getElementById("terms");
+    const terms = Array.from(row.querySelectorAll(".src .term"));
+    if (!terms.length) {
+      list.replaceChildren(el("li", { className: "muted", text: "No terms in this sentence." }));
+      return;
+    }
+    list.replaceChildren(...terms.map((t) => el("li", {},
+      el("span", { dir: "rtl", lang: "ar", text: t.textContent }), " → ", el("strong", { text: t.dataset.target }))));
+  }
+
+  function insertMatch(i) {
+    if (!active || !matches[i]) return;
+    const box = textarea(active);
+    box.value = matches[i].target;
+    box.dispatchEvent(new Event("input"));
+    box.focus();
+  }
+
+  function activate(row, keepFocus) {
+    if (active === row) return;
+    if (active) {
+      active.classList.remove("active");
+      flush(active);
+    }
+    active = row;
+    row.classList.add("active");
+    row.scrollIntoView({ block: "nearest" });
+    if (!keepFocus) textarea(row).focus();
+    showMatches(row);
+    showTerms(row);
+  }
+
+  async function concordance(query) {
+    const input = document.getElementById("concordance-q");
+    if (query !== undefined) input.value = query;
+    const q = input.value.trim();
+    const list = document.getElementById("concordance");
+    if (!q) { input.focus(); return; }
+    const side = document.getElementById("concordance-side").value;
+    const data = await api("GET", `/api/concordance?q=${encodeURIComponent(q)}&side=${side}`);
+    if (!data.hits.length) {
+      list.replaceChildren(el("li", { className: "muted", text: `Nothing contains “${q}”.` }));
+      return;
+    }
+    const marked = (text, spans, dir) => {
+      const box = el("div", { dir, lang: dir === "rtl" ? "ar" : "en", className: dir === "rtl" ? "m-src" : "" });
+      let pos = 0;
+      spans.forEach(([a, b]) => { box.append(text.slice(pos, a), el("mark", { text: text.slice(a, b) })); pos = b; });
+      box.append(text.slice(pos));
+      return box;
+    };
+    list.replaceChildren(...data.hits.map((h) => el("li", {},
+      marked(h.source, h.source_spans, "rtl"), marked(h.target, h.target_spans, "ltr"))));
+  }
+
+  rows.forEach((row) => {
+    const box = textarea(row);
+    box.addEventListener("focus", () => activate(row, true));
+    fit(box);
+    box.addEventListener("input", () => {
+      fit(box);
+      clearTimeout(timers.get(row));
+      timers.set(row, setTimeout(() => save(row), 700));
+    });
+    row.querySelector(".src").addEventListener("click", () => activate(row));
+  });
+
+  document.getElementById("concordance-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    concordance();
+  });
+
+  document.addEventListener("keydown", (e) => {
+    if (!active) return;
+    const ctrl = e.ctrlKey || e.metaKey;
+    const digit = /^Digit([1-9])$/.exec(e.code);
+    if (ctrl && e.key === "Enter") {
+      e.preventDefault();
+      const approve = role === "reviewer" || (role === "admin" && e.shiftKey);
+      confirm(active, approve);
+    } else if (ctrl && e.key === "ArrowDown") {
+      e.preventDefault();
+      const i = rows.indexOf(active);
+      if (i + 1 < rows.length) activate(rows[i + 1]);
+    } else if (ctrl && e.key === "ArrowUp") {
+      e.preventDefault();
+      const i = rows.indexOf(active);
+      if (i > 0) activate(rows[i - 1]);
+    } else if (ctrl && e.shiftKey && e.code === "KeyC") {
+      e.preventDefault();
+      const box = textarea(active);
+      box.value = sourceText(active);
+      box.dispatchEvent(new Event("input"));
+    } else if (e.key === "Escape" && document.activeElement === textarea(active)) {
+      e.preventDefault();
+      revert(active);
+    } else if ((ctrl || e.altKey) && digit) {
+      e.preventDefault();
+      insertMatch(Number(digit[1]) - 1);
+    } else if (ctrl && e.code === "KeyK") {
+      e.preventDefault();
+      const selected = String(window.getSelection()).trim();
+      concordance(selected || undefined);
+      if (!selected) document.getElementById("concordance-q").focus();
+    }
+  });
+
+  refreshProgress();
+  const first = rows.find((r) => r.dataset.status === "draft") || rows[0];
+  if (first) activate(first);
+})();
