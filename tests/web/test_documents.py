@@ -1,0 +1,195 @@
+import io
+
+import pytest
+
+from .conftest import Client, services
+
+ARTICLE = "عنوان الخبر\n\nقال الوزير إن الاقتصاد ينمو. وأضاف أن التضخم مستقر.\nقال الوزير إن الاقتصاد ينمو.\n"
+
+
+def segments(app, doc_id):
+    return services(app).store.segments(doc_id)
+
+
+def test_an_empty_state_tells_a_new_user_what_to_do(translator):
+    page = translator.get("/").get_data(as_text=True)
+    assert "No documents yet" in page and "paste it or upload a .txt file" in page
+
+
+def test_pasted_text_is_segmented_and_drafted(app, translator):
+    doc_id = translator.new_document(ARTICLE, title="Economy")
+    doc = services(app).store.document(doc_id)
+    assert (doc.status, doc.total, doc.words, doc.owner) == ("ready", 4, 16, "tom")
+    segs = segments(app, doc_id)
+    assert [s.source for s in segs] == [
+        "عنوان الخبر",
+        "قال الوزير إن الاقتصاد ينمو.",
+        "وأضاف أن التضخم مستقر.",
+        "قال الوزير إن الاقتصاد ينمو.",
+    ]
+    assert [s.origin for s in segs] == ["mt", "mt", "mt", "mt"]
+    assert segs[1].target == "EN: قال الوزير إن الاقتصاد ينمو." and segs[3].repeat_of == 1
+    page = translator.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert page.count('class="seg ') == 4 and 'dir="rtl" lang="ar"' in page
+    listing = translator.get("/").get_data(as_text=True)
+    assert "Economy" in listing and ">16<" in listing and "0%" in listing
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1256"])
+def test_uploaded_text_files_in_arabic_encodings(app, translator, encoding):
+    data = {"file": (io.BytesIO(ARTICLE.encode(encoding)), "wire.txt"), "title": ""}
+    r = translator.post("/documents/new", data, content_type="multipart/form-data")
+    assert r.status_code == 302
+    services(app).jobs.wait()
+    doc = services(app).store.documents()[0][0]
+    assert doc.title == "wire"
+    assert segments(app, doc.id)[0].source == "عنوان الخبر"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("junk.txt", b"price \x80\x89\x99\x85 " * 40, "neither UTF-8 nor Windows-1256"),
+        ("article.docx", b"PK\x03\x04", "only .txt files"),
+        ("blank.txt", b"   \n\n", "the text is empty"),
+    ],
+)
+def test_bad_uploads_get_a_clear_message_and_create_nothing(app, translator, name, content, message):
+    data = {"file": (io.BytesIO(content), name), "title": ""}
+    r = translator.post("/documents/new", data, content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert message in r.get_data(as_text=True)
+    assert services(app).store.documents() == []
+
+
+def test_missing_documents_and_segments_are_404(translator):
+    assert translator.get("/documents/999").status_code == 404
+    assert translator.get("/documents/999/english.txt").status_code == 404
+    r = translator.api("PUT", "/api/documents/999/segments/0", {"target": "x"})
+    assert r.status_code == 404 and "does not exist" in r.get_json()["error"]
+    assert translator.get("/no/such/page").status_code == 404
+
+
+def test_autosave_versions_and_stale_saves(app, translator):
+    doc_id = translator.new_document(ARTICLE)
+    seg = segments(app, doc_id)[1]
+    r = translator.api(
+        "PUT", f"/api/documents/{doc_id}/segments/1", {"target": "The minister said", "version": seg.version}
+    )
+    assert r.status_code == 200
+    saved = r.get_json()["segment"]
+    assert (saved["target"], saved["status"], saved["version"]) == (
+        "The minister said",
+        "draft",
+        seg.version + 1,
+    )
+    r = translator.api(
+        "PUT", f"/api/documents/{doc_id}/segments/1", {"target": "late", "version": seg.version}
+    )
+    assert r.status_code == 409
+    assert segments(app, doc_id)[1].target == "The minister said"
+
+
+def test_confirm_writes_the_memory_with_history_and_propagates_repetitions(app, translator):
+    doc_id = translator.new_document(ARTICLE)
+    seg = segments(app, doc_id)[1]
+    r = translator.api(
+        "POST",
+        f"/api/documents/{doc_id}/segments/1/confirm",
+        {"target": "The minister said the economy is growing.", "version": seg.version},
+    )
+    changed = r.get_json()["segments"]
+    assert [(s["idx"], s["status"]) for s in changed] == [(1, "confirmed"), (3, "confirmed")]
+    match = services(app).memory.lookup("قال الوزير إن الاقتصاد ينمو.")[0]
+    assert (match.score, match.unit.author, match.unit.mt_draft) == (
+        100,
+        "tom",
+        "EN: قال الوزير إن الاقتصاد ينمو.",
+    )
+    # a second document gets the 100% match
+    second = translator.new_document("قال الوزير إن الاقتصاد ينمو.\nجملة جديدة تماما.")
+    segs = segments(app, second)
+    assert (segs[0].origin, segs[0].score, segs[0].target) == (
+        "exact",
+        100,
+        "The minister said the economy is growing.",
+    )
+    assert segs[1].origin == "mt"
+
+
+def test_confirming_an_empty_translation_is_refused(app, translator):
+    doc_id = translator.new_document(ARTICLE)
+    r = translator.api("POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "  "})
+    assert r.status_code == 400 and "empty" in r.get_json()["error"]
+
+
+def test_only_reviewers_and_admins_approve(app, translator, reviewer):
+    doc_id = translator.new_document(ARTICLE)
+    assert (
+        translator.api(
+            "POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "Headline", "approve": True}
+        ).status_code
+        == 403
+    )
+    r = reviewer.api(
+        "POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "News headline", "approve": True}
+    )
+    assert r.get_json()["segments"][0]["status"] == "approved"
+    assert services(app).memory.lookup("عنوان الخبر")[0].unit.author == "rita"
+
+
+def test_revert_puts_the_draft_back(app, translator):
+    doc_id = translator.new_document(ARTICLE)
+    translator.api("PUT", f"/api/documents/{doc_id}/segments/2", {"target": "edited"})
+    r = translator.api("POST", f"/api/documents/{doc_id}/segments/2/revert", {})
+    assert r.get_json()["segment"]["target"] == "EN: وأضاف أن التضخم مستقر."
+
+
+def test_downloads_rebuild_paragraphs_and_export_confirmed_units(app, translator):
+    doc_id = translator.new_document(ARTICLE, title="اقتصاد اليوم")
+    translator.api("POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "Headline"})
+    r = translator.get(f"/documents/{doc_id}/english.txt")
+    assert r.headers["Content-Disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    text = r.get_data(as_text=True)
+    assert text.split("\n")[:3] == [
+        "Headline",
+        "",
+        "EN: قال الوزير إن الاقتصاد ينمو. EN: وأضاف أن التضخم مستقر.",
+    ]
+    tmx = translator.get(f"/documents/{doc_id}/confirmed.tmx").get_data(as_text=True)
+    assert tmx.count("<tu ") == 1 and "<seg>Headline</seg>" in tmx
+
+
+def test_delete_needs_the_owner_or_an_admin(app, translator, admin):
+    doc_id = translator.new_document(ARTICLE)
+    other = Client(app, "tia")
+    assert other.post(f"/documents/{doc_id}/delete").status_code == 403
+    assert translator.post(f"/documents/{doc_id}/delete").status_code == 302
+    assert services(app).store.documents() == []
+
+
+def test_without_a_model_the_document_keeps_memory_drafts_and_says_why(app, translator, store):
+    from tm.errors import ModelUnavailable
+
+    services(app).memory.add("قال الوزير إن الاقتصاد ينمو.", "The minister said the economy grows.")
+
+    def offline():
+        raise ModelUnavailable("model X is not available offline; run `tm model fetch X`")
+
+    services(app)._translator = None
+    services(app).translator = offline
+    doc_id = translator.new_document(ARTICLE)
+    doc = services(app).store.document(doc_id)
+    assert doc.status == "ready" and "not available offline" in doc.note
+    assert [s.origin for s in segments(app, doc_id)] == ["none", "exact", "none", "exact"]
+    assert "not available offline" in translator.get(f"/documents/{doc_id}").get_data(as_text=True)
+
+
+def test_lookup_and_concordance_api(app, translator):
+    services(app).memory.add("وقعت إسرائيل والمغرب اتفاقا.", "Israel and Morocco signed a deal.")
+    hits = translator.get("/api/concordance?q=المغرب").get_json()["hits"]
+    assert hits[0]["source"][slice(*hits[0]["source_spans"][0])] == "والمغرب"  # the whole word
+    matches = translator.get("/api/lookup?text=" + "وقعت إسرائيل والمغرب اتفاقا جديدا.").get_json()["matches"]
+    assert matches[0]["kind"] == "fuzzy" and matches[0]["diff"]
+    assert translator.get("/api/concordance?q=x&side=bad").status_code == 400
