@@ -143,7 +143,9 @@
     if (!chunks || !chunks.length) { box.textContent = fallback; return box; }
     chunks.forEach((c) => {
       const tag = c.op === "delete" ? "del" : c.op === "insert" ? "ins" : "span";
-      box.append(el(tag, { text: c.text }));
+      // the space after a changed word stays unmarked, so words do not run together
+      const [, word, space] = /^([\s\S]*?)(\s*)$/.exec(c.text);
+      box.append(el(tag, { text: word }), space);
     });
     return box;
   }
