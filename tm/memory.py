@@ -257,17 +257,7 @@ class TranslationMemory:
                     meta={**old.meta, **(meta or {})},
                 )
             else:
-                unit = self.store.add(
-                    NewUnit(
-                        source,
-                        target,
-                        origin="human",
-                        author=author,
-                        mt_draft=mt_draft,
-                        context=ctx,
-                        meta=meta or {},
-                    )
-                )
+                unit = self.add(source, target, author=author, mt_draft=mt_draft, context=ctx, meta=meta)
         self.sync()
         return unit
 

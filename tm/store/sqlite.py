@@ -36,6 +36,31 @@ _UNIT_COLS = (
 )
 
 
+_INSERT_COLS = (
+    "id, source, target, source_lang, target_lang, source_norm, source_hash, origin, mt_draft, author, "
+    "context, meta, created_at, changed_at"
+)
+
+
+def _unit_values(new: NewUnit, norm: str, h: int, meta: str, created: str, changed: str) -> tuple:
+    """Return the values of a new unit's row in _INSERT_COLS order, without the id."""
+    return (
+        new.source,
+        new.target,
+        new.source_lang,
+        new.target_lang,
+        norm,
+        h,
+        new.origin,
+        new.mt_draft,
+        new.author,
+        new.context,
+        meta,
+        created,
+        changed,
+    )
+
+
 def _unit(row: tuple) -> Unit:
     return Unit(*row[:9], json.loads(row[9]), *row[10:])  # type: ignore[arg-type]
 
@@ -167,24 +192,8 @@ class SQLiteStore(TermTables, WebTables):
         changed = new.changed_at or created
         meta = json.dumps(new.meta, ensure_ascii=False)
         cur = self._db.execute(
-            "INSERT INTO units (source, target, source_lang, target_lang, source_norm, source_hash, "
-            "origin, mt_draft, author, context, meta, created_at, changed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                new.source,
-                new.target,
-                new.source_lang,
-                new.target_lang,
-                norm,
-                h,
-                new.origin,
-                new.mt_draft,
-                new.author,
-                new.context,
-                meta,
-                created,
-                changed,
-            ),
+            f"INSERT INTO units ({_INSERT_COLS}) VALUES (NULL, {', '.join('?' * 13)})",
+            _unit_values(new, norm, h, meta, created, changed),
         )
         unit_id = cur.lastrowid
         assert unit_id is not None
@@ -503,10 +512,7 @@ class SQLiteStore(TermTables, WebTables):
 
         def flush() -> None:
             self._db.executemany(
-                "INSERT INTO units (id, source, target, source_lang, target_lang, source_norm, "
-                "source_hash, origin, mt_draft, author, context, meta, created_at, changed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                units_rows,
+                f"INSERT INTO units ({_INSERT_COLS}) VALUES ({', '.join('?' * 14)})", units_rows
             )
             self._db.executemany("INSERT INTO units_fts (rowid, target_norm) VALUES (?, ?)", fts_rows)
             self._db.executemany(
@@ -540,28 +546,10 @@ class SQLiteStore(TermTables, WebTables):
                 continue
             created = new.created_at or at
             changed = new.changed_at or created
-            meta = p.meta
-            units_rows.append(
-                (
-                    next_id,
-                    new.source,
-                    new.target,
-                    new.source_lang,
-                    new.target_lang,
-                    norm,
-                    h,
-                    new.origin,
-                    new.mt_draft,
-                    new.author,
-                    new.context,
-                    meta,
-                    created,
-                    changed,
-                )
-            )
+            units_rows.append((next_id, *_unit_values(new, norm, h, p.meta, created, changed)))
             fts_rows.append((next_id, p.target_norm))
             hist_rows.append(
-                (next_id, new.source, new.target, new.origin, new.mt_draft, new.author, changed, meta)
+                (next_id, new.source, new.target, new.origin, new.mt_draft, new.author, changed, p.meta)
             )
             existing.setdefault(key, []).append([next_id, new.target])
             next_id += 1
