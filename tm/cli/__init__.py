@@ -32,7 +32,9 @@ class _Group(click.Group):
         except TMError as e:
             _fail(str(e))
         except KeyboardInterrupt:
-            _fail("interrupted; nothing was changed by an unfinished import")
+            # imports and exports are one transaction / one renamed file: nothing half-done stays
+            click.echo("tm: interrupted", err=True)
+            sys.exit(130)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as e:  # a bug: still one line, the traceback on demand

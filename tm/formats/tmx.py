@@ -33,7 +33,9 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def tmx_date_to_iso(value: str | None) -> str | None:
     """Turn a TMX date (20231025T143000Z) into ISO 8601; None when absent or malformed."""
-    m = _TMX_DATE.match(value or "")
+    if not value:
+        return None
+    m = _TMX_DATE.match(value)
     return "{}-{}-{}T{}:{}:{}Z".format(*m.groups()) if m else None
 
 
@@ -100,10 +102,23 @@ def _text_and_markup(seg: etree._Element) -> tuple[str, str | None]:
     return "".join(parts), inner
 
 
-def _props_notes(el: etree._Element) -> tuple[list[list[str]], list[str]]:
-    props = [[p.get("type", ""), p.text or ""] for p in el.findall("prop")]
-    notes = [n.text or "" for n in el.findall("note")]
-    return props, notes
+def _children(el: etree._Element) -> tuple[list[list[str]], list[str], Any, list[Any]]:
+    """Return an element's <prop>s, <note>s, <seg> and <tuv>s in one pass over its children."""
+    props: list[list[str]] = []
+    notes: list[str] = []
+    seg = None
+    tuvs = []
+    for child in el:
+        tag = child.tag
+        if tag == "tuv":
+            tuvs.append(child)
+        elif tag == "seg":
+            seg = child
+        elif tag == "prop":
+            props.append([child.get("type", ""), child.text or ""])
+        elif tag == "note":
+            notes.append(child.text or "")
+    return props, notes, seg, tuvs
 
 
 def read_tmx(
@@ -162,7 +177,7 @@ def read_tmx(
             if el.tag == "header":
                 report.header = dict(el.attrib)
                 srclang = el.get("srclang")
-                props, notes = _props_notes(el)
+                props, notes, _, _ = _children(el)
                 report.header["props"], report.header["notes"] = props, notes
                 continue
             unit = _unit_from_tu(el, path, srclang, source_lang, target_lang, report, langs)
@@ -203,11 +218,12 @@ def _unit_from_tu(
 ) -> NewUnit | None:
     line = tu.sourceline
     src = tgt = None
-    for tuv in tu.iterchildren("tuv"):
+    props, notes, _, tuvs = _children(tu)
+    for tuv in tuvs:
         lang = tuv.get(XML_LANG) or tuv.get("lang")
         if not lang:
             raise TMXError("a <tuv> has no xml:lang", path=path, line=tuv.sourceline)
-        seg = tuv.find("seg")
+        vprops, vnotes, seg, _ = _children(tuv)
         if seg is None:
             raise TMXError("a <tuv> has no <seg>", path=path, line=tuv.sourceline)
         side = langs.get(lang)
@@ -216,9 +232,9 @@ def _unit_from_tu(
             side = langs[lang] = "s" if is_source else "t" if is_target else ""
         # the header's source language wins when it names one variant of several
         if side == "s" and (src is None or (srclang and srclang.lower() == lang.lower())):
-            src = (lang, tuv, seg)
+            src = (lang, tuv, seg, vprops, vnotes)
         elif side == "t" and tgt is None:
-            tgt = (lang, tuv, seg)
+            tgt = (lang, tuv, seg, vprops, vnotes)
     if src is None or tgt is None:
         report.refuse(line, f"no {source_lang} and {target_lang} pair in this <tu>")
         return None
@@ -227,7 +243,6 @@ def _unit_from_tu(
     if not source.strip() or not target.strip():
         report.refuse(line, "empty segment")
         return None
-    props, notes = _props_notes(tu)
     tmx: dict[str, Any] = {}
     attrs = {k: v for k, v in tu.attrib.items() if k not in ("creationdate", "changedate")}
     if attrs:
@@ -237,11 +252,10 @@ def _unit_from_tu(
         tmx["props"] = kept
     if notes:
         tmx["notes"] = notes
-    for key, (_, tuv, _seg), xml in (
+    for key, (_, tuv, _seg, vprops, vnotes), xml in (
         ("source", src, source_xml),
         ("target", tgt, target_xml),
     ):
-        vprops, vnotes = _props_notes(tuv)
         extra: dict[str, Any] = {}
         if vprops:
             extra["props"] = vprops
@@ -254,8 +268,8 @@ def _unit_from_tu(
             extra["attrs"] = vattrs
         if extra:
             tmx[key] = extra
-    created = tmx_date_to_iso(tu.get("creationdate")) or tmx_date_to_iso(src[1].get("creationdate"))
-    changed = tmx_date_to_iso(tu.get("changedate")) or tmx_date_to_iso(tgt[1].get("changedate"))
+    created = tmx_date_to_iso(tu.get("creationdate") or src[1].get("creationdate"))
+    changed = tmx_date_to_iso(tu.get("changedate") or tgt[1].get("changedate"))
     author = tu.get("changeid") or tu.get("creationid")
     origin = "import"
     mt_draft = None

@@ -84,6 +84,7 @@ class SQLiteStore(TermTables, WebTables):
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.execute("PRAGMA cache_size=-65536")  # 64 MB: bulk imports touch many index pages
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path} is not a tm memory (SQLite says: {e}); check --db") from e
         except (sqlite3.Error, OSError) as e:
