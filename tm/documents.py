@@ -28,10 +28,15 @@ def word_count(text: str) -> int:
     return sum(1 for t in tokenize(text) if t.kind != PUNCT)
 
 
-def layout_document(layout: list[dict[str, Any]]) -> Document:
+def layout_of(doc: Document) -> dict[str, Any]:
+    """Return what is stored of a document's layout: its paragraphs and leading space."""
+    return {"before": doc.before, "paragraphs": doc.to_json()}
+
+
+def layout_document(layout: dict[str, Any]) -> Document:
     """Rebuild a segmented Document from its stored JSON layout."""
-    doc = Document()
-    for p in layout:
+    doc = Document(before=layout["before"])
+    for p in layout["paragraphs"]:
         doc.paragraphs.append(
             Paragraph([Segment(s["text"], s["after"]) for s in p["segments"]], p["before"], p["after"])
         )
@@ -60,7 +65,7 @@ class Documents:
                 f"the text has {len(sources)} sentences; split it into parts of at most {MAX_SEGMENTS}"
             )
         title = title.strip() or sources[0][1][:60]
-        return self.store.add_document(title, owner, doc.to_json(), word_count(text), sources)
+        return self.store.add_document(title, owner, layout_of(doc), word_count(text), sources)
 
     def pretranslate(self, doc_id: int, translator: TranslatorSource, *, min_score: int = 75) -> None:
         """Draft every segment (memory, then MT), recording progress as it goes."""

@@ -193,3 +193,10 @@ def test_lookup_and_concordance_api(app, translator):
     matches = translator.get("/api/lookup?text=" + "وقعت إسرائيل والمغرب اتفاقا جديدا.").get_json()["matches"]
     assert matches[0]["kind"] == "fuzzy" and matches[0]["diff"]
     assert translator.get("/api/concordance?q=x&side=bad").status_code == 400
+
+
+def test_the_english_download_keeps_the_whole_layout(app, translator):
+    text = "\n\n  عنوان\r\n\r\nجملة أولى.   جملة ثانية.\n\n\n"
+    doc_id = translator.new_document(text)
+    english = translator.get(f"/documents/{doc_id}/english.txt").get_data(as_text=True)
+    assert english == "\n\n  EN: عنوان\r\n\r\nEN: جملة أولى.   EN: جملة ثانية.\n\n\n"

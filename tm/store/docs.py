@@ -28,7 +28,7 @@ class DocRow:
     id: int
     title: str
     owner: str
-    layout: list[dict[str, Any]]
+    layout: dict[str, Any]
     words: int
     status: str  # translating | ready | failed
     progress: int

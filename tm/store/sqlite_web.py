@@ -97,7 +97,7 @@ class WebTables:
     # -- documents -------------------------------------------------------------
 
     def add_document(
-        self, title: str, owner: str, layout: list[dict], words: int, sources: list[tuple[int, str]]
+        self, title: str, owner: str, layout: dict[str, Any], words: int, sources: list[tuple[int, str]]
     ) -> int:
         """Store a new document (status translating) with its segments (paragraph, source)."""
         at = now()
