@@ -114,3 +114,16 @@ def test_heavy_libraries_load_only_when_translating():
     code = "import sys, tm.mt, tm.pretranslate; print('torch' in sys.modules, 'transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
     assert out == "False False"
+
+
+def test_nllb_gets_its_language_codes(tmp_path):
+    from tests.tiny_models import build_nllb
+
+    path = build_nllb(tmp_path / "nllb")
+    tr = load_translator(str(path), engine="transformers", options=MTOptions(beams=1))
+    assert tr.tokenizer.src_lang == "arb_Arab"
+    assert tr.forced_bos == tr.tokenizer.convert_tokens_to_ids("eng_Latn")
+    ids = tr.tokenizer("قال الرئيس")["input_ids"]
+    assert tr.tokenizer.convert_ids_to_tokens(ids)[0] == "arb_Arab"
+    out = tr.translate(["قال الرئيس", "ارتفعت أسعار النفط"])
+    assert len(out) == 2 and all("eng_Latn" not in t for t in out)

@@ -152,3 +152,35 @@ def build_m2m100(out: Path, *, seed: int = 0) -> Path:
     )
     M2M100ForConditionalGeneration(config).save_pretrained(str(out))
     return out
+
+
+def build_nllb(out: Path, *, seed: int = 0) -> Path:
+    """Save a tiny NLLB-200-style model (arb_Arab / eng_Latn language tokens) and its tokenizer."""
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+
+    torch.manual_seed(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    pieces = sorted({ch for text in ARABIC + ENGLISH for ch in text.replace(" ", "▁")})
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "▁": 4}
+    for piece in pieces:
+        vocab.setdefault(piece, len(vocab))
+    tokenizer = NllbTokenizer(vocab=vocab, merges=[], src_lang="arb_Arab", tgt_lang="eng_Latn")
+    tokenizer.save_pretrained(str(out))
+    config = M2M100Config(
+        vocab_size=len(tokenizer),
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=256,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+    )
+    M2M100ForConditionalGeneration(config).save_pretrained(str(out))
+    return out
