@@ -15,7 +15,7 @@ from tm.memory import TranslationMemory
 from tm.store import Store, open_store
 from tm.store.sqlite_web import NotFound
 from web.jobs import Jobs
-from web.security import install_security
+from web.security import Throttle, install_security
 
 MAX_UPLOAD = 200 * 1024 * 1024
 
@@ -30,6 +30,7 @@ class Services:
         self.glossary = Glossary(store)
         self.documents = Documents(self.memory, self.glossary)
         self.jobs = Jobs()
+        self.throttle = Throttle()
         self._translator = translator
         self.mt_error: str | None = None
 

@@ -21,8 +21,15 @@ def login():  # type: ignore[no-untyped-def]
     first_start = not store.users()
     error = None
     if request.method == "POST":
-        user = store.find_user(request.form.get("name", "").strip())
+        name = request.form.get("name", "").strip()
+        key = (name, request.remote_addr or "")
+        throttle = services().throttle
+        if throttle.blocked(key):
+            error = "Too many wrong passwords. Wait a minute and try again."
+            return render_template("login.html", error=error, first_start=first_start), 429
+        user = store.find_user(name)
         if user and user.active and check_password_hash(user.password_hash, request.form.get("password", "")):
+            throttle.clear(key)
             session.clear()
             session["user_id"] = user.id
             csrf_token()
@@ -31,6 +38,7 @@ def login():  # type: ignore[no-untyped-def]
             if not target.startswith("/") or target.startswith("//"):
                 target = url_for("documents.index")
             return redirect(target)
+        throttle.fail(key)
         error = "Wrong name or password."
     return render_template("login.html", error=error, first_start=first_start), (401 if error else 200)
 

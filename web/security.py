@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -81,3 +83,31 @@ def roles(*allowed: str) -> Callable:
         return inner
 
     return wrap
+
+
+# After this many wrong passwords for one name from one address, wait LOCKOUT seconds.
+MAX_FAILURES = 5
+LOCKOUT = 60.0
+
+
+class Throttle:
+    """Counts recent failed logins per (name, address) to slow down password guessing."""
+
+    def __init__(self) -> None:
+        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, key: tuple[str, str]) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._failures.get(key, []) if now - t < LOCKOUT]
+            self._failures[key] = recent
+            return len(recent) >= MAX_FAILURES
+
+    def fail(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._failures.setdefault(key, []).append(time.monotonic())
+
+    def clear(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._failures.pop(key, None)

@@ -132,3 +132,12 @@ def test_security_headers(translator):
     r = translator.get("/")
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
     assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_password_guessing_is_slowed_down(app):
+    c = Client(app)
+    for _ in range(5):
+        assert c.login("rita", "guess").status_code == 401
+    r = c.login("rita")  # even the right password waits now
+    assert r.status_code == 429 and "Too many wrong passwords" in r.get_data(as_text=True)
+    assert Client(app).login("tom").status_code == 302  # other accounts are not affected
