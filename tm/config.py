@@ -29,6 +29,7 @@ class Settings:
     threads: int = field(default=0, metadata={"help": "CPU threads for MT (0 = all)"})
     offline: int = field(default=0, metadata={"help": "1: never download a model"})
     fuzzy_min: int = field(default=75, metadata={"help": "lowest fuzzy match used in pre-translation"})
+    secure_cookies: int = field(default=0, metadata={"help": "1: session cookie only over HTTPS"})
 
     def __post_init__(self) -> None:
         if not self.db:

@@ -68,6 +68,7 @@ def create_app(
         SECRET_KEY=store.secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings.secure_cookies),
         MAX_CONTENT_LENGTH=MAX_UPLOAD,
         TEMPLATES_AUTO_RELOAD=False,
     )

@@ -84,6 +84,13 @@ def test_translator_post_edits_confirms_reuses_and_downloads(server, page):
     expect(page.locator("#doc-progress")).to_have_text("2 of 5 confirmed")
     shot(page, "editor-confirmed")
 
+    # only the sentences still to do
+    page.select_option("#row-filter", "open")
+    expect(page.locator(".seg:visible")).to_have_count(3)
+    expect(row(page, 3)).to_be_hidden()
+    page.select_option("#row-filter", "all")
+    expect(page.locator(".seg:visible")).to_have_count(5)
+
     # download the English document
     with page.expect_download() as download:
         page.locator("#download-english").click()

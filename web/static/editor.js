@@ -99,7 +99,7 @@
     const start = rows.indexOf(from);
     for (let k = 1; k <= rows.length; k += 1) {
       const row = rows[(start + k) % rows.length];
-      if (row.dataset.status === "draft") return row;
+      if (row.dataset.status === "draft" && !row.hidden) return row;
     }
     return null;
   }
@@ -270,14 +270,12 @@
       e.preventDefault();
       const approve = role === "reviewer" || (role === "admin" && e.shiftKey);
       confirm(active, approve);
-    } else if (ctrl && e.key === "ArrowDown") {
+    } else if (ctrl && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
       e.preventDefault();
-      const i = rows.indexOf(active);
-      if (i + 1 < rows.length) activate(rows[i + 1]);
-    } else if (ctrl && e.key === "ArrowUp") {
-      e.preventDefault();
-      const i = rows.indexOf(active);
-      if (i > 0) activate(rows[i - 1]);
+      const visible = rows.filter((r) => !r.hidden);
+      const i = visible.indexOf(active);
+      const next = visible[e.key === "ArrowDown" ? i + 1 : i - 1];
+      if (next) activate(next);
     } else if (ctrl && e.shiftKey && e.code === "KeyC") {
       e.preventDefault();
       const box = textarea(active);
@@ -296,6 +294,17 @@
       if (!selected) document.getElementById("concordance-q").focus();
     }
   });
+
+  // show all sentences, the unconfirmed ones, or those with QA warnings
+  const filter = document.getElementById("row-filter");
+  function applyFilter() {
+    rows.forEach((row) => {
+      const open = row.dataset.status === "draft";
+      const warned = row.querySelector("ul.qa li") !== null;
+      row.hidden = (filter.value === "open" && !open) || (filter.value === "qa" && !warned);
+    });
+  }
+  filter.addEventListener("change", applyFilter);
 
   refreshProgress();
   const first = rows.find((r) => r.dataset.status === "draft") || rows[0];
