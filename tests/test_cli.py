@@ -4,11 +4,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-TM = str(Path(sys.executable).with_name("tm"))
+from tests.cli_run import TM
+from tests.cli_run import run_tm as tm
 
 TMX = """<?xml version="1.0" encoding="UTF-8"?>
 <tmx version="1.4">
@@ -19,15 +19,6 @@ TMX = """<?xml version="1.0" encoding="UTF-8"?>
 </body>
 </tmx>
 """
-
-
-def tm(tmp_path, *args, check=True):
-    env = {**os.environ, "TM_DB": str(tmp_path / "memory.db"), "TM_HOME": str(tmp_path / "home")}
-    env.pop("TM_DEBUG", None)
-    proc = subprocess.run([TM, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
 
 
 @pytest.fixture

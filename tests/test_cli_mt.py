@@ -1,25 +1,13 @@
 """`tm translate`, `tm qa`, `tm glossary` and `tm model` as a user runs them."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-TM = str(Path(sys.executable).with_name("tm"))
+from tests.cli_run import run_tm as tm
+
 ARTICLE = "الحكومة توقع اتفاقا\n\nوقعت الحكومة اتفاقا بقيمة 750 مليون دولار. ستورد شركة بلو بورد الطائرات.\n"
-
-
-def tm(home, *args, check=True, extra_env=None):
-    env = {**os.environ, "TM_DB": str(home / "memory.db"), "TM_HOME": str(home / "data"), "TM_BEAMS": "1"}
-    env.update(extra_env or {})
-    proc = subprocess.run([TM, *args], capture_output=True, text=True, env=env, cwd=home, timeout=120)
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
 
 
 @pytest.fixture

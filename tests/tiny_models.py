@@ -118,7 +118,7 @@ def build_marian(
 def build_m2m100(out: Path, *, seed: int = 0) -> Path:
     """Save a tiny M2M100 model (language tokens __ar__ / __en__) and its tokenizer to out."""
     import torch
-    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+    from transformers import M2M100Tokenizer
 
     torch.manual_seed(seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -134,30 +134,14 @@ def build_m2m100(out: Path, *, seed: int = 0) -> Path:
     (out / "spm.vocab").unlink()
     tokenizer = M2M100Tokenizer(str(out / "vocab.json"), str(model), src_lang="ar", tgt_lang="en")
     tokenizer.save_pretrained(str(out))
-    config = M2M100Config(
-        # language tokens and "made-up words" come after the pieces, as in the real model
-        vocab_size=max(tokenizer.lang_code_to_id.values()) + 1 + tokenizer.num_madeup_words,
-        d_model=16,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=32,
-        decoder_ffn_dim=32,
-        max_position_embeddings=256,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        decoder_start_token_id=tokenizer.eos_token_id,
-    )
-    M2M100ForConditionalGeneration(config).save_pretrained(str(out))
-    return out
+    # language tokens and "made-up words" come after the pieces, as in the real model
+    return _save_m2m(tokenizer, out, max(tokenizer.lang_code_to_id.values()) + 1 + tokenizer.num_madeup_words)
 
 
 def build_nllb(out: Path, *, seed: int = 0) -> Path:
     """Save a tiny NLLB-200-style model (arb_Arab / eng_Latn language tokens) and its tokenizer."""
     import torch
-    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+    from transformers import NllbTokenizer
 
     torch.manual_seed(seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -167,8 +151,15 @@ def build_nllb(out: Path, *, seed: int = 0) -> Path:
         vocab.setdefault(piece, len(vocab))
     tokenizer = NllbTokenizer(vocab=vocab, merges=[], src_lang="arb_Arab", tgt_lang="eng_Latn")
     tokenizer.save_pretrained(str(out))
+    return _save_m2m(tokenizer, out, len(tokenizer))
+
+
+def _save_m2m(tokenizer, out: Path, vocab_size: int) -> Path:  # type: ignore[no-untyped-def]
+    """Save a one-layer M2M100 model (the architecture of M2M100 and NLLB-200) next to its tokenizer."""
+    from transformers import M2M100Config, M2M100ForConditionalGeneration
+
     config = M2M100Config(
-        vocab_size=len(tokenizer),
+        vocab_size=vocab_size,
         d_model=16,
         encoder_layers=1,
         decoder_layers=1,

@@ -61,13 +61,14 @@ def open_memory(ctx: click.Context):  # type: ignore[no-untyped-def]
     return opened
 
 
-def format_of(path: str, given: str | None) -> str:
+def format_of(path: str, given: str | None, formats: tuple[str, ...] = FORMATS) -> str:
+    """Return the --format given, else the file's extension if it is one of formats."""
     if given:
         return given
     ext = Path(path).suffix.lower().lstrip(".")
-    if ext in FORMATS:
+    if ext in formats:
         return ext
-    raise FormatError(f"cannot tell the format from the name; pass --format ({'|'.join(FORMATS)})", path=path)
+    raise FormatError(f"cannot tell the format from the name; pass --format ({'|'.join(formats)})", path=path)
 
 
 @contextmanager

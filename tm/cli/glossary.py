@@ -8,19 +8,9 @@ from pathlib import Path
 
 import click
 
-from tm.cli import main, open_memory
-from tm.errors import FormatError
+from tm.cli import format_of, main, open_memory
 
 GLOSSARY_FORMATS = ("csv", "tsv", "tbx")
-
-
-def _glossary_format(path: str, given: str | None) -> str:
-    if given:
-        return given
-    ext = Path(path).suffix.lower().lstrip(".")
-    if ext in GLOSSARY_FORMATS:
-        return ext
-    raise FormatError("cannot tell the glossary format from the name; pass --format csv|tsv|tbx", path=path)
 
 
 @main.group()
@@ -58,7 +48,7 @@ def glossary_import(ctx, file, fmt, enforce, encoding) -> None:  # type: ignore[
     from tm.glossary import Glossary
 
     data = Path(file).read_bytes()
-    fmt = _glossary_format(file, fmt)
+    fmt = format_of(file, fmt, GLOSSARY_FORMATS)
     terms = (
         read_tbx(data, path=file) if fmt == "tbx" else read_glossary_csv(data, path=file, encoding=encoding)
     )
@@ -75,7 +65,7 @@ def glossary_export(ctx, file, fmt) -> None:  # type: ignore[no-untyped-def]
     from tm.formats.tbx import write_glossary_csv, write_tbx
 
     terms = open_memory(ctx).store.terms()
-    fmt = _glossary_format(file, fmt)
+    fmt = format_of(file, fmt, GLOSSARY_FORMATS)
     with open(file, "w", encoding="utf-8", newline="") as out:
         n = write_tbx(out, terms) if fmt == "tbx" else write_glossary_csv(out, terms)
     click.echo(f"exported {n} terms to {file}")
