@@ -282,11 +282,11 @@ class FuzzyIndex:
         if may_miss < 0:
             return []
         occ = Counter(c for c in codes if c >= FIRST_CODE)
-        words = sorted(occ, key=self._df)
+        dfs = {code: self._df(code) for code in occ}
         parts: list[np.ndarray] = []
         covered = read = used = 0
-        for i, code in enumerate(words):
-            df = self._df(code)
+        for i, code in enumerate(sorted(occ, key=dfs.__getitem__)):
+            df = dfs[code]
             if i >= 2 and read + df > MAX_POSTINGS:
                 break
             parts.extend(self._postings(code))

@@ -133,11 +133,6 @@ class Token:
     end: int
 
 
-def tokenize_normalized(norm: str) -> list[tuple[str, str]]:
-    """Split normalized text into (kind, text) tokens; numbers stay whole."""
-    return [(m.lastgroup or PUNCT, m.group()) for m in _TOKEN.finditer(norm)]
-
-
 def tokenize(text: str) -> list[Token]:
     """Tokenize original text; each token carries its normalized form and original span."""
     norm, index = normalize_with_map(text)

@@ -27,6 +27,7 @@ class Match:
     unit: Unit
     diff: list[DiffChunk] = field(default_factory=list)
     changed_numbers: list[tuple[str, str]] = field(default_factory=list)
+    punct_changes: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """Return the stable JSON shape of a match."""
@@ -185,8 +186,10 @@ class TranslationMemory:
                     continue
                 s = score(normalize(unit.source), norm)
                 if s.score >= min_score:
-                    fuzzy.append(Match(FUZZY, s.score, unit, changed_numbers=s.changed_numbers))
-            fuzzy.sort(key=lambda m: (-m.score, _newest_first(m.unit.changed_at)))
+                    fuzzy.append(Match(FUZZY, s.score, unit, [], s.changed_numbers, s.punct_changes))
+            # best score first; among equals the newest translation (sorts are stable)
+            fuzzy.sort(key=lambda m: m.unit.changed_at, reverse=True)
+            fuzzy.sort(key=lambda m: m.score, reverse=True)
             matches.extend(fuzzy)
         matches = matches[:limit]
         for m in matches:
@@ -305,10 +308,5 @@ class TranslationMemory:
                     hits[unit.id].target_spans = spans
                 else:
                     hits[unit.id] = ConcordanceHit(unit, [], spans)
-        result = sorted(hits.values(), key=lambda h: _newest_first(h.unit.changed_at))
+        result = sorted(hits.values(), key=lambda h: h.unit.changed_at, reverse=True)
         return result[:limit]
-
-
-def _newest_first(stamp: str) -> tuple[int, ...]:
-    """Sort key putting later ISO timestamps first."""
-    return tuple(-ord(c) for c in stamp)

@@ -11,7 +11,7 @@ from tm.adapt import adapt
 from tm.errors import ModelUnavailable
 from tm.glossary import Glossary, TermHit
 from tm.lang import normalize
-from tm.matching import score as fuzzy_score
+from tm.matching import PUNCT_PENALTY, PUNCT_PENALTY_MAX
 from tm.memory import CONTEXT, EXACT, FUZZY, Match, TranslationMemory
 from tm.mt import Translator
 from tm.qa import Issue, check
@@ -155,8 +155,8 @@ def _from_memory(draft: SegmentDraft) -> None:
     adapted = adapt(best.unit.source, best.unit.target, draft.source)
     if adapted is not None:
         # what is left of the difference is punctuation only: score without the number penalties
-        s = fuzzy_score(normalize(best.unit.source), normalize(draft.source))
-        draft.score = min(99, max(best.score, 100 - min(3, s.punct_changes)))
+        left = min(PUNCT_PENALTY_MAX, PUNCT_PENALTY * best.punct_changes)
+        draft.score = min(99, max(best.score, 100 - left))
         draft.target, draft.origin, draft.changes = adapted.target, ADAPTED, adapted.changes
         return
     if best.kind == FUZZY:

@@ -32,27 +32,22 @@ class Services:
         self.jobs = Jobs()
         self.throttle = Throttle()
         self._translator = translator
-        self.mt_error: str | None = None
 
     def translator(self) -> Any:
-        """Return the MT engine, loading the configured model on first use (None if it cannot)."""
+        """Return the MT engine, loading the configured model on first use (ModelUnavailable if none)."""
         if self._translator is not None:
             return self._translator
-        from tm.errors import ModelUnavailable
         from tm.mt import MTOptions, load_translator
         from tm.mt.cache import CachedTranslator
 
         s = self.settings
-        try:
-            engine = load_translator(
-                s.model or None,
-                engine=s.engine,
-                options=MTOptions(beams=s.beams, batch_size=s.batch_size, threads=s.threads),
-                download=not s.offline,
-            )
-        except ModelUnavailable as e:
-            self.mt_error = str(e)
-            raise
+        # ModelUnavailable reaches pre-translation, which notes it on the document
+        engine = load_translator(
+            s.model or None,
+            engine=s.engine,
+            options=MTOptions(beams=s.beams, batch_size=s.batch_size, threads=s.threads),
+            download=not s.offline,
+        )
         self._translator = CachedTranslator(engine, self.store)
         return self._translator
 

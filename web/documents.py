@@ -25,11 +25,9 @@ def index():  # type: ignore[no-untyped-def]
 def _start_pretranslation(doc_id: int) -> None:
     svc = services()
 
-    def translator():  # type: ignore[no-untyped-def]
-        return svc.translator()
-
     def run(job) -> None:  # type: ignore[no-untyped-def]
-        svc.documents.pretranslate(doc_id, translator, min_score=svc.settings.fuzzy_min)
+        # the engine loads in the job, on the first document that needs it
+        svc.documents.pretranslate(doc_id, svc.translator, min_score=svc.settings.fuzzy_min)
 
     svc.jobs.submit("pretranslate", run, owner=g.user.name)
 
