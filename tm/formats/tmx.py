@@ -5,6 +5,8 @@ dropped. Entity declarations are refused before parsing (no entity bombs, no ext
 entities) and the parser neither loads DTDs nor touches the network. Inline codes
 (`<bpt> <ept> <ph> <it> <ut> <hi> <sub>`) are left out of the text used for matching and
 kept verbatim in the unit's metadata, so an unchanged segment is exported as it came.
+CR and the characters XML 1.0 cannot hold are written so that they read back byte for
+byte (`&#13;`, `<ph type="x-tm-char">`; see xmlsafe).
 """
 
 from __future__ import annotations
@@ -13,22 +15,20 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
 from tm.errors import TMXError
-from tm.formats.xmlsafe import PROLOG_LIMIT, check_prolog
+from tm.formats.xmlsafe import PROLOG_LIMIT, char_of_ph, check_prolog, seg_text, xml_text
 from tm.store.base import NewUnit, Unit
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CODE_TAGS = {"bpt", "ept", "ph", "it", "ut"}
 _TMX_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
-# Characters XML 1.0 forbids; they cannot be written into a valid TMX file.
 # Props tm writes for its own fields; on reading they go back into those fields.
 _OWN_PROPS = {"x-tm-origin", "x-tm-mt-draft", "x-tm-context"}
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def tmx_date_to_iso(value: str | None) -> str | None:
@@ -49,8 +49,29 @@ def lang_matches(code: str | None, wanted: str) -> bool:
     """Tell whether a language code (any case, any region) is the wanted language."""
     if not code:
         return False
-    code, wanted = code.lower().replace("_", "-"), wanted.lower().replace("_", "-")
+    code, wanted = _norm_lang(code), _norm_lang(wanted)
     return code == wanted or code.split("-")[0] == wanted.split("-")[0]
+
+
+def _norm_lang(code: str) -> str:
+    return code.lower().replace("_", "-")
+
+
+def lang_side(code: str | None, source_lang: str, target_lang: str) -> tuple[str, bool]:
+    """Tell which side of the pair a code is ("s", "t" or "") and whether it is the exact code.
+
+    The exact code (any case, - or _) comes first, then the base language. When both sides
+    share a base language (en-US -> en-GB, ar-EG -> ar-SA), only exact codes count: by base
+    language both sides would match both variants.
+    """
+    if not code:
+        return "", False
+    c, s, t = _norm_lang(code), _norm_lang(source_lang), _norm_lang(target_lang)
+    if c in (s, t):
+        return ("s" if c == s else "t"), True
+    if s.split("-")[0] == t.split("-")[0]:
+        return "", False
+    return ("s" if lang_matches(c, s) else "t" if lang_matches(c, t) else ""), False
 
 
 @dataclass
@@ -82,21 +103,32 @@ class _CountingReader:
 
 
 def _text_and_markup(seg: etree._Element) -> tuple[str, str | None]:
-    """Return a segment's translatable text and, when it has inline codes, its inner XML."""
+    """Return a segment's translatable text and, when it has inline codes, its inner XML.
+
+    A `<ph type="x-tm-char">` is a character XML cannot hold (see xmlsafe): it goes back
+    into the text and is not an inline code.
+    """
     parts = [seg.text or ""]
+    codes = False
 
     def walk(el: etree._Element) -> None:
+        nonlocal codes
         for child in el:
             tag = child.tag if isinstance(child.tag, str) else ""
+            char = char_of_ph(child)
+            if char is not None:
+                parts.append(char)
+            else:
+                codes = True
             if tag == "hi":
                 parts.append(child.text or "")
                 walk(child)
             parts.append(child.tail or "")
 
     walk(seg)
-    if len(seg) == 0:
-        return parts[0], None
-    inner = escape(seg.text or "") + "".join(
+    if not codes:
+        return "".join(parts), None
+    inner = xml_text(seg.text or "") + "".join(
         etree.tostring(c, encoding="unicode", with_tail=True) for c in seg
     )
     return "".join(parts), inner
@@ -169,7 +201,7 @@ def read_tmx(
     )
     srclang = None
     root = None
-    langs: dict[str, str] = {}
+    langs: dict[str, tuple[str, int]] = {}
     try:
         for _event, el in parser:
             if root is None:
@@ -214,10 +246,11 @@ def _unit_from_tu(
     source_lang: str,
     target_lang: str,
     report: ReadReport,
-    langs: dict[str, str],
+    langs: dict[str, tuple[str, int]],
 ) -> NewUnit | None:
     line = tu.sourceline
     src = tgt = None
+    src_rank = tgt_rank = -1
     props, notes, _, tuvs = _children(tu)
     for tuv in tuvs:
         lang = tuv.get(XML_LANG) or tuv.get("lang")
@@ -226,15 +259,18 @@ def _unit_from_tu(
         vprops, vnotes, seg, _ = _children(tuv)
         if seg is None:
             raise TMXError("a <tuv> has no <seg>", path=path, line=tuv.sourceline)
-        side = langs.get(lang)
-        if side is None:
-            is_source, is_target = lang_matches(lang, source_lang), lang_matches(lang, target_lang)
-            side = langs[lang] = "s" if is_source else "t" if is_target else ""
-        # the header's source language wins when it names one variant of several
-        if side == "s" and (src is None or (srclang and srclang.lower() == lang.lower())):
-            src = (lang, tuv, seg, vprops, vnotes)
-        elif side == "t" and tgt is None:
-            tgt = (lang, tuv, seg, vprops, vnotes)
+        if lang not in langs:
+            side, exact = lang_side(lang, source_lang, target_lang)
+            wanted = source_lang if side == "s" else target_lang
+            langs[lang] = (side, 2 if exact and "-" in _norm_lang(wanted) else 0)
+        side, rank = langs[lang]
+        # of several variants: the region asked for, then the header's source language, then the first
+        if side == "s":
+            rank += 1 if srclang and srclang.lower() == lang.lower() else 0
+            if rank > src_rank:
+                src, src_rank = (lang, tuv, seg, vprops, vnotes), rank
+        elif side == "t" and rank > tgt_rank:
+            tgt, tgt_rank = (lang, tuv, seg, vprops, vnotes), rank
     if src is None or tgt is None:
         report.refuse(line, f"no {source_lang} and {target_lang} pair in this <tu>")
         return None
@@ -295,10 +331,6 @@ def _unit_from_tu(
     )
 
 
-def _xml_text(text: str) -> str:
-    return escape(_XML_INVALID.sub("", text))
-
-
 def _seg(text: str, side: dict[str, Any]) -> str:
     raw = side.get("seg")
     if raw is not None:
@@ -308,12 +340,12 @@ def _seg(text: str, side: dict[str, Any]) -> str:
             el = None
         if el is not None and _text_and_markup(el)[0] == text:
             return raw
-    return _xml_text(text)
+    return seg_text(text)
 
 
 def _props_xml(props: Iterable[list[str]], notes: Iterable[str], indent: str) -> str:
-    out = [f"{indent}<prop type={quoteattr(t)}>{_xml_text(v)}</prop>\n" for t, v in props]
-    out += [f"{indent}<note>{_xml_text(n)}</note>\n" for n in notes]
+    out = [f"{indent}<prop type={quoteattr(t)}>{xml_text(v)}</prop>\n" for t, v in props]
+    out += [f"{indent}<note>{xml_text(n)}</note>\n" for n in notes]
     return "".join(out)
 
 
