@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 from tm.errors import CSVFormatError, FormatError
-from tm.formats.text import decode
+from tm.formats.text import NOT_TEXT, decode, sniff_utf16
 from tm.store.base import ORIGINS, NewUnit, Unit
 
 SOURCE_NAMES = ("source", "ar", "arabic", "src", "source_text")
@@ -36,6 +36,9 @@ EXPORT_COLUMNS = (
     "source_lang",
     "target_lang",
 )
+# A row of a memory or a glossary is a sentence or two; one far longer is not a CSV of those
+# (a wrong delimiter, an unclosed quote, a binary file) and is refused before it fills memory.
+MAX_ROW_CHARS = 1 << 20
 
 
 def sniff_encoding(head: bytes, path: str) -> str:
@@ -44,6 +47,9 @@ def sniff_encoding(head: bytes, path: str) -> str:
         return "utf-8-sig"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    utf16 = sniff_utf16(head)
+    if utf16:
+        return utf16
     try:
         # not final: a character cut at the end of the sample is not an error
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
@@ -67,73 +73,128 @@ def read_csv(
     head = stream.read(65536)
     enc = encoding or sniff_encoding(head, path)
     raw = io.BufferedReader(_Prefixed(head, stream, progress))  # type: ignore[arg-type]
-    text = io.TextIOWrapper(raw, encoding=enc, newline="")
-    if delimiter is None:
-        first = head.split(b"\n", 1)[0]
-        delimiter = "\t" if first.count(b"\t") > first.count(b",") else ","
-    reader = csv.reader(text, delimiter=delimiter)
+    rows = csv_rows(raw, encoding=enc, delimiter=delimiter or guess_delimiter(head), path=path)
+    first = next(rows, None)
+    if first is None:
+        raise CSVFormatError(
+            "the file is empty; it needs a header row with source and target",
+            path=path,
+        )
+    header = first[1]
+    names = [h.strip().lower().lstrip("\ufeff") for h in header]
     try:
-        header = next(reader, None)
-        if header is None:
+        si = next(i for i, n in enumerate(names) if n in SOURCE_NAMES)
+        ti = next(i for i, n in enumerate(names) if n in TARGET_NAMES)
+    except StopIteration:
+        raise CSVFormatError(
+            f"the header row ({', '.join(header)}) has no source and target column; "
+            "name them source and target (or ar and en)",
+            path=path,
+            line=1,
+        ) from None
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= max(si, ti):
             raise CSVFormatError(
-                "the file is empty; it needs a header row with source and target",
+                f"the row has {len(row)} columns, the header {len(names)}",
                 path=path,
+                line=line,
             )
-        names = [h.strip().lower().lstrip("\ufeff") for h in header]
-        try:
-            si = next(i for i, n in enumerate(names) if n in SOURCE_NAMES)
-            ti = next(i for i, n in enumerate(names) if n in TARGET_NAMES)
-        except StopIteration:
+        fields = dict(zip(names, row, strict=False))
+        origin = fields.get("origin") or "import"
+        if origin not in ORIGINS:
             raise CSVFormatError(
-                f"the header row ({', '.join(header)}) has no source and target column; "
-                "name them source and target (or ar and en)",
+                f"origin {origin!r} is not one of {', '.join(ORIGINS)}",
                 path=path,
-                line=1,
-            ) from None
+                line=line,
+            )
+        extra = {
+            n: v
+            for i, (n, v) in enumerate(zip(names, row, strict=False))
+            if i not in (si, ti) and n not in KNOWN and n != "id" and v
+        }
+        yield NewUnit(
+            row[si],
+            row[ti],
+            origin=origin,
+            source_lang=fields.get("source_lang") or "ar",
+            target_lang=fields.get("target_lang") or "en",
+            author=fields.get("author") or None,
+            mt_draft=fields.get("mt_draft") or None,
+            context=fields.get("context") or None,
+            created_at=fields.get("created_at") or None,
+            changed_at=fields.get("changed_at") or None,
+            meta={"csv": extra} if extra else {},
+        )
+
+
+def guess_delimiter(head: bytes) -> str:
+    """Return a tab when the first line of the file has more tabs than commas, else a comma."""
+    first = head.split(b"\n", 1)[0]
+    return "\t" if first.count(b"\t") > first.count(b",") else ","
+
+
+def csv_rows(raw: IO[bytes], *, encoding: str, delimiter: str, path: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, row) from a CSV byte stream, holding at most one bounded row in memory.
+
+    Raises FormatError with the line for NUL characters (not a text file), a row longer than
+    MAX_ROW_CHARS, bytes that are not `encoding` and broken CSV.
+    """
+    lines = _Lines(io.TextIOWrapper(raw, encoding=encoding, newline=""), path)
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
         for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) <= max(si, ti):
-                raise CSVFormatError(
-                    f"the row has {len(row)} columns, the header {len(names)}",
-                    path=path,
-                    line=line,
-                )
-            fields = dict(zip(names, row, strict=False))
-            origin = fields.get("origin") or "import"
-            if origin not in ORIGINS:
-                raise CSVFormatError(
-                    f"origin {origin!r} is not one of {', '.join(ORIGINS)}",
-                    path=path,
-                    line=line,
-                )
-            extra = {
-                n: v
-                for i, (n, v) in enumerate(zip(names, row, strict=False))
-                if i not in (si, ti) and n not in KNOWN and n != "id" and v
-            }
-            yield NewUnit(
-                row[si],
-                row[ti],
-                origin=origin,
-                source_lang=fields.get("source_lang") or "ar",
-                target_lang=fields.get("target_lang") or "en",
-                author=fields.get("author") or None,
-                mt_draft=fields.get("mt_draft") or None,
-                context=fields.get("context") or None,
-                created_at=fields.get("created_at") or None,
-                changed_at=fields.get("changed_at") or None,
-                meta={"csv": extra} if extra else {},
-            )
+            lines.row_chars = 0
+            yield reader.line_num, row
     except UnicodeDecodeError:
         raise FormatError(
-            f"the file is not valid {enc} after line {reader.line_num}; pass --encoding",
+            f"the file is not valid {encoding} after line {lines.count}; pass --encoding",
             path=path,
-            line=reader.line_num + 1,
+            line=lines.count + 1,
         ) from None
     except csv.Error as e:
-        raise CSVFormatError(f"broken CSV: {e}", path=path, line=reader.line_num) from None
+        why = f"broken CSV: {e}"
+        if "field limit" in str(e):
+            why = (
+                f"a field is longer than {csv.field_size_limit()} characters; "
+                "check the delimiter and the quotes (an unclosed quote swallows the rest of the file)"
+            )
+        raise CSVFormatError(why, path=path, line=lines.row_start) from None
+
+
+class _Lines:
+    """The lines of a text stream for csv.reader, read in bounded pieces.
+
+    readline() without a limit would build a whole line in memory first, and one line of a
+    broken file can be gigabytes; here no row (one or more lines) may exceed MAX_ROW_CHARS.
+    """
+
+    def __init__(self, text: IO[str], path: str):
+        self.text, self.path = text, path
+        self.count = self.row_start = self.row_chars = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(MAX_ROW_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.count += 1
+        if not self.row_chars:
+            self.row_start = self.count
+        self.row_chars += len(line)
+        if self.row_chars > MAX_ROW_CHARS:
+            raise CSVFormatError(
+                f"a row is longer than {MAX_ROW_CHARS} characters; this is not a CSV of sentences "
+                "(check the delimiter and the quotes: an unclosed quote swallows the rest of the file)",
+                path=self.path,
+                line=self.row_start,
+            )
+        if "\x00" in line:
+            raise FormatError(NOT_TEXT, path=self.path, line=self.count)
+        return line
 
 
 class _Prefixed(io.RawIOBase):
