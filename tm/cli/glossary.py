@@ -41,17 +41,21 @@ def glossary_add(ctx, source, target, notes, forbid, enforce, author) -> None:  
 @click.option("--format", "fmt", type=click.Choice(GLOSSARY_FORMATS))
 @click.option("--enforce/--no-enforce", default=None, help="Set the enforce flag of every imported term.")
 @click.option("--encoding", help="CSV/TSV encoding (default: detected).")
+@click.option("--source-lang", default="ar", show_default=True, help="TBX: the language of the source terms.")
+@click.option("--target-lang", default="en", show_default=True, help="TBX: the language of the target terms.")
 @click.pass_context
-def glossary_import(ctx, file, fmt, enforce, encoding) -> None:  # type: ignore[no-untyped-def]
+def glossary_import(ctx, file, fmt, enforce, encoding, source_lang, target_lang) -> None:  # type: ignore[no-untyped-def]
     """Import terms from CSV/TSV (source,target,notes,forbidden,enforce) or TBX."""
-    from tm.formats.tbx import read_glossary_csv, read_tbx
+    from tm.formats.tbx import check_glossary_size, read_glossary_csv, read_tbx
     from tm.glossary import Glossary
 
+    check_glossary_size(Path(file).stat().st_size, file)  # before the file is read into memory
     data = Path(file).read_bytes()
     fmt = format_of(file, fmt, GLOSSARY_FORMATS)
-    terms = (
-        read_tbx(data, path=file) if fmt == "tbx" else read_glossary_csv(data, path=file, encoding=encoding)
-    )
+    if fmt == "tbx":
+        terms = read_tbx(data, path=file, source_lang=source_lang, target_lang=target_lang)
+    else:
+        terms = read_glossary_csv(data, path=file, encoding=encoding)
     added, skipped = Glossary(open_memory(ctx).store).import_terms(terms, enforce=enforce)
     click.echo(f"imported {file}: {added} terms added, {skipped} already there")
 

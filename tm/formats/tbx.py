@@ -11,8 +11,8 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from tm.errors import CSVFormatError, FormatError
-from tm.formats.csv import sniff_encoding
-from tm.formats.tmx import XML_LANG, lang_matches
+from tm.formats.csv import csv_rows, guess_delimiter, sniff_encoding
+from tm.formats.tmx import XML_LANG, lang_side
 from tm.formats.xmlsafe import PROLOG_LIMIT, check_prolog
 from tm.store.base import NewTerm, Term
 
@@ -32,9 +32,12 @@ def _truthy(value: str | None) -> bool:
 def read_tbx(
     data: bytes, *, path: str = "<tbx>", source_lang: str = "ar", target_lang: str = "en"
 ) -> list[NewTerm]:
-    """Read the Arabic->English terms of a TBX file; deprecated English terms become 'do not use'."""
-    if len(data) > MAX_GLOSSARY_BYTES:
-        raise FormatError("the glossary file is larger than 64 MB", path=path)
+    """Read the source->target terms of a TBX file; deprecated target terms become 'do not use'.
+
+    Language codes match in any case and region (see tmx.lang_side). A file whose entries
+    never hold both languages is refused with the languages it has, rather than read as empty.
+    """
+    check_glossary_size(len(data), path)
     check_prolog(data[:PROLOG_LIMIT], path, FormatError, ("martif", "tbx"))
     parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
     try:
@@ -42,6 +45,8 @@ def read_tbx(
     except etree.XMLSyntaxError as e:
         raise FormatError(f"malformed XML: {e.msg}", path=path, line=e.lineno) from None
     terms: list[NewTerm] = []
+    seen: set[str] = set()  # the languages of the file, for the error when none is the pair
+    paired = False
     for entry in root.iter():
         if _local(entry.tag) not in ("termEntry", "conceptEntry"):
             continue
@@ -61,6 +66,8 @@ def read_tbx(
             if _local(lang_set.tag) not in ("langSet", "langSec"):
                 continue
             lang = lang_set.get(XML_LANG) or lang_set.get("lang")
+            seen.add(lang or "(none)")
+            side = lang_side(lang, source_lang, target_lang)[0]
             for holder in lang_set:
                 if _local(holder.tag) not in ("tig", "ntig", "termSec"):
                     continue
@@ -74,15 +81,22 @@ def read_tbx(
                     if _local(el.tag) == "termNote"
                     and el.get("type") in ("administrativeStatus", "normativeAuthorization")
                 }
-                if lang_matches(lang, source_lang):
+                if side == "s":
                     sources.append(text)
-                elif lang_matches(lang, target_lang):
+                elif side == "t":
                     (deprecated if status & DEPRECATED else preferred).append(text)
+        paired = paired or bool(sources and (preferred or deprecated))
         if sources and preferred:
             for source in sources:
                 terms.append(
                     NewTerm(source, preferred[0], "; ".join(n for n in notes if n), deprecated, enforce)
                 )
+    if seen and not paired:
+        raise FormatError(
+            f"no term entry has both {source_lang} and {target_lang}; the file's languages are "
+            f"{', '.join(sorted(seen))}: pass them with --source-lang and --target-lang",
+            path=path,
+        )
     return terms
 
 
@@ -119,27 +133,35 @@ def write_tbx(out: IO[str], terms: Iterable[Term]) -> int:
 GLOSSARY_COLUMNS = ("source", "target", "notes", "forbidden", "enforce")
 
 
+def check_glossary_size(size: int, path: str) -> None:
+    """Refuse a glossary file larger than MAX_GLOSSARY_BYTES before it is read."""
+    if size > MAX_GLOSSARY_BYTES:
+        raise FormatError(
+            f"the glossary file is {size >> 20} MB; tm reads glossaries up to "
+            f"{MAX_GLOSSARY_BYTES >> 20} MB, split it first",
+            path=path,
+        )
+
+
 def read_glossary_csv(data: bytes, *, path: str = "<csv>", encoding: str | None = None) -> list[NewTerm]:
     """Read terms from CSV/TSV with a header: source,target[,notes,forbidden (a|b),enforce]."""
-    enc = encoding or sniff_encoding(data[:65536], path)
-    try:
-        text = data.decode(enc)
-    except UnicodeDecodeError:
-        raise FormatError(f"the file is not valid {enc}; pass --encoding", path=path) from None
-    first = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter="\t" if first.count("\t") > first.count(",") else ",")
-    header = [h.strip().lower().lstrip("\ufeff") for h in next(reader, [])]
+    check_glossary_size(len(data), path)
+    head = data[:65536]
+    enc = encoding or sniff_encoding(head, path)
+    # rows are read from the bytes one at a time: no decoded copy of the file, no huge line
+    rows = csv_rows(io.BytesIO(data), encoding=enc, delimiter=guess_delimiter(head), path=path)
+    header = [h.strip().lower().lstrip("\ufeff") for h in next(rows, (0, []))[1]]
     aliases = {"ar": "source", "arabic": "source", "en": "target", "english": "target", "note": "notes"}
     header = [aliases.get(h, h) for h in header]
     if "source" not in header or "target" not in header:
         raise CSVFormatError("the header row needs source and target columns", path=path, line=1)
     terms = []
-    for row in reader:
+    for line, row in rows:
         if not any(c.strip() for c in row):
             continue
         f = dict(zip(header, row, strict=False))
         if not f.get("source", "").strip() or not f.get("target", "").strip():
-            raise CSVFormatError("a term needs a source and a target", path=path, line=reader.line_num)
+            raise CSVFormatError("a term needs a source and a target", path=path, line=line)
         forbidden = [v.strip() for v in f.get("forbidden", "").replace(";", "|").split("|") if v.strip()]
         terms.append(
             NewTerm(
