@@ -12,7 +12,7 @@ TM = str(Path(sys.executable).with_name("tm"))
 
 def run_tm(home: Path, *args: str, check: bool = True, extra_env: dict[str, str] | None = None):
     """Run `tm ARGS` with TM_DB and TM_HOME inside home; assert success unless check is False."""
-    env = {**os.environ, "TM_DB": str(home / "memory.db"), "TM_HOME": str(home / "data"), "TM_BEAMS": "1"}
+    env = {**os.environ, "TM_DB": str(home / "memory.db"), "TM_HOME": str(home / "data"), "TM_BEAMS": "1", "TM_CREATE": "1"}
     env.pop("TM_DEBUG", None)
     env.update(extra_env or {})
     proc = subprocess.run([TM, *args], capture_output=True, text=True, env=env, cwd=home, timeout=120)

@@ -76,9 +76,9 @@ def test_a_changed_glossary_is_seen_at_once(glossary):
     glossary.add("الرباط", "Rabat")
     assert [h.term.target for h in glossary.hits("زار الرباط")] == ["Rabat"]
     rabat = glossary.search("Rabat")[0]
-    glossary.store.update_term(rabat.id, target="Ar-Rabat")
+    glossary.store.glossary.update(rabat.id, target="Ar-Rabat")
     assert [h.term.target for h in glossary.hits("زار الرباط")] == ["Ar-Rabat"]
-    glossary.store.delete_term(rabat.id)
+    glossary.store.glossary.delete(rabat.id)
     assert glossary.hits("زار الرباط") == []
 
 

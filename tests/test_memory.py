@@ -79,7 +79,7 @@ def test_confirm_updates_the_sentence_and_keeps_the_old_translation_in_history(m
     again = memory.confirm("انتهى الاجتماع دون اتفاق.", "The meeting ended with no agreement.", author="omar")
     assert again.id == first.id and again.version == 2
     assert again.mt_draft == "The meeting ended without agreement."
-    history = memory.store.history(first.id)
+    history = memory.store.units.history(first.id)
     assert [(h.author, h.target) for h in history] == [
         ("sara", "The meeting ended without a deal."),
         ("omar", "The meeting ended with no agreement."),
@@ -100,34 +100,26 @@ def test_the_index_is_saved_and_reused_at_the_next_start(db_path):
     memory = TranslationMemory.open(str(db_path))
     for i in range(30):
         memory.add(f"أعلنت الوزارة عن مشروع جديد رقم {i} في المدينة الشمالية", f"project {i}")
-    memory.rebuild_index()
     memory.close()
     saved = FuzzyIndex.load(db_path.with_name(db_path.name + ".index"))
     assert saved is not None and len(saved) == 30
 
-    class Counting(TranslationMemory):
-        builds = 0
-
-        def rebuild_index(self):
-            Counting.builds += 1
-            return super().rebuild_index()
-
     # another program adds a unit while no index is loaded: the change is applied, no rebuild
     other = SQLiteStore(db_path)
-    other.add(NewUnit("أعلنت الوزارة عن خطة جديدة لتطوير المدينة الشمالية", "a new plan"))
+    other.units.add(NewUnit("أعلنت الوزارة عن خطة جديدة لتطوير المدينة الشمالية", "a new plan"))
     other.close()
-    reopened = Counting(SQLiteStore(db_path))
+    reopened = TranslationMemory(SQLiteStore(db_path))
     matches = reopened.lookup("أعلنت الوزارة عن خطة جديدة لتطوير المدينة الشمالية")
     assert matches[0].unit.target == "a new plan"
     assert reopened.lookup("أعلنت الوزارة عن مشروع جديد رقم 7 في المدينة الشمالية")[0].score == 100
-    assert Counting.builds == 0
+    assert reopened.index.rebuilds == 0
     reopened.close()
 
 
 def test_an_index_of_another_memory_is_not_used(tmp_path):
     a = TranslationMemory.open(str(tmp_path / "a.db"))
     a.add("جملة في الذاكرة الأولى فقط", "first memory")
-    a.rebuild_index()
+    a.sync()
     a.close()
     (tmp_path / "b.db.index").write_bytes((tmp_path / "a.db.index").read_bytes())
     b = TranslationMemory.open(str(tmp_path / "b.db"))
@@ -139,7 +131,6 @@ def test_an_index_of_another_memory_is_not_used(tmp_path):
 
 def test_a_damaged_index_file_is_rebuilt(db_path, memory):
     memory.add("جملة محفوظة في الذاكرة", "kept")
-    memory.rebuild_index()
     memory.close()
     db_path.with_name(db_path.name + ".index").write_bytes(b"garbage")
     again = TranslationMemory.open(str(db_path))

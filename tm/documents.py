@@ -6,19 +6,20 @@ The web views call this; nothing here knows about HTTP.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tm.errors import TMError
 from tm.formats.tmx import write_tmx
 from tm.glossary import Glossary
-from tm.lang import PUNCT, normalize, tokenize
+from tm.lang import PUNCT, tokenize
 from tm.memory import TranslationMemory
 from tm.pretranslate import TranslatorSource, pretranslate
 from tm.qa import check
 from tm.segment import Document, Paragraph, Segment, segment
-from tm.store.base import Unit, context_hash
-from tm.store.docs import DocRow, SegmentRow
+from tm.store.base import Store
+from tm.store.records import DocRow, SegmentRow, Unit, context_hash
 
 MAX_SEGMENTS = 5000
 
@@ -51,7 +52,7 @@ class Documents:
     glossary: Glossary
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         return self.memory.store
 
     def create(self, title: str, text: str, owner: str) -> int:
@@ -65,19 +66,29 @@ class Documents:
                 f"the text has {len(sources)} sentences; split it into parts of at most {MAX_SEGMENTS}"
             )
         title = title.strip() or sources[0][1][:60]
-        return self.store.add_document(title, owner, layout_of(doc), word_count(text), sources)
+        return self.store.documents.add(title, owner, layout_of(doc), word_count(text), sources)
 
-    def pretranslate(self, doc_id: int, translator: TranslatorSource, *, min_score: int = 75) -> None:
+    def pretranslate(
+        self,
+        doc_id: int,
+        translator: TranslatorSource,
+        *,
+        min_score: int = 75,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
         """Draft every segment (memory, then MT), recording progress as it goes."""
-        row = self.store.document(doc_id)
+        row = self.store.documents.get(doc_id)
         doc = layout_document(row.layout)
+        self.store.documents.set_state(doc_id, status="translating", progress=0)
         done = 0
 
         def progress(n: int) -> None:
             nonlocal done
             done += n
             if done % 10 == 0:
-                self.store.set_document_state(doc_id, progress=done)
+                self.store.documents.set_state(doc_id, progress=done)
+                if on_progress is not None:
+                    on_progress(done)
 
         try:
             result = pretranslate(
@@ -89,7 +100,7 @@ class Documents:
                 progress=progress,
             )
         except Exception as e:
-            self.store.set_document_state(doc_id, status="failed", note=f"pre-translation failed: {e}")
+            self.store.documents.set_state(doc_id, status="failed", note=f"pre-translation failed: {e}")
             raise
         drafts = []
         for s in result.segments:
@@ -110,8 +121,8 @@ class Documents:
                     },
                 }
             )
-        self.store.set_drafts(doc_id, drafts)
-        self.store.set_document_state(
+        self.store.documents.set_drafts(doc_id, drafts)
+        self.store.documents.set_state(
             doc_id, status="ready", progress=len(drafts), note=result.mt_error or ""
         )
 
@@ -124,9 +135,9 @@ class Documents:
 
     def save(self, doc_id: int, idx: int, target: str, user: str, version: int | None) -> SegmentRow:
         """Autosave an edit as a draft (a confirmed segment that changes goes back to draft)."""
-        seg = self.store.segment(doc_id, idx)
+        seg = self.store.documents.segment(doc_id, idx)
         status = seg.status if target == seg.target else "draft"
-        return self.store.save_segment(
+        return self.store.documents.save_segment(
             doc_id,
             idx,
             target=target,
@@ -154,14 +165,14 @@ class Documents:
         """
         if not target.strip():
             raise TMError("an empty translation cannot be confirmed")
-        segs = self.store.segments(doc_id)
-        seg = segs[idx] if 0 <= idx < len(segs) else self.store.segment(doc_id, idx)
+        docs = self.store.documents
+        # only this segment, its neighbours (the context) and its repetitions are read
+        before, seg, after = docs.neighbours(doc_id, idx)
         status = "approved" if approve else "confirmed"
-        prev = segs[idx - 1].source if idx > 0 else None
-        nxt = segs[idx + 1].source if idx + 1 < len(segs) else None
-        doc = self.store.document(doc_id)
+        context = context_hash(before.source if before else None, after.source if after else None)
+        title = docs.get(doc_id).title
         with self.store.transaction():
-            saved = self.store.save_segment(
+            saved = docs.save_segment(
                 doc_id,
                 idx,
                 target=target,
@@ -175,30 +186,30 @@ class Documents:
                 target,
                 author=user,
                 mt_draft=seg.mt_draft,
-                context=context_hash(prev, nxt),
-                meta={"document": doc.title},
+                context=context,
+                meta={"document": title},
             )
             changed = [saved]
             if propagate:
-                key = normalize(seg.source)
-                for other in segs:
-                    if other.idx != idx and other.status == "draft" and normalize(other.source) == key:
-                        changed.append(
-                            self.store.save_segment(
-                                doc_id,
-                                other.idx,
-                                target=target,
-                                status="confirmed",
-                                user=user,
-                                info=self._info(other, target),
-                            )
+                for other in docs.repetitions(doc_id, idx, status="draft"):
+                    changed.append(
+                        docs.save_segment(
+                            doc_id,
+                            other.idx,
+                            target=target,
+                            status="confirmed",
+                            user=user,
+                            info=self._info(other, target),
                         )
+                    )
+        # the index learns the confirmed unit now that it is committed
+        self.memory.sync()
         return changed
 
     def revert(self, doc_id: int, idx: int, user: str, version: int | None) -> SegmentRow:
         """Put the pre-translation draft back."""
-        seg = self.store.segment(doc_id, idx)
-        return self.store.save_segment(
+        seg = self.store.documents.segment(doc_id, idx)
+        return self.store.documents.save_segment(
             doc_id,
             idx,
             target=seg.draft,
@@ -212,13 +223,13 @@ class Documents:
 
     def english(self, doc_id: int) -> str:
         """Rebuild the document in English; segments without a translation keep their Arabic."""
-        row = self.store.document(doc_id)
-        segs = self.store.segments(doc_id)
+        row = self.store.documents.get(doc_id)
+        segs = self.store.documents.segments(doc_id)
         return layout_document(row.layout).rebuild(s.target if s.target.strip() else s.source for s in segs)
 
     def confirmed_tmx(self, doc_id: int) -> str:
         """Return a TMX of the document's confirmed and approved segments."""
-        row: DocRow = self.store.document(doc_id)
+        row: DocRow = self.store.documents.get(doc_id)
         out = io.StringIO()
         units = [
             Unit(
@@ -236,7 +247,7 @@ class Documents:
                 s.changed_at or row.created_at,
                 s.version,
             )
-            for s in self.store.segments(doc_id)
+            for s in self.store.documents.segments(doc_id)
             if s.status in ("confirmed", "approved")
         ]
         write_tmx(out, units)

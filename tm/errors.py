@@ -71,3 +71,41 @@ class CSVFormatError(FormatError):
 
 class ModelUnavailable(TMError):
     """No machine-translation model can be loaded; the message says how to get one."""
+
+
+class NotFound(TMError):
+    """A document, segment, user or job that does not exist (or that this user may not see)."""
+
+
+class Busy(StoreError):
+    """The memory is busy with another writer for longer than we wait; trying again later works."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__(
+            "the memory is busy with another change (an import or another user's save); try again in a moment"
+            + (f" ({detail})" if detail else "")
+        )
+
+
+class FeedMismatch(StoreError):
+    """A change-feed position that this database never had: it was restored or replaced."""
+
+
+class SettingsError(TMError):
+    """A setting (flag or TM_* variable) with a value tm cannot use."""
+
+
+class JobError(TMError):
+    """A background job that cannot be started, read or retried."""
+
+
+class StaleSegment(StaleUnit):
+    """A save of a document's sentence based on an older version than the stored one."""
+
+    def __init__(self, idx: int, expected: int, actual: int):
+        TMError.__init__(
+            self,
+            f"sentence {idx + 1} was changed by someone else since you loaded it (your version "
+            f"{expected}, now {actual}); nothing was overwritten: reload it and apply your change again",
+        )
+        self.unit_id, self.expected, self.actual = idx, expected, actual

@@ -7,7 +7,8 @@ import threading
 from dataclasses import dataclass
 
 from tm.lang import PUNCT, clitic_variants, normalize, normalize_with_map, tokenize
-from tm.store.base import NewTerm, Store, Term
+from tm.store.base import Store
+from tm.store.records import NewTerm, Term
 
 
 @dataclass
@@ -53,11 +54,11 @@ class Glossary:
         self._first: dict[str, list[tuple[Term, list[str]]]] = {}
 
     def _index(self) -> dict[str, list[tuple[Term, list[str]]]]:
-        version = self.store.glossary_version()
+        version = self.store.glossary.version()
         with self._lock:
             if version != self._version:
                 first: dict[str, list[tuple[Term, list[str]]]] = {}
-                for term in self.store.terms():
+                for term in self.store.glossary.all():
                     words = _words(normalize(term.source))
                     if not words:
                         continue
@@ -69,17 +70,17 @@ class Glossary:
 
     def terms(self) -> list[Term]:
         """Return every term."""
-        return self.store.terms()
+        return self.store.glossary.all()
 
     def add(self, source: str, target: str, **kw: object) -> Term:
         """Add a term (see NewTerm for the fields)."""
-        return self.store.add_term(NewTerm(source, target, **kw))  # type: ignore[arg-type]
+        return self.store.glossary.add(NewTerm(source, target, **kw))  # type: ignore[arg-type]
 
     def import_terms(self, terms: list[NewTerm], *, enforce: bool | None = None) -> tuple[int, int]:
         """Add terms in one transaction, skipping those already there; return (added, skipped)."""
         added = skipped = 0
         with self.store.transaction():
-            existing = {(normalize(t.source), t.target) for t in self.store.terms()}
+            existing = {(normalize(t.source), t.target) for t in self.store.glossary.all()}
             for term in terms:
                 if enforce is not None:
                     term.enforce = enforce
@@ -87,7 +88,7 @@ class Glossary:
                 if key in existing:
                     skipped += 1
                     continue
-                self.store.add_term(term)
+                self.store.glossary.add(term)
                 existing.add(key)
                 added += 1
         return added, skipped
@@ -95,7 +96,7 @@ class Glossary:
     def search(self, query: str) -> list[Term]:
         """Return terms whose source or target contains the query (normalized)."""
         q = normalize(query)
-        return [t for t in self.store.terms() if q in normalize(t.source) or q in normalize(t.target)]
+        return [t for t in self.store.glossary.all() if q in normalize(t.source) or q in normalize(t.target)]
 
     def hits(self, sentence: str) -> list[TermHit]:
         """Find the terms in an Arabic sentence, longest first, without overlaps.

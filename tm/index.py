@@ -14,6 +14,7 @@ units with most hits (within the length window) are scored.
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
@@ -29,8 +30,9 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from tm.lang import NUMBER_SLOT, light_stem, match_key
+from tm.store.records import FeedPosition
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SLOT_CODE = 1
 UNKNOWN_CODE = 2
 FIRST_CODE = 16
@@ -71,7 +73,7 @@ class FuzzyIndex:
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {}
         self.memory_id = ""
-        self.watermark = 0
+        self.position = FeedPosition()
         self._stems: dict[str, list[int]] | None = None
         self._stems_size = 0
         self._set_snapshot(np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.uint32))
@@ -133,10 +135,12 @@ class FuzzyIndex:
         self.delta_pos: dict[int, int] = {}
 
     @classmethod
-    def build(cls, keys: Iterable[tuple[int, str]], memory_id: str = "", watermark: int = 0) -> FuzzyIndex:
+    def build(
+        cls, keys: Iterable[tuple[int, str]], memory_id: str = "", position: FeedPosition | None = None
+    ) -> FuzzyIndex:
         """Build an index from (unit id, normalized source) pairs in ascending id order."""
         index = cls()
-        index.memory_id, index.watermark = memory_id, watermark
+        index.memory_id, index.position = memory_id, position or FeedPosition()
         ids = array("q")
         offs = array("q", [0])
         toks = array("I")
@@ -216,14 +220,14 @@ class FuzzyIndex:
             if c >= FIRST_CODE:
                 self.delta_post.setdefault(c, []).append(base + p)
 
-    def apply(self, changes: dict[int, str | None], watermark: int) -> None:
-        """Apply the store's changes since the last watermark."""
+    def apply(self, changes: dict[int, str | None], position: FeedPosition) -> None:
+        """Apply the store's committed changes up to a feed position."""
         for unit_id, norm in changes.items():
             if norm is None:
                 self.remove(unit_id)
             else:
                 self.add(unit_id, norm)
-        self.watermark = watermark
+        self.position = position
 
     # -- lookup ---------------------------------------------------------------
 
@@ -378,10 +382,12 @@ class FuzzyIndex:
         meta = {
             "format": FORMAT_VERSION,
             "memory_id": self.memory_id,
-            "watermark": self.watermark,
+            "change": self.position.change,
+            "token": self.position.token,
             "units": len(self.unit_ids),
         }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+        # the pid in the name lets a later start remove what a killed process left behind
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(
@@ -410,7 +416,8 @@ class FuzzyIndex:
                 words = data["vocab"].tobytes().decode()
                 index = cls()
                 index.vocab = {w: _code_for(i) for i, w in enumerate(words.split("\n"))} if words else {}
-                index.memory_id, index.watermark = meta["memory_id"], meta["watermark"]
+                index.memory_id = meta["memory_id"]
+                index.position = FeedPosition(int(meta["change"]), int(meta["token"]))
                 index._set_snapshot(
                     data["unit_ids"],
                     data["seq_off"],
@@ -421,3 +428,31 @@ class FuzzyIndex:
                 return index
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             return None
+
+
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> int:
+    """Delete temporary index files left by processes that were killed while saving."""
+    path = Path(path)
+    removed = 0
+    for tmp in path.parent.glob(f"{glob.escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 1 :].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            tmp.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

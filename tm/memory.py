@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tm.index import FuzzyIndex
+from tm.candidates import CandidateIndex, LocalIndex
 from tm.lang import PUNCT, Token, light_stem, normalize, tokenize
 from tm.matching import DiffChunk, diff, score
-from tm.store.base import NewUnit, Store, Unit, context_hash
+from tm.store.base import Store
+from tm.store.records import NewUnit, Unit, context_hash
 
 CONTEXT, EXACT, FUZZY = "context", "exact", "fuzzy"
-# Changes waiting in memory beyond this many are folded into the saved index file.
-SAVE_AFTER = 1000
-# More changes than this (or a quarter of the memory) at once rebuild the index instead.
-REBUILD_AFTER = 50_000
 
 
 @dataclass
@@ -79,74 +75,36 @@ def _find_phrase(tokens: list[Token], words: list[str], key) -> list[tuple[int, 
 
 
 class TranslationMemory:
-    """A store plus its fuzzy index: what the CLI and the web editor talk to."""
+    """A store plus its candidate index: what the CLI and the web editor talk to."""
 
-    def __init__(self, store: Store, *, save_index: bool = True):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        index: CandidateIndex | None = None,
+        save_index: bool = True,
+        background: bool = False,
+    ):
         self.store = store
-        self.save_index = save_index
-        self._index: FuzzyIndex | None = None
-        self._lock = threading.RLock()
+        self.index: CandidateIndex = index or LocalIndex(store, save=save_index, background=background)
 
     @classmethod
-    def open(cls, location: str) -> TranslationMemory:
+    def open(cls, location: str, *, create: bool = True) -> TranslationMemory:
         """Open the memory at a path (SQLite) or URL."""
         from tm.store import open_store
 
-        return cls(open_store(location))
+        return cls(open_store(location, create=create))
 
     def close(self) -> None:
         """Save the index if it has unsaved changes and close the store."""
-        with self._lock:
-            if self._index is not None and self._index.delta_size and self.save_index:
-                self._index.save(self.store.index_path)
-        self.store.close()
-
-    # -- index ----------------------------------------------------------------
-
-    @property
-    def index(self) -> FuzzyIndex:
-        """Return the fuzzy index, loaded or built on first use and synced with the store."""
-        with self._lock:
-            if self._index is None:
-                self._index = self._load_or_build()
-            self.sync()
-            return self._index
-
-    def _load_or_build(self) -> FuzzyIndex:
-        mid = self.store.memory_id()
-        index = FuzzyIndex.load(self.store.index_path) if self.save_index else None
-        if index is not None and index.memory_id == mid and index.watermark <= self.store.last_change():
-            return index
-        return self.rebuild_index()
-
-    def rebuild_index(self) -> FuzzyIndex:
-        """Build the index from every unit of the store and save it."""
-        with self._lock:
-            watermark = self.store.last_change()
-            index = FuzzyIndex.build(self.store.iter_keys(), self.store.memory_id(), watermark)
-            # Changes that landed while building are picked up by the next sync.
-            self._index = index
-            if self.save_index:
-                index.save(self.store.index_path)
-            return index
+        try:
+            self.index.close()
+        finally:
+            self.store.close()
 
     def sync(self) -> None:
-        """Apply the store's changes since the index was last brought up to date."""
-        with self._lock:
-            index = self._index
-            if index is None:
-                return
-            if self.store.last_change() == index.watermark:
-                return
-            newest, changes = self.store.changes_since(index.watermark)
-            if len(changes) > max(REBUILD_AFTER, len(index) // 4):
-                # a big import: one bulk build beats a million single additions
-                self.rebuild_index()
-                self.sync()
-                return
-            index.apply(changes, newest)
-            if self.save_index and index.delta_size > SAVE_AFTER:
-                index.save(self.store.index_path)
+        """Bring the candidate index up to date with committed changes."""
+        self.index.refresh()
 
     # -- lookup ---------------------------------------------------------------
 
@@ -165,7 +123,8 @@ class TranslationMemory:
         norm = normalize(text)
         ctx = context_hash(*context) if isinstance(context, tuple) else context
         matches: list[Match] = []
-        exact = self.store.find_source(norm)
+        units = self.store.units
+        exact = units.find_source(norm)
         exact.sort(key=lambda u: u.changed_at, reverse=True)
         for u in exact:
             if ctx is not None and u.context == ctx:
@@ -175,13 +134,12 @@ class TranslationMemory:
                 matches.append(Match(EXACT, 100, u))
         seen = {u.id for u in exact}
         if len(matches) < limit:
-            with self._lock:
-                candidates = self.index.candidates(norm, min_score, limit)
+            candidates = self.index.candidates(norm, min_score, limit)
             ids = [c.unit_id for c in candidates if c.unit_id not in seen]
-            units = self.store.get_many(ids)
+            found = units.get_many(ids)
             fuzzy = []
             for unit_id in ids:
-                unit = units.get(unit_id)
+                unit = found.get(unit_id)
                 if unit is None:
                     continue
                 s = score(normalize(unit.source), norm)
@@ -212,7 +170,7 @@ class TranslationMemory:
     ) -> Unit:
         """Add a unit (a new translation beside any others of the same source)."""
         ctx = context_hash(*context) if isinstance(context, tuple) else context
-        unit = self.store.add(
+        unit = self.store.units.add(
             NewUnit(
                 source,
                 target,
@@ -243,14 +201,15 @@ class TranslationMemory:
         history; otherwise a new unit is added.
         """
         ctx = context_hash(*context) if isinstance(context, tuple) else context
+        units = self.store.units
         with self.store.transaction():
-            same = [u for u in self.store.find_source(normalize(source)) if u.source == source]
+            same = [u for u in units.find_source(normalize(source)) if u.source == source]
             same.sort(key=lambda u: (u.context != ctx, u.id))
             if same and (ctx is None or same[0].context in (ctx, None)):
                 old = same[0]
                 if old.target == target and (ctx is None or old.context == ctx):
                     return old
-                unit = self.store.update(
+                unit = units.update(
                     old.id,
                     author=author,
                     target=target,
@@ -266,13 +225,13 @@ class TranslationMemory:
 
     def update(self, unit_id: int, **changes: Any) -> Unit:
         """Change a unit (see Store.update); the change goes into its history."""
-        unit = self.store.update(unit_id, **changes)
+        unit = self.store.units.update(unit_id, **changes)
         self.sync()
         return unit
 
     def delete(self, unit_id: int, *, author: str | None, expected_version: int | None = None) -> None:
         """Delete a unit; its history records who deleted it and when."""
-        self.store.delete(unit_id, author=author, expected_version=expected_version)
+        self.store.units.delete(unit_id, author=author, expected_version=expected_version)
         self.sync()
 
     # -- concordance ----------------------------------------------------------
@@ -292,15 +251,14 @@ class TranslationMemory:
         stems = [light_stem(w) for w in words]
         hits: dict[int, ConcordanceHit] = {}
         if side in ("source", "both"):
-            with self._lock:
-                ids = self.index.phrase_candidates(stems, limit * 4)
-            for unit in self.store.get_many(ids).values():
+            ids = self.index.phrase_candidates(stems, limit * 4)
+            for unit in self.store.units.get_many(ids).values():
                 spans = _find_phrase(tokenize(unit.source), stems, light_stem)
                 if spans:
                     hits[unit.id] = ConcordanceHit(unit, spans, [])
         if side in ("target", "both"):
-            ids = self.store.target_candidates(words, limit * 4)
-            for unit in self.store.get_many(ids).values():
+            ids = self.store.units.target_candidates(words, limit * 4)
+            for unit in self.store.units.get_many(ids).values():
                 spans = _find_phrase(tokenize(unit.target), words, lambda w: w)
                 if not spans:
                     continue

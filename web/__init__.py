@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from tm.config import Settings
 from tm.documents import Documents
-from tm.errors import StaleUnit, TMError, UnitNotFound
+from tm.errors import Busy, NotFound, StaleUnit, TMError, UnitNotFound
 from tm.glossary import Glossary
+from tm.jobs import Worker
 from tm.memory import TranslationMemory
 from tm.store import Store, open_store
-from tm.store.sqlite_web import NotFound
-from web.jobs import Jobs
+from web.jobs import job_kinds
 from web.security import Throttle, install_security
 
 MAX_UPLOAD = 200 * 1024 * 1024
@@ -23,18 +24,31 @@ MAX_UPLOAD = 200 * 1024 * 1024
 class Services:
     """What the views use: the memory, documents, glossary, MT and background jobs."""
 
-    def __init__(self, settings: Settings, store: Store, translator: Any):
+    def __init__(self, settings: Settings, store: Store, translator: Any, *, start_worker: bool = True):
         self.settings = settings
         self.store = store
-        self.memory = TranslationMemory(store)
+        # lookups in requests never rebuild the index: a big change is rebuilt in the background
+        self.memory = TranslationMemory(store, background=True)
         self.glossary = Glossary(store)
         self.documents = Documents(self.memory, self.glossary)
-        self.jobs = Jobs()
+        self.worker = Worker(store, job_kinds(self))
         self.throttle = Throttle()
         self._translator = translator
+        self._translator_lock = threading.Lock()
+        if start_worker:
+            self.worker.start()
+
+    def close(self) -> None:
+        """Stop the worker, save the index and close the store."""
+        self.worker.stop()
+        self.memory.close()
 
     def translator(self) -> Any:
         """Return the MT engine, loading the configured model on first use (ModelUnavailable if none)."""
+        with self._translator_lock:
+            return self._load_translator()
+
+    def _load_translator(self) -> Any:
         if self._translator is not None:
             return self._translator
         from tm.mt import MTOptions, load_translator
@@ -60,7 +74,7 @@ def create_app(
     store = store or open_store(settings.db)
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=store.secret_key(),
+        SECRET_KEY=store.accounts.secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=bool(settings.secure_cookies),
@@ -77,6 +91,10 @@ def create_app(
 
     @app.errorhandler(TMError)
     def tm_error(e: TMError):  # type: ignore[no-untyped-def]
+        if isinstance(e, Busy):
+            response = _error(503, str(e))
+            response.headers["Retry-After"] = "2"
+            return response
         status = 404 if isinstance(e, UnitNotFound | NotFound) else 409 if isinstance(e, StaleUnit) else 400
         return _error(status, str(e))
 
@@ -92,10 +110,15 @@ def create_app(
     return app
 
 
-def _error(status: int, message: str):  # type: ignore[no-untyped-def]
+def _error(status: int, message: str) -> Response:
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return jsonify(error=message), status
-    return render_template("error.html", status=status, message=message, user=g.get("user")), status
+        response = jsonify(error=message)
+    else:
+        response = make_response(
+            render_template("error.html", status=status, message=message, user=g.get("user"))
+        )
+    response.status_code = status
+    return response
 
 
 def services() -> Services:

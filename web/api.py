@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request
 
-from tm.store.docs import SegmentRow
+from tm.store.records import SegmentRow
 from web import services
+from web.documents import drafting_stuck
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -41,17 +42,24 @@ def _body() -> dict[str, Any]:
     return data
 
 
-def _version(data: dict[str, Any]) -> int | None:
+def _version(data: dict[str, Any]) -> int:
+    """Return the version of the segment the client edited; a change without it is refused."""
     v = data.get("version")
-    return int(v) if isinstance(v, int) else None
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        abort(
+            400,
+            "send the segment's version as a whole number (the `version` you loaded), "
+            "so that no one's work is overwritten",
+        )
+    return v
 
 
 @bp.get("/documents/<int:doc_id>")
 def document(doc_id: int):  # type: ignore[no-untyped-def]
     """Return a document's state and segments (the editor polls this while drafts are made)."""
     svc = services()
-    doc = svc.store.document(doc_id)
-    segs = svc.store.segments(doc_id)
+    doc = svc.store.documents.get(doc_id)
+    segs = svc.store.documents.segments(doc_id) if doc.status != "translating" else []
     return jsonify(
         id=doc.id,
         title=doc.title,
@@ -59,6 +67,7 @@ def document(doc_id: int):  # type: ignore[no-untyped-def]
         progress=doc.progress,
         total=doc.total,
         note=doc.note,
+        stuck=drafting_stuck(doc),
         segments=[segment_json(s) for s in segs] if doc.status != "translating" else [],
     )
 
@@ -101,9 +110,10 @@ def revert(doc_id: int, idx: int):  # type: ignore[no-untyped-def]
 def lookup():  # type: ignore[no-untyped-def]
     """Return memory matches for a sentence (fresh: what was confirmed a minute ago counts)."""
     text = request.args.get("text", "")
-    matches = (
-        services().memory.lookup(text, min_score=int(request.args.get("min", 60)), limit=9) if text else []
-    )
+    min_score = request.args.get("min", "60")
+    if not min_score.isdigit() or not 1 <= int(min_score) <= 100:
+        abort(400, "min must be a whole number from 1 to 100")
+    matches = services().memory.lookup(text, min_score=int(min_score), limit=9) if text else []
     return jsonify(matches=[m.to_json() for m in matches])
 
 
@@ -120,8 +130,8 @@ def concordance():  # type: ignore[no-untyped-def]
 
 @bp.get("/jobs/<int:job_id>")
 def job(job_id: int):  # type: ignore[no-untyped-def]
-    """Return the progress of a background job (imports)."""
-    found = services().jobs.get(job_id)
-    if found is None:
-        abort(404)
+    """Return the progress of a background job to its owner (or an admin)."""
+    found = services().store.jobs.get(job_id)
+    if found.owner != g.user.name and g.user.role != "admin":
+        abort(404)  # not 403: others' job ids are not confirmed to exist
     return jsonify(found.to_json())

@@ -6,19 +6,18 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tm.errors import TMError
-from tm.store.docs import ROLES
+from tm.store.records import MIN_PASSWORD, ROLES
 from web import services
 from web.security import csrf_token, roles
 
 bp = Blueprint("auth", __name__)
-MIN_PASSWORD = 8
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
     """Show the login form and check a name and password."""
     store = services().store
-    first_start = not store.users()
+    first_start = not store.accounts.all()
     error = None
     if request.method == "POST":
         name = request.form.get("name", "").strip()
@@ -27,7 +26,7 @@ def login():  # type: ignore[no-untyped-def]
         if throttle.blocked(key):
             error = "Too many wrong passwords. Wait a minute and try again."
             return render_template("login.html", error=error, first_start=first_start), 429
-        user = store.find_user(name)
+        user = store.accounts.find(name)
         if user and user.active and check_password_hash(user.password_hash, request.form.get("password", "")):
             throttle.clear(key)
             session.clear()
@@ -65,12 +64,12 @@ def users():  # type: ignore[no-untyped-def]
             )
         else:
             try:
-                store.add_user(name, generate_password_hash(password), role)
+                store.accounts.add(name, generate_password_hash(password), role)
                 flash(f"Created {name} ({role}).", "ok")
             except TMError as e:
                 flash(str(e), "error")
         return redirect(url_for("auth.users"))
-    return render_template("users.html", users=store.users(), roles=ROLES)
+    return render_template("users.html", users=store.accounts.all(), roles=ROLES)
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["POST"])
@@ -78,7 +77,7 @@ def users():  # type: ignore[no-untyped-def]
 def update_user(user_id: int):  # type: ignore[no-untyped-def]
     """Change an account's role, password or active flag."""
     store = services().store
-    target = store.get_user(user_id)
+    target = store.accounts.get(user_id)
     if target is None:
         abort(404)
     role = request.form.get("role") or None
@@ -90,7 +89,7 @@ def update_user(user_id: int):  # type: ignore[no-untyped-def]
     if password and len(password) < MIN_PASSWORD:
         flash(f"Passwords have at least {MIN_PASSWORD} characters.", "error")
         return redirect(url_for("auth.users"))
-    store.update_user(
+    store.accounts.update(
         user_id,
         role=role,
         active=None if active is None else int(active == "1"),

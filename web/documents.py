@@ -4,32 +4,45 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from tm.errors import FormatError, TMError
+from tm.errors import FormatError, NotFound, TMError
 from tm.formats.text import MAX_TEXT_BYTES, decode
+from tm.store.records import DocRow
 from web import services
+from web.jobs import PRETRANSLATE
 
 bp = Blueprint("documents", __name__)
-EDITORS = ("admin", "translator", "reviewer")
 
 
 @bp.route("/")
 def index():  # type: ignore[no-untyped-def]
     """List documents with word counts, progress, owner and dates."""
     rows = []
-    for doc, counts in services().store.documents():
+    for doc, counts in services().store.documents.all():
         done = counts.get("confirmed", 0) + counts.get("approved", 0)
         rows.append({"doc": doc, "done": done, "percent": round(100 * done / doc.total) if doc.total else 0})
-    return render_template("documents.html", rows=rows, memory_units=services().store.count())
+    return render_template("documents.html", rows=rows, memory_units=services().store.units.count())
 
 
 def _start_pretranslation(doc_id: int) -> None:
     svc = services()
+    doc = svc.store.documents.get(doc_id)
+    with svc.store.transaction():
+        job = svc.store.jobs.submit(PRETRANSLATE, g.user.name, {"document": doc_id}, total=doc.total)
+        svc.store.documents.set_state(doc_id, status="translating", progress=0, note="", job_id=job.id)
+    svc.worker.notify()
 
-    def run(job) -> None:  # type: ignore[no-untyped-def]
-        # the engine loads in the job, on the first document that needs it
-        svc.documents.pretranslate(doc_id, svc.translator, min_score=svc.settings.fuzzy_min)
 
-    svc.jobs.submit("pretranslate", run, owner=g.user.name)
+def drafting_stuck(doc: DocRow) -> bool:
+    """Tell whether a document shows "drafting" without a job that will ever finish it."""
+    if doc.status != "translating":
+        return False
+    if doc.job_id is None:
+        return True
+    try:
+        job = services().store.jobs.get(doc.job_id)
+    except NotFound:  # pruned, or the database was restored without it
+        return True
+    return job.state in ("done", "failed")
 
 
 @bp.route("/documents/new", methods=["GET", "POST"])
@@ -63,15 +76,16 @@ def new():  # type: ignore[no-untyped-def]
 def editor(doc_id: int):  # type: ignore[no-untyped-def]
     """The post-editing grid of one document."""
     svc = services()
-    doc = svc.store.document(doc_id)
-    return render_template("editor.html", doc=doc, segments=svc.store.segments(doc_id))
+    doc = svc.store.documents.get(doc_id)
+    segments = svc.store.documents.segments(doc_id) if doc.status == "ready" else []
+    return render_template("editor.html", doc=doc, segments=segments, stuck=drafting_stuck(doc))
 
 
 @bp.route("/documents/<int:doc_id>/english.txt")
 def english(doc_id: int):  # type: ignore[no-untyped-def]
     """Download the English document with the original paragraphs."""
     svc = services()
-    doc = svc.store.document(doc_id)
+    doc = svc.store.documents.get(doc_id)
     return _download(svc.documents.english(doc_id), f"{doc.title}.en.txt", "text/plain; charset=utf-8")
 
 
@@ -79,7 +93,7 @@ def english(doc_id: int):  # type: ignore[no-untyped-def]
 def confirmed_tmx(doc_id: int):  # type: ignore[no-untyped-def]
     """Download a TMX of the document's confirmed segments."""
     svc = services()
-    doc = svc.store.document(doc_id)
+    doc = svc.store.documents.get(doc_id)
     return _download(
         svc.documents.confirmed_tmx(doc_id), f"{doc.title}.tmx", "application/x-tmx+xml; charset=utf-8"
     )
@@ -89,21 +103,22 @@ def confirmed_tmx(doc_id: int):  # type: ignore[no-untyped-def]
 def delete(doc_id: int):  # type: ignore[no-untyped-def]
     """Delete a document (its owner or an admin); confirmed sentences stay in the memory."""
     svc = services()
-    doc = svc.store.document(doc_id)
+    doc = svc.store.documents.get(doc_id)
     if g.user.role != "admin" and g.user.name != doc.owner:
         abort(403)
-    svc.store.delete_document(doc_id)
+    svc.store.documents.delete(doc_id)
     flash(f"Deleted “{doc.title}”. Its confirmed sentences stay in the memory.", "ok")
     return redirect(url_for("documents.index"))
 
 
 @bp.route("/documents/<int:doc_id>/retranslate", methods=["POST"])
 def retranslate(doc_id: int):  # type: ignore[no-untyped-def]
-    """Run pre-translation again for a document that failed or had no MT model."""
-    svc = services()
-    svc.store.document(doc_id)
-    svc.store.set_document_state(doc_id, status="translating", progress=0, note="")
-    _start_pretranslation(doc_id)
+    """Run pre-translation again for a document that failed, had no MT model or lost its job."""
+    doc = services().store.documents.get(doc_id)
+    if doc.status == "translating" and not drafting_stuck(doc):
+        flash("This document is being drafted already.", "ok")
+    else:
+        _start_pretranslation(doc_id)
     return redirect(url_for("documents.editor", doc_id=doc_id))
 
 

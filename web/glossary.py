@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from tm.errors import TMError
 from tm.formats.tbx import read_glossary_csv, read_tbx, write_glossary_csv, write_tbx
-from tm.store.base import NewTerm
+from tm.store.records import NewTerm
 from web import services
 from web.security import roles
 
@@ -38,7 +38,7 @@ def add():  # type: ignore[no-untyped-def]
         flash("A term needs the Arabic and the English.", "error")
         return redirect(url_for("glossary.index"))
     try:
-        services().store.add_term(
+        services().store.glossary.add(
             NewTerm(
                 source,
                 target,
@@ -61,7 +61,7 @@ def edit(term_id: int):  # type: ignore[no-untyped-def]
     f = request.form
     if not f.get("source", "").strip() or not f.get("target", "").strip():
         abort(400, "a term needs the Arabic and the English")
-    services().store.update_term(
+    services().store.glossary.update(
         term_id,
         source=f["source"].strip(),
         target=f["target"].strip(),
@@ -78,7 +78,7 @@ def edit(term_id: int):  # type: ignore[no-untyped-def]
 @roles("admin", "reviewer")
 def delete(term_id: int):  # type: ignore[no-untyped-def]
     """Delete a term."""
-    services().store.delete_term(term_id)
+    services().store.glossary.delete(term_id)
     flash("Term deleted.", "ok")
     return redirect(url_for("glossary.index"))
 
@@ -113,7 +113,7 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
     if fmt not in ("csv", "tbx"):
         abort(404)
     out = io.StringIO()
-    terms = services().store.terms()
+    terms = services().store.glossary.all()
     (write_tbx if fmt == "tbx" else write_glossary_csv)(out, terms)
     mimetype = "application/x-tbx+xml" if fmt == "tbx" else "text/csv"
     response = Response(out.getvalue(), mimetype=f"{mimetype}; charset=utf-8")

@@ -1,72 +1,90 @@
-"""Background work of the web app (pre-translation, imports) on one worker thread."""
+"""The web app's kinds of background job: drafting a document and importing a memory file.
+
+Jobs live in the store's jobs table (see tm.jobs); this module says how each kind runs
+with the app's services, what may be resumed after a crash, and what a failure leaves.
+"""
 
 from __future__ import annotations
 
-import itertools
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
+
+from tm.errors import NotFound
+from tm.jobs import JobContext, Kind
+from tm.store.records import Job
+
+if TYPE_CHECKING:
+    from web import Services
+
+PRETRANSLATE, IMPORT = "pretranslate", "import"
 
 
-@dataclass
-class Job:
-    """A running or finished job: progress in units of `total`, a result or an error."""
+def job_kinds(svc: Services) -> dict[str, Kind]:
+    """Return the kinds of job this app runs, bound to its services."""
 
-    id: int
-    kind: str
-    total: int = 0
-    done: int = 0
-    state: str = "running"  # running | done | failed
-    result: Any = None
-    error: str | None = None
-    owner: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    def pretranslate(ctx: JobContext) -> dict[str, Any]:
+        doc_id = int(ctx.params["document"])
+        total = svc.store.documents.get(doc_id).total
+        ctx.progress(0, total)
+        # the engine loads in the job, on the first document that needs it
+        svc.documents.pretranslate(
+            doc_id,
+            svc.translator,
+            min_score=svc.settings.fuzzy_min,
+            on_progress=lambda done: ctx.progress(done),
+        )
+        ctx.progress(total, total)
+        return {"document": doc_id}
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON shape of a job."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "total": self.total,
-            "done": self.done,
-            "state": self.state,
-            "result": self.result,
-            "error": self.error,
-        }
+    def pretranslate_failed(job: Job, message: str) -> None:
+        try:
+            svc.store.documents.set_state(
+                int(job.params["document"]), status="failed", note=f"drafting failed: {message}"
+            )
+        except NotFound:  # deleted meanwhile
+            pass
+
+    def import_file(ctx: JobContext) -> dict[str, Any]:
+        from tm.formats.csv import read_csv
+        from tm.formats.tmx import ReadReport, read_tmx
+
+        path, fmt, name = ctx.params["path"], ctx.params["format"], ctx.params["name"]
+        done = 0
+
+        def progress(n: int) -> None:
+            nonlocal done
+            done += n
+            ctx.progress(done)
+
+        report = ReadReport()
+        try:
+            with open(path, "rb") as f:
+                if fmt == "tmx":
+                    units = read_tmx(f, path=name, report=report, progress=progress)
+                else:
+                    units = read_csv(
+                        f, path=name, delimiter="\t" if fmt == "tsv" else None, progress=progress
+                    )
+                result = svc.store.units.import_units(units, on_duplicate=ctx.params["on_duplicate"])
+        finally:
+            _remove(path)
+        svc.memory.sync()
+        result.refused += report.refused
+        result.messages += report.messages
+        return result.to_json()
+
+    def import_failed(job: Job, message: str) -> None:
+        _remove(job.params.get("path"))
+
+    return {
+        PRETRANSLATE: Kind(pretranslate, resumable=True, on_failure=pretranslate_failed),
+        IMPORT: Kind(import_file, resumable=False, on_failure=import_failed),
+    }
 
 
-class Jobs:
-    """One worker: the MT engine and SQLite both do best with one heavy task at a time."""
-
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tm-job")
-        self._jobs: dict[int, Job] = {}
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-
-    def submit(self, kind: str, fn: Callable[[Job], Any], *, total: int = 0, owner: str = "") -> Job:
-        """Run fn(job) in the background; its return value becomes job.result."""
-        with self._lock:
-            job = Job(next(self._ids), kind, total=total, owner=owner)
-            self._jobs[job.id] = job
-
-        def run() -> None:
-            try:
-                job.result = fn(job)
-                job.state = "done"
-            except Exception as e:  # reported to the user through the job's page
-                job.error = str(e) or type(e).__name__
-                job.state = "failed"
-
-        self._pool.submit(run)
-        return job
-
-    def get(self, job_id: int) -> Job | None:
-        """Return a job by id."""
-        return self._jobs.get(job_id)
-
-    def wait(self, timeout: float = 30) -> None:
-        """Block until the queue is empty (for tests and shutdown)."""
-        self._pool.submit(lambda: None).result(timeout=timeout)
+def _remove(path: str | None) -> None:
+    if path:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass

@@ -21,11 +21,12 @@ from flask import (
 
 from tm.errors import FormatError, UnitNotFound
 from tm.formats.tmx import tu_xml
+from tm.store.records import DUPLICATE_POLICIES, ORIGINS
 from web import services
+from web.jobs import IMPORT
 from web.security import roles
 
 bp = Blueprint("memory", __name__, url_prefix="/memory")
-ORIGINS = ("human", "mt", "import")
 
 
 def _filters() -> dict[str, str | None]:
@@ -46,14 +47,17 @@ def search():  # type: ignore[no-untyped-def]
     if side not in ("source", "target"):
         abort(400, "side must be source or target")
     filters = _filters()
-    page = max(0, int(request.args.get("page", 0) or 0))
+    page_arg = request.args.get("page", "0") or "0"
+    if not page_arg.isdigit() or len(page_arg) > 6:
+        abort(400, "page must be a page number")
+    page = int(page_arg)
     spans: dict[int, dict[str, list]] = {}
     if q:
         hits = svc.memory.concordance(q, side=side, limit=200)
         spans = {h.unit.id: {"source": h.source_spans, "target": h.target_spans} for h in hits}
-        units = svc.store.list_units(ids=list(spans), limit=50, offset=50 * page, **filters)
+        units = svc.store.units.list_units(ids=list(spans), limit=50, offset=50 * page, **filters)
     else:
-        units = svc.store.list_units(limit=50, offset=50 * page, **filters)
+        units = svc.store.units.list_units(limit=50, offset=50 * page, **filters)
     return render_template(
         "memory.html",
         units=units,
@@ -61,10 +65,10 @@ def search():  # type: ignore[no-untyped-def]
         q=q,
         side=side,
         filters={k: request.args.get(k, "") for k in ("origin", "author", "since", "until")},
-        authors=svc.store.authors(),
+        authors=svc.store.units.authors(),
         origins=ORIGINS,
         page=page,
-        total=svc.store.count(),
+        total=svc.store.units.count(),
     )
 
 
@@ -72,11 +76,11 @@ def search():  # type: ignore[no-untyped-def]
 def unit(unit_id: int):  # type: ignore[no-untyped-def]
     """A unit with its full history (also after it was deleted)."""
     store = services().store
-    history = store.history(unit_id)
+    history = store.units.history(unit_id)
     if not history:
         abort(404)
     try:
-        current = store.get(unit_id)
+        current = store.units.get(unit_id)
     except UnitNotFound:
         current = None
     return render_template("unit.html", unit=current, history=history, unit_id=unit_id)
@@ -125,7 +129,7 @@ def import_file():  # type: ignore[no-untyped-def]
         return render_template("import.html", job=None)
     upload = request.files.get("file")
     policy = request.form.get("on_duplicate", "skip")
-    if policy not in ("skip", "overwrite", "keep"):
+    if policy not in DUPLICATE_POLICIES:
         abort(400, "unknown duplicate policy")
     if not upload or not upload.filename:
         flash("Choose a .tmx, .csv or .tsv file.", "error")
@@ -134,40 +138,15 @@ def import_file():  # type: ignore[no-untyped-def]
     if fmt not in ("tmx", "csv", "tsv"):
         flash(str(FormatError("tm imports .tmx, .csv and .tsv files", path=upload.filename)), "error")
         return render_template("import.html", job=None), 400
-    fd, tmp = tempfile.mkstemp(suffix="." + fmt)
+    # the worker reads the file after this request: it stays until the job ends
+    fd, tmp = tempfile.mkstemp(prefix="tm-import-", suffix="." + fmt)
     with os.fdopen(fd, "wb") as f:
         upload.save(f)
-    size = os.path.getsize(tmp)
     svc = services()
-    name = upload.filename
-
-    def run(job):  # type: ignore[no-untyped-def]
-        from tm.formats.csv import read_csv
-        from tm.formats.tmx import ReadReport, read_tmx
-
-        def progress(n: int) -> None:
-            job.done += n
-
-        report = ReadReport()
-        try:
-            with open(tmp, "rb") as f:
-                if fmt == "tmx":
-                    units = read_tmx(f, path=name, report=report, progress=progress)
-                else:
-                    units = read_csv(
-                        f, path=name, delimiter="\t" if fmt == "tsv" else None, progress=progress
-                    )
-                result = svc.store.import_units(units, on_duplicate=policy)
-        finally:
-            os.unlink(tmp)
-        svc.memory.sync()
-        result.refused += report.refused
-        result.messages += report.messages
-        job.done = job.total
-        return result.to_json()
-
-    job = svc.jobs.submit("import", run, total=size, owner=g.user.name)
-    return render_template("import.html", job=job, filename=name)
+    params = {"path": tmp, "format": fmt, "name": upload.filename, "on_duplicate": policy}
+    job = svc.store.jobs.submit(IMPORT, g.user.name, params, total=os.path.getsize(tmp))
+    svc.worker.notify()
+    return render_template("import.html", job=job, filename=upload.filename)
 
 
 @bp.get("/export.tmx")
@@ -193,7 +172,7 @@ def export():  # type: ignore[no-untyped-def]
             f'  <header creationtool="tm" creationtoolversion="{__version__}" segtype="sentence" o-tmf="tm" '
             'adminlang="en" srclang="ar" datatype="plaintext"/>\n  <body>\n'
         )
-        for u in svc.store.iter_units():
+        for u in svc.store.units.iter_units():
             if keep(u):
                 yield tu_xml(u)
         yield "  </body>\n</tmx>\n"

@@ -33,7 +33,7 @@ def install_security(app: Flask) -> None:
         g.user = None
         user_id = session.get("user_id")
         if user_id is not None:
-            user = services().store.get_user(int(user_id))
+            user = services().store.accounts.get(int(user_id))
             if user is not None and user.active:
                 g.user = user
             else:

@@ -41,6 +41,7 @@ def server(tmp_path, tiny_marian):
         "TM_MODEL": str(tiny_marian),
         "TM_BEAMS": "1",
     }
+    subprocess.run([TM, "init"], env=env, check=True, capture_output=True)
     for name, role in (("ada", "admin"), ("tom", "translator")):
         subprocess.run(
             [TM, "user", "add", name, "--role", role, "--password-stdin"],

@@ -52,9 +52,9 @@ def test_undecodable_bytes_are_refused():
 
 def test_written_csv_reads_back(tmp_path):
     store = SQLiteStore(tmp_path / "m.db")
-    store.import_units(read('source,target,origin\n"سطر\nثان",two lines,human\nأ,a,mt\n'.encode()))
+    store.units.import_units(read('source,target,origin\n"سطر\nثان",two lines,human\nأ,a,mt\n'.encode()))
     out = io.StringIO()
-    assert write_csv(out, store.iter_units()) == 2
+    assert write_csv(out, store.units.iter_units()) == 2
     again = read(out.getvalue().encode())
     assert [(u.source, u.target, u.origin) for u in again] == [
         ("سطر\nثان", "two lines", "human"),

@@ -111,3 +111,12 @@ def test_rows_stay_bounded_even_when_the_csv_field_limit_was_raised(tmp_path):
     finally:
         csv.field_size_limit(old)
     assert errors[0].line == 2 and "row is longer than" in str(errors[0])
+
+
+def test_bytes_that_are_not_utf8_are_refused_with_their_own_line_far_into_the_file(tmp_path):
+    path = tmp_path / "memory.csv"
+    rows = "".join(f"وصل الوفد {i},The delegation {i} arrived\n" for i in range(3000))
+    path.write_bytes(("source,target\n" + rows).encode() + b"\xff\xfe bad,\x80\n" + rows.encode())
+    with pytest.raises(FormatError, match="not valid utf-8") as err:
+        read_file(path)
+    assert err.value.line == 3002

@@ -149,14 +149,14 @@ def test_bad_files_are_refused_with_a_line_number(case):
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_a_refused_file_imports_nothing(tmp_path, case):
     store = SQLiteStore(tmp_path / "m.db")
-    store.add_count = store.import_units(read_tmx(io.BytesIO(tmx(tu("موجود", "present")))))
-    before = (store.count(), store.last_change())
+    store.add_count = store.units.import_units(read_tmx(io.BytesIO(tmx(tu("موجود", "present")))))
+    before = (store.units.count(), store.units.feed_position())
     good_then_bad = BAD[case][0]
     if case == "unclosed tag":  # 3000 good units first: the error comes after batches were written
         good_then_bad = tmx("".join(tu(f"جملة {i}", f"s {i}") for i in range(3000)) + "<tu><tuv>")
     with pytest.raises(TMXError):
-        store.import_units(read_tmx(io.BytesIO(good_then_bad)))
-    assert (store.count(), store.last_change()) == before
+        store.units.import_units(read_tmx(io.BytesIO(good_then_bad)))
+    assert (store.units.count(), store.units.feed_position()) == before
     store.close()
 
 
@@ -178,14 +178,14 @@ def test_our_export_reads_back_in_translate_toolkit_and_in_tm(tmp_path):
     memory = TranslationMemory.open(str(tmp_path / "m.db"))
     ar_inline = 'قال <bpt i="1">&lt;b&gt;</bpt>الرئيس<ept i="1">&lt;/b&gt;</ept> إن الوضع مستقر &amp; آمن.'
     extra = '<prop type="client">AFP</prop><note>n &lt;1&gt;</note>'
-    memory.store.import_units(
+    memory.store.units.import_units(
         read_tmx(io.BytesIO(tmx(tu(ar_inline, "The president said &lt;ok&gt;", extra=extra))))
     )
     memory.add(
         "سعر البرميل ٨٠ دولارا", "A barrel costs $80", author="sara", mt_draft="Barrel price 80 dollars"
     )
     out = io.StringIO()
-    assert write_tmx(out, memory.store.iter_units()) == 2
+    assert write_tmx(out, memory.store.units.iter_units()) == 2
     data = out.getvalue().encode()
 
     etree.fromstring(data)  # well-formed XML
@@ -197,8 +197,8 @@ def test_our_export_reads_back_in_translate_toolkit_and_in_tm(tmp_path):
     ]
 
     again = SQLiteStore(tmp_path / "again.db")
-    again.import_units(read_tmx(io.BytesIO(data)))
-    a, b = list(memory.store.iter_units()), list(again.iter_units())
+    again.units.import_units(read_tmx(io.BytesIO(data)))
+    a, b = list(memory.store.units.iter_units()), list(again.units.iter_units())
     for x, y in zip(a, b, strict=True):
         assert (x.source, x.target, x.origin, x.author, x.mt_draft, x.created_at, x.changed_at) == (
             y.source,
@@ -219,11 +219,11 @@ def test_our_export_reads_back_in_translate_toolkit_and_in_tm(tmp_path):
 
 def test_an_edited_segment_is_exported_without_stale_inline_codes(tmp_path):
     store = SQLiteStore(tmp_path / "m.db")
-    store.import_units(read_tmx(io.BytesIO(tmx(tu('قال <ph x="1">&lt;br/&gt;</ph>الرئيس', "He said")))))
-    u = next(store.iter_units())
-    store.update(u.id, author="x", source="قال الرئيس أمس")
+    store.units.import_units(read_tmx(io.BytesIO(tmx(tu('قال <ph x="1">&lt;br/&gt;</ph>الرئيس', "He said")))))
+    u = next(store.units.iter_units())
+    store.units.update(u.id, author="x", source="قال الرئيس أمس")
     out = io.StringIO()
-    write_tmx(out, store.iter_units())
+    write_tmx(out, store.units.iter_units())
     assert "<seg>قال الرئيس أمس</seg>" in out.getvalue()
     assert "<ph" not in out.getvalue().split("<tuv")[1]
     store.close()
@@ -231,10 +231,10 @@ def test_an_edited_segment_is_exported_without_stale_inline_codes(tmp_path):
 
 def test_export_drops_characters_xml_cannot_hold(tmp_path):
     store = SQLiteStore(tmp_path / "m.db")
-    store.import_units(
+    store.units.import_units(
         [__import__("tm.store.base", fromlist=["NewUnit"]).NewUnit("نص\x01 غريب", "odd\x0b text")]
     )
     out = io.StringIO()
-    write_tmx(out, store.iter_units())
+    write_tmx(out, store.units.iter_units())
     etree.fromstring(out.getvalue().encode())
     store.close()

@@ -18,24 +18,24 @@ class TestSQLiteStore(StoreContract):
 
 def test_file_uses_wal_foreign_keys_and_a_schema_version(tmp_path):
     store = SQLiteStore(tmp_path / "m.db")
-    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.schema_version() == SCHEMA_VERSION
     store.close()
 
 
 def test_reopening_keeps_units_and_does_not_migrate_again(tmp_path):
     store = SQLiteStore(tmp_path / "m.db")
-    store.add(unit())
+    store.units.add(unit())
     store.close()
     again = SQLiteStore(tmp_path / "m.db")
-    assert again.count() == 1 and again.schema_version() == SCHEMA_VERSION
+    assert again.units.count() == 1 and again.schema_version() == SCHEMA_VERSION
     again.close()
 
 
 def test_a_file_from_a_newer_tm_is_refused(tmp_path):
     store = SQLiteStore(tmp_path / "m.db")
-    store._db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    store.db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     store.close()
     with pytest.raises(StoreError, match="newer tm"):
         SQLiteStore(tmp_path / "m.db")
@@ -51,8 +51,8 @@ def test_a_file_that_is_not_a_memory_is_refused_clearly(tmp_path):
 def test_a_second_connection_sees_committed_units(tmp_path):
     a = SQLiteStore(tmp_path / "m.db")
     b = SQLiteStore(tmp_path / "m.db")
-    u = a.add(unit())
-    assert b.get(u.id).target == u.target
+    u = a.units.add(unit())
+    assert b.units.get(u.id).target == u.target
     assert sqlite3.connect(tmp_path / "m.db").execute("SELECT COUNT(*) FROM history").fetchone()[0] == 1
     a.close()
     b.close()

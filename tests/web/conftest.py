@@ -29,8 +29,9 @@ def app(store, tmp_path):
     app.config["TESTING"] = True
     for name, role in (("ada", "admin"), ("tom", "translator"), ("tia", "translator"), ("rita", "reviewer")):
         # a cheap hash keeps the suite fast; the app checks whatever method a hash names
-        store.add_user(name, generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"), role)
-    return app
+        store.accounts.add(name, generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"), role)
+    yield app
+    services(app).worker.stop()
 
 
 def services(app):
@@ -74,7 +75,7 @@ class Client:
         r = self.post("/documents/new", {"title": title, "text": text})
         assert r.status_code == 302, r.get_data(as_text=True)
         doc_id = int(r.headers["Location"].rsplit("/", 1)[1])
-        services(self.app).jobs.wait()
+        services(self.app).worker.wait_idle()
         return doc_id
 
 

@@ -67,16 +67,16 @@ def test_first_start_tells_how_to_create_the_admin(tmp_path):
     app = create_app(Settings(db=str(tmp_path / "empty.db")), store=store, translator=EchoTranslator())
     page = app.test_client().get("/login").get_data(as_text=True)
     assert "tm user add NAME --role admin" in page
-    store.close()
+    app.extensions["tm"].close()
 
 
 def test_the_secret_key_is_made_once_per_installation(app, store):
-    assert app.secret_key == store.secret_key() and len(app.secret_key) == 64
+    assert app.secret_key == store.accounts.secret_key() and len(app.secret_key) == 64
 
 
 def test_a_locked_account_cannot_log_in_and_loses_its_session(app, admin):
     tom = Client(app, "tom")
-    user = services(app).store.find_user("tom")
+    user = services(app).store.accounts.find("tom")
     r = admin.post(f"/admin/users/{user.id}", {"active": "0", "role": "translator"})
     assert r.status_code == 302
     assert tom.get("/").status_code == 302
@@ -86,12 +86,12 @@ def test_a_locked_account_cannot_log_in_and_loses_its_session(app, admin):
 def test_admin_creates_accounts_and_cannot_lock_themselves_out(app, admin):
     r = admin.post("/admin/users", {"name": "nour", "password": "long enough", "role": "reviewer"})
     assert r.status_code == 302
-    assert services(app).store.find_user("nour").role == "reviewer"
+    assert services(app).store.accounts.find("nour").role == "reviewer"
     admin.post("/admin/users", {"name": "short", "password": "123", "role": "reviewer"})
-    assert services(app).store.find_user("short") is None
-    me = services(app).store.find_user("ada")
+    assert services(app).store.accounts.find("short") is None
+    me = services(app).store.accounts.find("ada")
     admin.post(f"/admin/users/{me.id}", {"active": "0", "role": "admin"})
-    assert services(app).store.find_user("ada").active
+    assert services(app).store.accounts.find("ada").active
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_requests_without_a_csrf_token_are_refused_and_change_nothing(app, trans
     assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
     r = translator.http.post("/documents/new", data={"text": "جملة عربية.", "csrf_token": "forged"})
     assert r.status_code == 400
-    assert services(app).store.documents() == []
+    assert services(app).store.documents.all() == []
     r = translator.http.put("/api/documents/1/segments/0", json={"target": "x"})
     assert r.status_code == 400 and "CSRF" in r.get_json()["error"]
     r = translator.http.post("/logout")

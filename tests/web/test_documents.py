@@ -8,7 +8,7 @@ ARTICLE = "عنوان الخبر\n\nقال الوزير إن الاقتصاد ي
 
 
 def segments(app, doc_id):
-    return services(app).store.segments(doc_id)
+    return services(app).store.documents.segments(doc_id)
 
 
 def test_an_empty_state_tells_a_new_user_what_to_do(translator):
@@ -18,7 +18,7 @@ def test_an_empty_state_tells_a_new_user_what_to_do(translator):
 
 def test_pasted_text_is_segmented_and_drafted(app, translator):
     doc_id = translator.new_document(ARTICLE, title="Economy")
-    doc = services(app).store.document(doc_id)
+    doc = services(app).store.documents.get(doc_id)
     assert (doc.status, doc.total, doc.words, doc.owner) == ("ready", 4, 16, "tom")
     segs = segments(app, doc_id)
     assert [s.source for s in segs] == [
@@ -40,8 +40,8 @@ def test_uploaded_text_files_in_arabic_encodings(app, translator, encoding):
     data = {"file": (io.BytesIO(ARTICLE.encode(encoding)), "wire.txt"), "title": ""}
     r = translator.post("/documents/new", data, content_type="multipart/form-data")
     assert r.status_code == 302
-    services(app).jobs.wait()
-    doc = services(app).store.documents()[0][0]
+    services(app).worker.wait_idle()
+    doc = services(app).store.documents.all()[0][0]
     assert doc.title == "wire"
     assert segments(app, doc.id)[0].source == "عنوان الخبر"
 
@@ -59,13 +59,13 @@ def test_bad_uploads_get_a_clear_message_and_create_nothing(app, translator, nam
     r = translator.post("/documents/new", data, content_type="multipart/form-data")
     assert r.status_code == 400
     assert message in r.get_data(as_text=True)
-    assert services(app).store.documents() == []
+    assert services(app).store.documents.all() == []
 
 
 def test_missing_documents_and_segments_are_404(translator):
     assert translator.get("/documents/999").status_code == 404
     assert translator.get("/documents/999/english.txt").status_code == 404
-    r = translator.api("PUT", "/api/documents/999/segments/0", {"target": "x"})
+    r = translator.api("PUT", "/api/documents/999/segments/0", {"target": "x", "version": 1})
     assert r.status_code == 404 and "does not exist" in r.get_json()["error"]
     assert translator.get("/no/such/page").status_code == 404
 
@@ -119,7 +119,7 @@ def test_confirm_writes_the_memory_with_history_and_propagates_repetitions(app, 
 
 def test_confirming_an_empty_translation_is_refused(app, translator):
     doc_id = translator.new_document(ARTICLE)
-    r = translator.api("POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "  "})
+    r = translator.api("POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "  ", "version": 1})
     assert r.status_code == 400 and "empty" in r.get_json()["error"]
 
 
@@ -127,12 +127,16 @@ def test_only_reviewers_and_admins_approve(app, translator, reviewer):
     doc_id = translator.new_document(ARTICLE)
     assert (
         translator.api(
-            "POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "Headline", "approve": True}
+            "POST",
+            f"/api/documents/{doc_id}/segments/0/confirm",
+            {"target": "Headline", "approve": True, "version": 1},
         ).status_code
         == 403
     )
     r = reviewer.api(
-        "POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "News headline", "approve": True}
+        "POST",
+        f"/api/documents/{doc_id}/segments/0/confirm",
+        {"target": "News headline", "approve": True, "version": 1},
     )
     assert r.get_json()["segments"][0]["status"] == "approved"
     assert services(app).memory.lookup("عنوان الخبر")[0].unit.author == "rita"
@@ -140,14 +144,14 @@ def test_only_reviewers_and_admins_approve(app, translator, reviewer):
 
 def test_revert_puts_the_draft_back(app, translator):
     doc_id = translator.new_document(ARTICLE)
-    translator.api("PUT", f"/api/documents/{doc_id}/segments/2", {"target": "edited"})
-    r = translator.api("POST", f"/api/documents/{doc_id}/segments/2/revert", {})
+    translator.api("PUT", f"/api/documents/{doc_id}/segments/2", {"target": "edited", "version": 1})
+    r = translator.api("POST", f"/api/documents/{doc_id}/segments/2/revert", {"version": 2})
     assert r.get_json()["segment"]["target"] == "EN: وأضاف أن التضخم مستقر."
 
 
 def test_downloads_rebuild_paragraphs_and_export_confirmed_units(app, translator):
     doc_id = translator.new_document(ARTICLE, title="اقتصاد اليوم")
-    translator.api("POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "Headline"})
+    translator.api("POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "Headline", "version": 1})
     r = translator.get(f"/documents/{doc_id}/english.txt")
     assert r.headers["Content-Disposition"].startswith("attachment;")
     assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
@@ -166,7 +170,7 @@ def test_delete_needs_the_owner_or_an_admin(app, translator, admin):
     other = Client(app, "tia")
     assert other.post(f"/documents/{doc_id}/delete").status_code == 403
     assert translator.post(f"/documents/{doc_id}/delete").status_code == 302
-    assert services(app).store.documents() == []
+    assert services(app).store.documents.all() == []
 
 
 def test_without_a_model_the_document_keeps_memory_drafts_and_says_why(app, translator, store):
@@ -180,7 +184,7 @@ def test_without_a_model_the_document_keeps_memory_drafts_and_says_why(app, tran
     services(app)._translator = None
     services(app).translator = offline
     doc_id = translator.new_document(ARTICLE)
-    doc = services(app).store.document(doc_id)
+    doc = services(app).store.documents.get(doc_id)
     assert doc.status == "ready" and "not available offline" in doc.note
     assert [s.origin for s in segments(app, doc_id)] == ["none", "exact", "none", "exact"]
     assert "not available offline" in translator.get(f"/documents/{doc_id}").get_data(as_text=True)

@@ -38,7 +38,7 @@ def test_unit_history_edit_and_delete_by_a_reviewer(app, reviewer, translator):
     )
     assert stale.status_code == 409
     reviewer.post(f"/memory/units/{unit.id}/delete", {"version": "2"})
-    history = services(app).store.history(unit.id)
+    history = services(app).store.units.history(unit.id)
     assert [(h.action, h.author) for h in history] == [
         ("create", "sara"),
         ("update", "rita"),
@@ -66,7 +66,7 @@ def test_admin_imports_tmx_with_a_summary_and_exports_it(app, admin):
         content_type="multipart/form-data",
     )
     assert r.status_code == 200 and 'id="job"' in r.get_data(as_text=True)
-    services(app).jobs.wait()
+    services(app).worker.wait_idle()
     job = admin.get("/api/jobs/1").get_json()
     assert job["state"] == "done"
     assert {k: job["result"][k] for k in ("added", "updated", "skipped", "refused")} == {
@@ -86,10 +86,10 @@ def test_a_broken_tmx_import_fails_and_changes_nothing(app, admin):
         {"file": (io.BytesIO(TMX[:-20].encode()), "broken.tmx")},
         content_type="multipart/form-data",
     )
-    services(app).jobs.wait()
+    services(app).worker.wait_idle()
     job = admin.get("/api/jobs/1").get_json()
     assert job["state"] == "failed" and "broken.tmx" in job["error"]
-    assert services(app).store.count() == 0
+    assert services(app).store.units.count() == 0
 
 
 def test_import_refuses_other_files(admin):
@@ -104,23 +104,23 @@ def test_glossary_add_edit_delete_import_export(app, reviewer, admin, translator
         "/glossary/",
         {"source": "بلو بورد", "target": "BlueBird", "forbidden": "Blue Bird | Blue Board", "enforce": "1"},
     )
-    term = services(app).store.terms()[0]
+    term = services(app).store.glossary.all()[0]
     assert (term.forbidden, term.enforce, term.author) == (["Blue Bird", "Blue Board"], True, "rita")
     reviewer.post(
         f"/glossary/{term.id}",
         {"source": "بلو بورد", "target": "BlueBird Aero Systems", "forbidden": "", "notes": "company"},
     )
-    assert services(app).store.get_term(term.id).target == "BlueBird Aero Systems"
+    assert services(app).store.glossary.get(term.id).target == "BlueBird Aero Systems"
     csv = "source,target\nباراك ماكس,Barak MX\n".encode()
     admin.post(
         "/glossary/import", {"file": (io.BytesIO(csv), "terms.csv")}, content_type="multipart/form-data"
     )
-    assert len(services(app).store.terms()) == 2
+    assert len(services(app).store.glossary.all()) == 2
     tbx = translator.get("/glossary/export.tbx").get_data(as_text=True)
     assert "<martif" in tbx and "Barak MX" in tbx
     assert "BlueBird Aero Systems" in translator.get("/glossary/?q=blue").get_data(as_text=True)
     reviewer.post(f"/glossary/{term.id}/delete")
-    assert [t.target for t in services(app).store.terms()] == ["Barak MX"]
+    assert [t.target for t in services(app).store.glossary.all()] == ["Barak MX"]
     bad = admin.post(
         "/glossary/import",
         {"file": (io.BytesIO(b"<tmx/>"), "x.tbx")},
@@ -128,14 +128,14 @@ def test_glossary_add_edit_delete_import_export(app, reviewer, admin, translator
         follow_redirects=True,
     )
     assert "not a martif/tbx file" in bad.get_data(as_text=True)
-    assert len(services(app).store.terms()) == 1
+    assert len(services(app).store.glossary.all()) == 1
 
 
 @pytest.mark.parametrize("payload", XSS)
 def test_user_text_is_escaped_in_editor_memory_history_and_glossary(app, translator, reviewer, payload):
     doc_id = translator.new_document(f"قال {payload} أمس.\n", title=payload)
     services(app).memory.add(f"جملة {payload}", f"sentence {payload}", author=payload)
-    unit = services(app).store.list_units()[0]
+    unit = services(app).store.units.list_units()[0]
     reviewer.post("/glossary/", {"source": "جملة", "target": payload, "notes": payload})
     pages = [
         translator.get(f"/documents/{doc_id}").get_data(as_text=True),

@@ -31,6 +31,10 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except TMError as e:
             _fail(str(e))
+        except BrokenPipeError:
+            # `tm ... | head`: the reader has gone; nothing to report
+            _quiet_stdout()
+            sys.exit(0)
         except KeyboardInterrupt:
             # imports and exports are one transaction / one renamed file: nothing half-done stays
             click.echo("tm: interrupted", err=True)
@@ -43,20 +47,37 @@ class _Group(click.Group):
             _fail(f"internal error: {type(e).__name__}: {e} (set TM_DEBUG=1 for the traceback)")
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit does not fail flushing into a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file descriptor (tests): nothing to flush into
+        pass
+
+
 @click.group(cls=_Group)
 @click.option("--db", envvar="TM_DB", help="Memory file (SQLite). Default: memory.db in the data directory.")
+@click.option(
+    "--create", is_flag=True, default=None, help="Create the memory named by --db if it does not exist."
+)
 @click.version_option(__version__, prog_name="tm")
 @click.pass_context
-def main(ctx: click.Context, db: str | None) -> None:
+def main(ctx: click.Context, db: str | None, create: bool | None) -> None:
     """tm: an Arabic to English translation memory."""
-    ctx.obj = Settings.from_env(db=db)
+    ctx.obj = Settings.from_env(db=db, create=1 if create else None)
 
 
-def open_memory(ctx: click.Context):  # type: ignore[no-untyped-def]
+def open_memory(ctx: click.Context, *, create: bool | None = None) -> Any:
+    """Open the memory the settings name (closed when the command ends).
+
+    A memory named by --db/TM_DB must exist unless `create` (tm init) or --create says so:
+    a typo in a path should not silently start an empty memory.
+    """
     from tm.memory import TranslationMemory
 
-    settings: Settings = ctx.obj
-    opened = TranslationMemory.open(settings.db)
+    settings: Settings = ctx.find_root().obj
+    opened = TranslationMemory.open(settings.db, create=bool(settings.create) if create is None else create)
     ctx.call_on_close(opened.close)
     return opened
 
@@ -82,7 +103,7 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
 
 
 # the commands register themselves on `main`
-from tm.cli import glossary, memory, serve, translate  # noqa: E402, F401
+from tm.cli import glossary, memory, translate  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -68,7 +68,7 @@ def glossary_export(ctx, file, fmt) -> None:  # type: ignore[no-untyped-def]
     """Export the glossary as CSV, TSV or TBX."""
     from tm.formats.tbx import write_glossary_csv, write_tbx
 
-    terms = open_memory(ctx).store.terms()
+    terms = open_memory(ctx).store.glossary.all()
     fmt = format_of(file, fmt, GLOSSARY_FORMATS)
     with open(file, "w", encoding="utf-8", newline="") as out:
         n = write_tbx(out, terms) if fmt == "tbx" else write_glossary_csv(out, terms)

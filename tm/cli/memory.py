@@ -13,14 +13,15 @@ import click
 from tm import __version__
 from tm.cli import FORMATS, format_of, main, open_memory, progress_bar
 from tm.config import Settings
+from tm.store.records import DUPLICATE_POLICIES, ORIGINS
 
 
 @main.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create the memory file (or check an existing one)."""
-    memory = open_memory(ctx)
-    click.echo(f"memory ready: {memory.store.path} ({memory.store.count()} units)")
+    memory = open_memory(ctx, create=True)
+    click.echo(f"memory ready: {memory.store.location} ({memory.store.units.count()} units)")
 
 
 @main.command("import")
@@ -28,7 +29,7 @@ def init(ctx: click.Context) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from the file name.")
 @click.option(
     "--on-duplicate",
-    type=click.Choice(["skip", "overwrite", "keep"]),
+    type=click.Choice(DUPLICATE_POLICIES),
     default="skip",
     show_default=True,
     help="A source already in the memory with another target: ignore the new one, replace the "
@@ -72,7 +73,7 @@ def import_(
             units = read_csv(
                 f, path=file, delimiter="\t" if fmt == "tsv" else None, encoding=encoding, progress=bar
             )
-        result = memory.store.import_units(units, on_duplicate=on_duplicate)
+        result = memory.store.units.import_units(units, on_duplicate=on_duplicate)
     result.refused += report.refused
     result.messages += report.messages
     memory.sync()
@@ -90,7 +91,7 @@ def import_(
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from the file name.")
-@click.option("--origin", type=click.Choice(["human", "mt", "import"]), help="Only units of this origin.")
+@click.option("--origin", type=click.Choice(ORIGINS), help="Only units of this origin.")
 @click.option("--author", help="Only units last changed by this author.")
 @click.pass_context
 def export(ctx: click.Context, file: str, fmt: str | None, origin: str | None, author: str | None) -> None:
@@ -102,7 +103,7 @@ def export(ctx: click.Context, file: str, fmt: str | None, origin: str | None, a
     fmt = format_of(file, fmt)
     units = (
         u
-        for u in memory.store.iter_units()
+        for u in memory.store.units.iter_units()
         if (origin is None or u.origin == origin) and (author is None or u.author == author)
     )
     target = Path(file).resolve()
@@ -111,7 +112,7 @@ def export(ctx: click.Context, file: str, fmt: str | None, origin: str | None, a
     try:
         with (
             os.fdopen(fd, "w", encoding="utf-8", newline="") as out,
-            progress_bar(memory.store.count(), "exporting") as bar,
+            progress_bar(memory.store.units.count(), "exporting") as bar,
         ):
             if fmt == "tmx":
                 n = write_tmx(out, units, tool_version=__version__, progress=bar)
@@ -230,7 +231,7 @@ def segment_cmd(file: str, encoding: str | None, as_json: bool) -> None:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Show what the memory holds."""
-    data = open_memory(ctx).store.stats()
+    data = open_memory(ctx).store.units.stats()
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

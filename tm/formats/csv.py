@@ -5,12 +5,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 from tm.errors import CSVFormatError, FormatError
 from tm.formats.text import NOT_TEXT, decode, sniff_utf16
-from tm.store.base import ORIGINS, NewUnit, Unit
+from tm.store.records import ORIGINS, NewUnit, Unit
 
 SOURCE_NAMES = ("source", "ar", "arabic", "src", "source_text")
 TARGET_NAMES = ("target", "en", "english", "tgt", "target_text", "translation")
@@ -39,6 +40,9 @@ EXPORT_COLUMNS = (
 # A row of a memory or a glossary is a sentence or two; one far longer is not a CSV of those
 # (a wrong delimiter, an unclosed quote, a binary file) and is refused before it fills memory.
 MAX_ROW_CHARS = 1 << 20
+# Bytes the codec cannot decode, kept as U+DC80-U+DCFF ("surrogateescape") until their line is
+# read: the decoder runs ahead in 8 KB chunks, so its own error would name the wrong line.
+_UNDECODED = re.compile("[\udc80-\udcff]")
 
 
 def sniff_encoding(head: bytes, path: str) -> str:
@@ -141,7 +145,8 @@ def csv_rows(raw: IO[bytes], *, encoding: str, delimiter: str, path: str) -> Ite
     Raises FormatError with the line for NUL characters (not a text file), a row longer than
     MAX_ROW_CHARS, bytes that are not `encoding` and broken CSV.
     """
-    lines = _Lines(io.TextIOWrapper(raw, encoding=encoding, newline=""), path)
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
+    lines = _Lines(text, path, encoding)
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         for row in reader:
@@ -170,8 +175,8 @@ class _Lines:
     broken file can be gigabytes; here no row (one or more lines) may exceed MAX_ROW_CHARS.
     """
 
-    def __init__(self, text: IO[str], path: str):
-        self.text, self.path = text, path
+    def __init__(self, text: IO[str], path: str, encoding: str):
+        self.text, self.path, self.encoding = text, path, encoding
         self.count = self.row_start = self.row_chars = 0
 
     def __iter__(self) -> _Lines:
@@ -191,6 +196,12 @@ class _Lines:
                 "(check the delimiter and the quotes: an unclosed quote swallows the rest of the file)",
                 path=self.path,
                 line=self.row_start,
+            )
+        if _UNDECODED.search(line):
+            raise FormatError(
+                f"the file is not valid {self.encoding} on this line; save it as UTF-8 or pass --encoding",
+                path=self.path,
+                line=self.count,
             )
         if "\x00" in line:
             raise FormatError(NOT_TEXT, path=self.path, line=self.count)

@@ -14,7 +14,7 @@ from tm.errors import CSVFormatError, FormatError
 from tm.formats.csv import csv_rows, guess_delimiter, sniff_encoding
 from tm.formats.tmx import XML_LANG, lang_side
 from tm.formats.xmlsafe import PROLOG_LIMIT, check_prolog
-from tm.store.base import NewTerm, Term
+from tm.store.records import NewTerm, Term
 
 DEPRECATED = {"deprecatedTerm-admn-sts", "supersededTerm-admn-sts", "notRecommended", "deprecated"}
 ENFORCE_TYPE = "x-tm-enforce"

@@ -21,7 +21,7 @@ from lxml import etree
 
 from tm.errors import TMXError
 from tm.formats.xmlsafe import PROLOG_LIMIT, char_of_ph, check_prolog, seg_text, xml_text
-from tm.store.base import NewUnit, Unit
+from tm.store.records import NewUnit, Unit
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CODE_TAGS = {"bpt", "ept", "ph", "it", "ut"}

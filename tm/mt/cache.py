@@ -19,7 +19,7 @@ class CachedTranslator:
     def translate(self, sentences: list[str]) -> list[str]:
         """Return translations, asking the engine once per new normalized sentence."""
         keys = [normalize(s) for s in sentences]
-        known = self.store.mt_cache_get(self.cache_key, set(keys))
+        known = self.store.mt_cache.get(self.cache_key, set(keys))
         todo: dict[str, str] = {}
         for key, sentence in zip(keys, sentences, strict=True):
             if key not in known and key not in todo:
@@ -29,6 +29,6 @@ class CachedTranslator:
         if todo:
             outputs = self.inner.translate(list(todo.values()))
             fresh = dict(zip(todo, outputs, strict=True))
-            self.store.mt_cache_put(self.cache_key, fresh)
+            self.store.mt_cache.put(self.cache_key, fresh)
             known.update(fresh)
         return [known[k] for k in keys]

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tm.store.base import ImportResult, NewUnit, Store, Unit
+from tm.errors import StoreError
+from tm.store.base import Store
 
-__all__ = ["ImportResult", "NewUnit", "Store", "Unit", "open_store"]
+__all__ = ["Store", "open_store"]
 
 
-def open_store(location: str | Path) -> Store:
-    """Open the memory at a file path (SQLite) or a postgresql:// URL."""
+def open_store(location: str | Path, *, create: bool = True) -> Store:
+    """Open the memory at a file path (SQLite) or a postgresql:// URL.
+
+    With `create=False` a file that does not exist is an error instead of a new, empty memory.
+    """
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
-        from tm.errors import StoreError
-
         raise StoreError("PostgreSQL memories are not supported by this version of tm yet")
+    path = Path(text)
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder; --db names the memory file (for example {path / 'memory.db'})")
+    if not create and not path.exists():
+        raise StoreError(
+            f"there is no memory at {path}; create it with `tm --db {path} init`, or check --db/TM_DB"
+        )
     from tm.store.sqlite import SQLiteStore
 
-    return SQLiteStore(text)
+    return SQLiteStore(path)

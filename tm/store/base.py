@@ -1,186 +1,40 @@
-"""The storage contract every engine (SQLite, PostgreSQL) fulfils, and its data types."""
+"""The storage contract, split by concern; every engine (SQLite, PostgreSQL) fulfils all of it.
+
+A store is a composition of parts (units, glossary, MT cache, accounts, documents, jobs)
+that share one database and one `transaction()`. Each part is a protocol here, and the
+contract tests in tests/store/ run against every engine.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
-from tm.lang import normalize
-
-ORIGINS = ("human", "mt", "import")
-DUPLICATE_POLICIES = ("skip", "overwrite", "keep")
-
-
-def now() -> str:
-    """Return the current UTC time as ISO 8601 with a Z, to the second."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def source_hash(norm: str) -> int:
-    """Return a signed 64-bit hash of normalized source text, for exact lookups."""
-    return int.from_bytes(hashlib.blake2b(norm.encode(), digest_size=8).digest(), "big", signed=True)
-
-
-def context_hash(prev: str | None, nxt: str | None) -> str:
-    """Return the context key of a segment from its neighbours' source text."""
-    key = f"{normalize(prev or '')}\x1f{normalize(nxt or '')}"
-    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
-
-
-@dataclass
-class NewUnit:
-    """A translation unit to be added: original texts and what is known about them."""
-
-    source: str
-    target: str
-    origin: str = "human"
-    source_lang: str = "ar"
-    target_lang: str = "en"
-    mt_draft: str | None = None
-    author: str | None = None
-    context: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-    created_at: str | None = None
-    changed_at: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.origin not in ORIGINS:
-            raise ValueError(f"origin must be one of {', '.join(ORIGINS)}, not {self.origin!r}")
-
-
-@dataclass
-class Unit:
-    """A stored translation unit; `version` grows with every change."""
-
-    id: int
-    source: str
-    target: str
-    origin: str
-    source_lang: str
-    target_lang: str
-    mt_draft: str | None
-    author: str | None
-    context: str | None
-    meta: dict[str, Any]
-    created_at: str
-    changed_at: str
-    version: int
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the stable JSON shape of a unit."""
-        return {
-            "id": self.id,
-            "source": self.source,
-            "target": self.target,
-            "origin": self.origin,
-            "source_lang": self.source_lang,
-            "target_lang": self.target_lang,
-            "mt_draft": self.mt_draft,
-            "author": self.author,
-            "context": self.context,
-            "meta": self.meta,
-            "created_at": self.created_at,
-            "changed_at": self.changed_at,
-            "version": self.version,
-        }
-
-
-@dataclass
-class NewTerm:
-    """A glossary term to add: Arabic source, English target and how to use it."""
-
-    source: str
-    target: str
-    notes: str = ""
-    forbidden: list[str] = field(default_factory=list)  # English variants not to use
-    enforce: bool = False  # protect the term in machine-translation drafts
-    author: str | None = None
-
-
-@dataclass
-class Term:
-    """A stored glossary term."""
-
-    id: int
-    source: str
-    target: str
-    notes: str
-    forbidden: list[str]
-    enforce: bool
-    author: str | None
-    created_at: str
-    changed_at: str
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON shape of a term."""
-        return dict(self.__dict__)
-
-
-@dataclass
-class HistoryEntry:
-    """One change of a unit: its state after the change (before it, for a delete)."""
-
-    id: int
-    unit_id: int
-    version: int
-    action: str  # create | update | delete
-    source: str
-    target: str
-    origin: str
-    mt_draft: str | None
-    author: str | None
-    at: str
-    meta: dict[str, Any]
-
-
-@dataclass
-class ImportResult:
-    """What an import did."""
-
-    added: int = 0
-    updated: int = 0
-    skipped: int = 0
-    refused: int = 0
-    messages: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON shape of the summary."""
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "skipped": self.skipped,
-            "refused": self.refused,
-            "messages": self.messages,
-        }
-
+from tm.store.records import (
+    DocRow,
+    FeedPosition,
+    HistoryEntry,
+    ImportResult,
+    Job,
+    NewTerm,
+    NewUnit,
+    SegmentRow,
+    Term,
+    Unit,
+    User,
+)
 
 _UNSET: Any = object()
 
 
-class Store(Protocol):
-    """Persistent translation units with full history; every engine passes one contract."""
-
-    engine: str
-
-    @property
-    def index_path(self) -> Any:
-        """Where the fuzzy index of this memory is saved (a Path)."""
-
-    def close(self) -> None:
-        """Release the connection."""
-
-    def memory_id(self) -> str:
-        """Return this memory's random identity (saved indexes are tied to it)."""
-
-    def transaction(self) -> AbstractContextManager[None]:
-        """Group changes: all of them are kept or none (nests)."""
+class UnitStore(Protocol):
+    """Translation units with their full history and the committed-change feed."""
 
     def add(self, unit: NewUnit) -> Unit:
         """Store a new unit and its `create` history entry."""
+        ...
 
     def update(
         self,
@@ -196,66 +50,61 @@ class Store(Protocol):
         meta: dict[str, Any] | None = None,
     ) -> Unit:
         """Change a unit, bump its version and append the change to its history."""
+        ...
 
     def delete(self, unit_id: int, *, author: str | None, expected_version: int | None = None) -> None:
         """Remove a unit; its history (with the deletion) stays."""
+        ...
 
     def get(self, unit_id: int) -> Unit:
         """Return a unit or raise UnitNotFound."""
+        ...
 
     def get_many(self, ids: Iterable[int]) -> dict[int, Unit]:
         """Return the units that exist among ids."""
+        ...
 
     def find_source(self, norm: str) -> list[Unit]:
-        """Return the units whose normalized source is exactly norm."""
+        """Return the units whose normalized source is exactly norm, oldest first."""
+        ...
 
     def history(self, unit_id: int) -> list[HistoryEntry]:
         """Return every change of a unit, oldest first, also after deletion."""
+        ...
 
     def iter_units(self, batch: int = 2000) -> Iterator[Unit]:
         """Yield every unit in id order without loading them all."""
+        ...
 
-    def iter_keys(self) -> Iterator[tuple[int, str]]:
-        """Yield (id, normalized source) of every unit in id order."""
+    def list_units(
+        self,
+        *,
+        origin: str | None = None,
+        author: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        ids: list[int] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Unit]:
+        """Return units newest change first, filtered by origin, author and change date."""
+        ...
 
-    def last_change(self) -> int:
-        """Return the id of the newest history entry (0 for an empty memory)."""
-
-    def changes_since(self, change_id: int) -> tuple[int, dict[int, str | None]]:
-        """Return the newest change id and each unit changed since: its normalized source, or None."""
+    def authors(self) -> list[str]:
+        """Return the names that appear as unit authors."""
+        ...
 
     def count(self) -> int:
         """Return the number of units."""
+        ...
 
     def stats(self) -> dict[str, Any]:
         """Return counts by origin and language pair, and the memory's size."""
+        ...
 
     def target_candidates(self, words: list[str], limit: int) -> list[int]:
         """Return ids of the newest units whose normalized target contains the phrase."""
-
-    def add_term(self, term: NewTerm) -> Term:
-        """Add a glossary term (DuplicateTerm when source and target are already there)."""
-
-    def update_term(self, term_id: int, **changes: Any) -> Term:
-        """Change fields of a term."""
-
-    def delete_term(self, term_id: int) -> None:
-        """Remove a glossary term."""
-
-    def get_term(self, term_id: int) -> Term:
-        """Return a term or raise TermNotFound."""
-
-    def terms(self) -> list[Term]:
-        """Return every glossary term."""
-
-    def glossary_version(self) -> str:
-        """Return a value that changes whenever the glossary does."""
-
-    def mt_cache_get(self, model: str, keys: Iterable[str]) -> dict[str, str]:
-        """Return cached outputs of a model for normalized sentences."""
-
-    def mt_cache_put(self, model: str, items: dict[str, str]) -> None:
-        """Remember a model's outputs for normalized sentences."""
+        ...
 
     def import_units(
         self,
@@ -264,4 +113,251 @@ class Store(Protocol):
         on_duplicate: str = "skip",
         progress: Callable[[int], None] | None = None,
     ) -> ImportResult:
-        """Add many units in one transaction: all or, on any error, none."""
+        """Add many units: all of them or, on any error, none; other writers are not held up."""
+        ...
+
+    # -- the change feed (committed changes only, in an order that never skips one) --
+
+    def feed_position(self) -> FeedPosition:
+        """Return the position of the newest committed change."""
+        ...
+
+    def changes_since(self, position: FeedPosition) -> tuple[FeedPosition, dict[int, str | None]]:
+        """Return the newest position and, per unit changed since, its normalized source or None.
+
+        Raises FeedMismatch when this database never was at `position` (restored, replaced).
+        """
+        ...
+
+    def snapshot_keys(self) -> AbstractContextManager[tuple[FeedPosition, Iterator[tuple[int, str]]]]:
+        """Yield a position and (id, normalized source) of every unit at that position, consistently."""
+        ...
+
+
+class GlossaryStore(Protocol):
+    """The desk's glossary terms."""
+
+    def add(self, term: NewTerm) -> Term:
+        """Add a term (DuplicateTerm when source and target are already there)."""
+        ...
+
+    def update(self, term_id: int, **changes: Any) -> Term:
+        """Change fields of a term."""
+        ...
+
+    def delete(self, term_id: int) -> None:
+        """Remove a term."""
+        ...
+
+    def get(self, term_id: int) -> Term:
+        """Return a term or raise TermNotFound."""
+        ...
+
+    def all(self) -> list[Term]:
+        """Return every term, by source."""
+        ...
+
+    def version(self) -> str:
+        """Return a value that changes whenever the glossary does."""
+        ...
+
+
+class MTCacheStore(Protocol):
+    """Machine-translation outputs per (model, normalized sentence)."""
+
+    def get(self, model: str, keys: Iterable[str]) -> dict[str, str]:
+        """Return cached outputs of a model for normalized sentences."""
+        ...
+
+    def put(self, model: str, items: dict[str, str]) -> None:
+        """Remember a model's outputs for normalized sentences."""
+        ...
+
+
+class AccountStore(Protocol):
+    """The editor's accounts and the installation's session-signing key."""
+
+    def secret_key(self) -> str:
+        """Return this installation's session-signing key, made on first use."""
+        ...
+
+    def add(self, name: str, password_hash: str, role: str) -> User:
+        """Create an account; the name must be new."""
+        ...
+
+    def get(self, user_id: int) -> User | None:
+        """Return a user by id."""
+        ...
+
+    def find(self, name: str) -> User | None:
+        """Return a user by name."""
+        ...
+
+    def all(self) -> list[User]:
+        """Return every account, by name."""
+        ...
+
+    def update(
+        self,
+        user_id: int,
+        *,
+        role: str | None = None,
+        active: bool | None = None,
+        password_hash: str | None = None,
+    ) -> None:
+        """Change role, active flag or password hash of an account."""
+        ...
+
+
+class DocumentStore(Protocol):
+    """The editor's documents and their segments."""
+
+    def add(
+        self, title: str, owner: str, layout: dict[str, Any], words: int, sources: list[tuple[int, str]]
+    ) -> int:
+        """Store a new document (status translating) with its segments (paragraph, source)."""
+        ...
+
+    def get(self, doc_id: int) -> DocRow:
+        """Return a document or raise NotFound."""
+        ...
+
+    def all(self) -> list[tuple[DocRow, dict[str, int]]]:
+        """Return every document, newest first, with its segment counts by status."""
+        ...
+
+    def set_state(
+        self,
+        doc_id: int,
+        *,
+        status: str | None = None,
+        progress: int | None = None,
+        note: str | None = None,
+        job_id: int | None = None,
+    ) -> None:
+        """Record pre-translation progress, the status, a note and the drafting job."""
+        ...
+
+    def delete(self, doc_id: int) -> None:
+        """Remove a document and its segments."""
+        ...
+
+    def segments(self, doc_id: int) -> list[SegmentRow]:
+        """Return a document's segments in order."""
+        ...
+
+    def segment(self, doc_id: int, idx: int) -> SegmentRow:
+        """Return one segment or raise NotFound."""
+        ...
+
+    def neighbours(self, doc_id: int, idx: int) -> tuple[SegmentRow | None, SegmentRow, SegmentRow | None]:
+        """Return the segment before, the segment and the one after (NotFound if idx is not there)."""
+        ...
+
+    def repetitions(self, doc_id: int, idx: int, *, status: str | None = None) -> list[SegmentRow]:
+        """Return the other segments of the document with the same normalized source."""
+        ...
+
+    def set_drafts(self, doc_id: int, drafts: Iterable[dict[str, Any]]) -> None:
+        """Store pre-translation results: target = draft, origin, score, unit, MT draft, info."""
+        ...
+
+    def save_segment(
+        self,
+        doc_id: int,
+        idx: int,
+        *,
+        target: str,
+        status: str,
+        user: str,
+        expected_version: int | None = None,
+        info: dict[str, Any] | None = None,
+    ) -> SegmentRow:
+        """Save a segment's target and status; a save based on an older version is refused."""
+        ...
+
+
+class JobStore(Protocol):
+    """Background jobs: any process may queue one, claim it, report progress and finish it."""
+
+    def submit(self, kind: str, owner: str, params: dict[str, Any], *, total: int = 0) -> Job:
+        """Queue a job."""
+        ...
+
+    def get(self, job_id: int) -> Job:
+        """Return a job or raise NotFound."""
+        ...
+
+    def claim(self, worker: str, kinds: Iterable[str]) -> Job | None:
+        """Take the oldest queued job of the kinds for a worker (running), or None."""
+        ...
+
+    def progress(self, job_id: int, done: int, total: int | None = None) -> None:
+        """Record progress (and that the worker is alive)."""
+        ...
+
+    def heartbeat(self, job_id: int) -> None:
+        """Record that the worker of a running job is alive."""
+        ...
+
+    def finish(self, job_id: int, result: Any) -> None:
+        """Mark a job done with its result."""
+        ...
+
+    def fail(self, job_id: int, error: str) -> None:
+        """Mark a job failed with a message for its owner."""
+        ...
+
+    def requeue(self, job_id: int, note: str) -> None:
+        """Put a running job back in the queue (its worker died)."""
+        ...
+
+    def pending(self, kinds: Iterable[str]) -> int:
+        """Return how many jobs of the kinds are queued or running."""
+        ...
+
+    def running(self) -> list[Job]:
+        """Return the jobs that some worker is running."""
+        ...
+
+    def prune(self, before: str) -> int:
+        """Delete finished jobs that ended before a time; return how many."""
+        ...
+
+
+class Store(Protocol):
+    """A memory: its parts, one transaction across them, and where its files live."""
+
+    engine: str
+    units: UnitStore
+    glossary: GlossaryStore
+    mt_cache: MTCacheStore
+    accounts: AccountStore
+    documents: DocumentStore
+    jobs: JobStore
+
+    @property
+    def location(self) -> str:
+        """Return where the memory is (a path or URL without password), for messages."""
+        ...
+
+    @property
+    def index_path(self) -> Path | None:
+        """Return where a local fuzzy index of this memory may be saved (None: nowhere)."""
+        ...
+
+    def memory_id(self) -> str:
+        """Return this memory's random identity (saved indexes are tied to it)."""
+        ...
+
+    def schema_version(self) -> int:
+        """Return the schema version of the database."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group changes across parts: all of them are kept or none (nests)."""
+        ...
+
+    def close(self) -> None:
+        """Release every connection."""
+        ...

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from tm.lang import normalize
-from tm.store.base import NewUnit, source_hash
+from tm.store.records import NewUnit, source_hash
 
 BATCH = 1000
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tm.store.base import NewUnit
+from tm.store.records import NewUnit
 
 INSERT_COLS = (
     "id, source, target, source_lang, target_lang, source_norm, source_hash, origin, mt_draft, author, "

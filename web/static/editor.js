@@ -11,7 +11,7 @@
     const poll = async () => {
       const doc = await api("GET", `/api/documents/${drafting.dataset.doc}`);
       bar.value = doc.progress;
-      if (doc.status !== "translating") window.location.reload();
+      if (doc.status !== "translating" || doc.stuck) window.location.reload();
       else setTimeout(poll, 700);
     };
     setTimeout(poll, 500);

@@ -1,7 +1,53 @@
 """The SQLite schema as forward migrations; the PostgreSQL engine keeps the same tables."""
 
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from tm.lang import normalize
+from tm.store.records import source_hash
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    """Feed tokens, segment keys for constant-time confirms, and the jobs table."""
+    # A random token per change: a saved index can tell this database from a restored copy.
+    conn.execute("ALTER TABLE history ADD COLUMN token INTEGER NOT NULL DEFAULT 0")
+    conn.execute("UPDATE history SET token = random()")
+    conn.execute("ALTER TABLE segments ADD COLUMN source_key INTEGER NOT NULL DEFAULT 0")
+    rows = conn.execute("SELECT document_id, idx, source FROM segments").fetchall()
+    conn.executemany(
+        "UPDATE segments SET source_key=? WHERE document_id=? AND idx=?",
+        [(source_hash(normalize(src)), doc, idx) for doc, idx, src in rows],
+    )
+    conn.execute("CREATE INDEX segments_key ON segments (document_id, source_key)")
+    conn.execute("ALTER TABLE documents ADD COLUMN job_id INTEGER")
+    conn.execute(
+        """
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+            params TEXT NOT NULL DEFAULT '{}',
+            done INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            result TEXT,
+            error TEXT,
+            worker TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT,
+            heartbeat_at TEXT
+        )
+        """
+    )
+    conn.execute("CREATE INDEX jobs_state ON jobs (state, id)")
+
+
 # Each entry moves the schema one version forward; never edit an entry once released.
-MIGRATIONS: list[str] = [
+MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     # 1: units, their history and the concordance index
     """
     CREATE TABLE units (
@@ -106,6 +152,8 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (document_id, idx)
     );
     """,
+    # 4: feed tokens, segment keys, jobs
+    _v4,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,8 @@
-"""Running the web editor and managing its accounts."""
+"""The `tm` command with the web editor's commands: serve and user accounts.
+
+These live beside the web app, so the library (`tm`) never imports it; the console script
+`tm` is this module's `main`, which is the library's command group plus these commands.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,18 @@ import sys
 
 import click
 
-from tm.cli import main
+from tm.cli import main, open_memory
 from tm.config import Settings
 from tm.errors import TMError
+from tm.store.records import MIN_PASSWORD, ROLES
 
-ROLES = ("admin", "translator", "reviewer")
+__all__ = ["main"]
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, help="Request threads.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Request threads.")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Run the web editor with a production WSGI server (waitress)."""
@@ -26,13 +31,17 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
 
     settings: Settings = ctx.obj
     app = create_app(settings)
-    store = app.extensions["tm"].store
-    click.echo(f"tm: memory {settings.db} ({store.count()} units)")
-    if not store.users():
+    svc = app.extensions["tm"]
+    store = svc.store
+    click.echo(f"tm: memory {store.location} ({store.units.count()} units)")
+    if not store.accounts.all():
         click.echo("tm: no accounts yet; create the first admin with: tm user add NAME --role admin")
     click.echo(f"tm: serving the editor on http://{host}:{port}/ (Ctrl+C stops)")
     sys.stdout.flush()
-    waitress_serve(app, host=host, port=port, threads=threads, ident="tm")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="tm")
+    finally:
+        svc.close()
 
 
 @main.group()
@@ -45,8 +54,8 @@ def _password(password_stdin: bool) -> str:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
-        raise TMError("a password needs at least 8 characters")
+    if len(password) < MIN_PASSWORD:
+        raise TMError(f"a password needs at least {MIN_PASSWORD} characters")
     return password
 
 
@@ -59,10 +68,8 @@ def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> 
     """Create an account (asks for the password)."""
     from werkzeug.security import generate_password_hash
 
-    from tm.cli import open_memory
-
-    store = open_memory(ctx).store
-    created = store.add_user(name, generate_password_hash(_password(password_stdin)), role)
+    accounts = open_memory(ctx).store.accounts
+    created = accounts.add(name, generate_password_hash(_password(password_stdin)), role)
     click.echo(f"created {created.name} ({created.role})")
 
 
@@ -74,13 +81,11 @@ def user_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
     """Set a new password for an account."""
     from werkzeug.security import generate_password_hash
 
-    from tm.cli import open_memory
-
-    store = open_memory(ctx).store
-    found = store.find_user(name)
+    accounts = open_memory(ctx).store.accounts
+    found = accounts.find(name)
     if found is None:
         raise TMError(f"there is no user called {name}")
-    store.update_user(found.id, password_hash=generate_password_hash(_password(password_stdin)))
+    accounts.update(found.id, password_hash=generate_password_hash(_password(password_stdin)))
     click.echo(f"password of {name} changed")
 
 
@@ -88,7 +93,9 @@ def user_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
 @click.pass_context
 def user_list(ctx: click.Context) -> None:
     """Show the accounts."""
-    from tm.cli import open_memory
-
-    for u in open_memory(ctx).store.users():
+    for u in open_memory(ctx).store.accounts.all():
         click.echo(f"{u.name}\t{u.role}\t{'active' if u.active else 'locked'}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

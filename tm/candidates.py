@@ -1,0 +1,194 @@
+"""Candidate search for fuzzy lookup and concordance, kept in step with committed changes.
+
+`CandidateIndex` is what TranslationMemory asks; `LocalIndex` is the in-process engine:
+a FuzzyIndex fed from the store's change feed, saved beside the memory and reloaded at
+start. It learns committed changes only (the feed never shows a transaction that may
+still roll back), checks that the database is in the state it was made from (a restored
+backup is noticed and the index rebuilt), and never rebuilds inside a caller's request when
+`background` is set: the old index keeps answering while a new one is built.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Protocol
+
+from tm.errors import FeedMismatch
+from tm.index import Candidate, FuzzyIndex, remove_stale_temporaries
+from tm.store.base import Store
+
+log = logging.getLogger("tm.index")
+
+# Changes waiting in memory beyond this many are folded into the saved index file.
+SAVE_AFTER = 1000
+# More changes than this (or a quarter of the memory) at once rebuild the index instead.
+REBUILD_AFTER = 50_000
+
+
+class CandidateIndex(Protocol):
+    """Narrows a lookup to a few units; the scores are computed by the caller."""
+
+    def candidates(self, norm: str, min_score: float, limit: int) -> list[Candidate]:
+        """Return units whose word-level score reaches min_score, best first."""
+        ...
+
+    def phrase_candidates(self, stems: list[str], limit: int) -> list[int]:
+        """Return ids of the newest units holding a word of every stem."""
+        ...
+
+    def refresh(self) -> None:
+        """Learn the changes committed since the last refresh."""
+        ...
+
+    def close(self) -> None:
+        """Save what is worth saving and stop background work."""
+        ...
+
+
+class LocalIndex:
+    """A FuzzyIndex in this process, fed by the store's committed-change feed."""
+
+    def __init__(self, store: Store, *, save: bool = True, background: bool = False):
+        self.store = store
+        self.path: Path | None = store.index_path if save else None
+        self.background = background
+        self._index: FuzzyIndex | None = None
+        self._lock = threading.RLock()
+        self._building: threading.Thread | None = None
+        self._ready = threading.Event()
+        self.rebuilds = 0  # how many full builds this process made (tests and logs)
+
+    # -- the index ----------------------------------------------------------------
+
+    def _current(self) -> FuzzyIndex:
+        """Return the index, loading or building it on first use."""
+        with self._lock:
+            if self._index is None:
+                self._index = self._load() or self._build()
+            return self._index
+
+    def _load(self) -> FuzzyIndex | None:
+        if self.path is None:
+            return None
+        remove_stale_temporaries(self.path)
+        index = FuzzyIndex.load(self.path)
+        if index is None:
+            return None
+        if index.memory_id != self.store.memory_id():
+            log.warning("the index file %s belongs to another memory; rebuilding it", self.path)
+            return None
+        try:
+            self.store.units.changes_since(index.position)
+        except FeedMismatch:
+            log.warning(
+                "the index file %s was made from another state of the memory (restored from a "
+                "backup?); rebuilding it",
+                self.path,
+            )
+            return None
+        return index
+
+    def _build(self) -> FuzzyIndex:
+        """Build a complete index from one consistent snapshot of the store."""
+        memory_id = self.store.memory_id()
+        with self.store.units.snapshot_keys() as (position, keys):
+            index = FuzzyIndex.build(keys, memory_id, position)
+        self.rebuilds += 1
+        self._save(index)
+        return index
+
+    def _save(self, index: FuzzyIndex) -> None:
+        if self.path is None:
+            return
+        try:
+            index.save(self.path)
+        except OSError as e:
+            # lookups still work from memory; the next start just builds the index again
+            log.warning(
+                "cannot save the fuzzy index to %s (%s); it will be rebuilt at the next start",
+                self.path,
+                e.strerror or e,
+            )
+
+    def _rebuild_in_background(self) -> None:
+        """Start building a fresh index; the current one answers until it is ready."""
+        if self._building is not None and self._building.is_alive():
+            return
+
+        def run() -> None:
+            try:
+                fresh = self._build()
+                with self._lock:
+                    self._index = fresh
+                self.refresh()
+            except Exception:  # the old index keeps answering; the next refresh tries again
+                log.exception("rebuilding the fuzzy index failed")
+
+        self._building = threading.Thread(target=run, name="tm-index-build", daemon=True)
+        self._building.start()
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> None:
+        """Block until a background rebuild (if any) is finished (tests, shutdown)."""
+        building = self._building
+        if building is not None:
+            building.join(timeout)
+
+    # -- CandidateIndex -----------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Learn the changes committed since the last refresh (a rebuild when there are many)."""
+        with self._lock:
+            index = self._current()
+            try:
+                position, changes = self.store.units.changes_since(index.position)
+            except FeedMismatch as e:
+                log.warning("%s; rebuilding the fuzzy index", e)
+                self._replace()
+                return
+            if position == index.position:
+                return
+            if len(changes) > max(REBUILD_AFTER, len(index) // 4):
+                # a big import: one bulk build beats a million single additions
+                self._replace()
+                return
+            index.apply(changes, position)
+            if index.delta_size > SAVE_AFTER:
+                self._save(index)
+
+    def _replace(self) -> None:
+        if self.background:
+            self._rebuild_in_background()
+        else:
+            self._index = self._build()
+
+    def candidates(self, norm: str, min_score: float, limit: int) -> list[Candidate]:
+        """Return units whose word-level score reaches min_score, best first."""
+        with self._lock:
+            self.refresh()
+            return self._current().candidates(norm, min_score, limit)
+
+    def phrase_candidates(self, stems: list[str], limit: int) -> list[int]:
+        """Return ids of the newest units holding a word of every stem."""
+        with self._lock:
+            self.refresh()
+            return self._current().phrase_candidates(stems, limit)
+
+    def close(self) -> None:
+        """Save the index if it has unsaved changes."""
+        self.wait_for_rebuild(timeout=60)
+        with self._lock:
+            if self._index is not None and self._index.delta_size:
+                self._save(self._index)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._current())
+
+    @property
+    def fuzzy(self) -> FuzzyIndex:
+        """Return the current FuzzyIndex, up to date (benchmarks and tests)."""
+        with self._lock:
+            self.refresh()
+            return self._current()

@@ -1,0 +1,226 @@
+"""Background jobs (pre-translation, imports) kept in the database and run by workers.
+
+A job is a row of the store's jobs table, so any process can queue it, report on it and
+pick it up again: a server restart never leaves one "running" forever. The in-process
+`Worker` runs one job at a time on a thread (the MT engine and SQLite's single writer gain
+nothing from more); a queue on Redis can replace it by claiming from the same table.
+
+A worker that dies mid-job is noticed by the next worker to start (same machine, process
+gone) or by a heartbeat older than STALE_AFTER; its job is queued again when its kind can be
+resumed safely (pre-translation) and failed with a message otherwise (an import, whose
+uploaded file may be gone: it imported nothing, the user uploads it again).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tm.errors import TMError
+from tm.store.base import Store
+from tm.store.records import Job
+
+log = logging.getLogger("tm.jobs")
+
+# A running job whose worker has not been heard of for this long is taken to be dead.
+STALE_AFTER = timedelta(minutes=2)
+HEARTBEAT_EVERY = 15.0
+# Finished jobs are kept this long for their owners to read, then deleted.
+KEEP_FINISHED = timedelta(days=7)
+# A resumable job is tried at most this many times (a job that kills its worker must stop).
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class Kind:
+    """How to run a kind of job, and whether a job of it may be run again after a crash."""
+
+    run: Callable[[JobContext], Any]
+    resumable: bool
+    on_failure: Callable[[Job, str], None] | None = None
+
+
+class JobContext:
+    """What a running job sees: its record, the store and a way to report progress."""
+
+    def __init__(self, job: Job, store: Store):
+        self.job, self.store = job, store
+        self._last = 0.0
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Return the job's parameters."""
+        return self.job.params
+
+    def progress(self, done: int, total: int | None = None) -> None:
+        """Record progress, at most a few times a second."""
+        now = time.monotonic()
+        if now - self._last >= 0.25 or (total is not None):
+            self._last = now
+            self.store.jobs.progress(self.job.id, done, total)
+
+
+def worker_name() -> str:
+    """Return a name for a worker that tells its machine and process apart from others."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _iso(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _process_gone(worker: str | None) -> bool:
+    """Tell whether a worker ran on this machine in a process that no longer exists."""
+    if not worker:
+        return True
+    parts = worker.split(":")
+    if len(parts) < 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return worker not in _live_workers
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+# the names of the workers running in this process (a restarted Worker gets a new name)
+_live_workers: set[str] = set()
+
+
+class Worker:
+    """Runs queued jobs of known kinds on one background thread."""
+
+    def __init__(self, store: Store, kinds: dict[str, Kind], *, poll: float = 2.0):
+        self.store, self.kinds, self.poll = store, kinds, poll
+        self.name = worker_name()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._current: int | None = None
+
+    # -- life -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Recover jobs of dead workers, prune old ones, and start taking jobs."""
+        _live_workers.add(self.name)
+        self.recover()
+        self.prune()
+        self._thread = threading.Thread(target=self._loop, name="tm-jobs", daemon=True)
+        self._thread.start()
+        threading.Thread(target=self._beat, name="tm-jobs-heartbeat", daemon=True).start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop after the current job (a job still running then is recovered at the next start)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        _live_workers.discard(self.name)
+
+    def notify(self) -> None:
+        """Tell the worker a job was queued (it also polls, for jobs queued by other processes)."""
+        self._wake.set()
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Block until no job of our kinds is queued or running (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self.store.jobs.pending(list(self.kinds)):
+            if time.monotonic() > deadline:
+                raise TimeoutError("background jobs did not finish in time")
+            self._wake.set()
+            time.sleep(0.02)
+
+    # -- recovery ---------------------------------------------------------------
+
+    def recover(self) -> list[Job]:
+        """Queue again (or fail) the jobs whose workers died; return them."""
+        stale_before = _iso(datetime.now(UTC) - STALE_AFTER)
+        recovered = []
+        for job in self.store.jobs.running():
+            if job.worker == self.name:
+                continue
+            if not (_process_gone(job.worker) or (job.heartbeat_at or "") < stale_before):
+                continue
+            kind = self.kinds.get(job.kind)
+            if kind is not None and kind.resumable and job.attempts < MAX_ATTEMPTS:
+                self.store.jobs.requeue(job.id, "the server stopped while this ran; it was started again")
+            else:
+                message = (
+                    "the server stopped while this job ran; nothing of it was kept. Start it again."
+                    if kind is None or not kind.resumable
+                    else f"this job stopped its worker {job.attempts} times; it was given up. Start it again."
+                )
+                self.store.jobs.fail(job.id, message)
+                if kind is not None and kind.on_failure is not None:
+                    kind.on_failure(job, message)
+            recovered.append(job)
+        return recovered
+
+    def prune(self) -> int:
+        """Delete finished jobs older than KEEP_FINISHED."""
+        return self.store.jobs.prune(_iso(datetime.now(UTC) - KEEP_FINISHED))
+
+    # -- the loop -----------------------------------------------------------------
+
+    def _loop(self) -> None:
+        last_recovery = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                job = self.store.jobs.claim(self.name, self.kinds)
+            except TMError as e:  # busy or unavailable: try again at the next poll
+                if self._stop.is_set():
+                    return
+                log.warning("cannot take a job: %s", e)
+                job = None
+            if job is None:
+                self._wake.wait(self.poll)
+                self._wake.clear()
+                if time.monotonic() - last_recovery > STALE_AFTER.total_seconds() / 2:
+                    last_recovery = time.monotonic()
+                    self._safely(self.recover)
+                    self._safely(self.prune)
+                continue
+            self._run(job)
+
+    def _safely(self, fn: Callable[[], Any]) -> None:
+        try:
+            fn()
+        except Exception:
+            log.exception("job housekeeping failed")
+
+    def _run(self, job: Job) -> None:
+        kind = self.kinds[job.kind]
+        self._current = job.id
+        try:
+            result = kind.run(JobContext(job, self.store))
+        except Exception as e:  # reported to the job's owner
+            message = str(e) or type(e).__name__
+            if not isinstance(e, TMError):
+                log.exception("job %s (%s) failed", job.id, job.kind)
+            self._safely(lambda: self.store.jobs.fail(job.id, message))
+            if kind.on_failure is not None:
+                on_failure = kind.on_failure
+                self._safely(lambda: on_failure(job, message))
+        else:
+            self._safely(lambda: self.store.jobs.finish(job.id, result))
+        finally:
+            self._current = None
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_EVERY):
+            current = self._current
+            if current is not None:
+                self._safely(lambda: self.store.jobs.heartbeat(current))  # noqa: B023

@@ -1,0 +1,262 @@
+"""The records every store engine reads and writes, and the vocabularies they use (defined once)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tm.lang import normalize
+
+ORIGINS = ("human", "mt", "import")
+DUPLICATE_POLICIES = ("skip", "overwrite", "keep")
+ROLES = ("admin", "translator", "reviewer")
+SEGMENT_STATUSES = ("draft", "confirmed", "approved")
+DOCUMENT_STATUSES = ("translating", "ready", "failed")
+JOB_STATES = ("queued", "running", "done", "failed")
+MIN_PASSWORD = 8
+
+
+def now() -> str:
+    """Return the current UTC time as ISO 8601 with a Z, to the second."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def source_hash(norm: str) -> int:
+    """Return a signed 64-bit hash of normalized source text, for exact lookups."""
+    return int.from_bytes(hashlib.blake2b(norm.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def context_hash(prev: str | None, nxt: str | None) -> str:
+    """Return the context key of a segment from its neighbours' source text."""
+    key = f"{normalize(prev or '')}\x1f{normalize(nxt or '')}"
+    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+@dataclass
+class NewUnit:
+    """A translation unit to be added: original texts and what is known about them."""
+
+    source: str
+    target: str
+    origin: str = "human"
+    source_lang: str = "ar"
+    target_lang: str = "en"
+    mt_draft: str | None = None
+    author: str | None = None
+    context: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    created_at: str | None = None
+    changed_at: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.origin not in ORIGINS:
+            raise ValueError(f"origin must be one of {', '.join(ORIGINS)}, not {self.origin!r}")
+
+
+@dataclass
+class Unit:
+    """A stored translation unit; `version` grows with every change."""
+
+    id: int
+    source: str
+    target: str
+    origin: str
+    source_lang: str
+    target_lang: str
+    mt_draft: str | None
+    author: str | None
+    context: str | None
+    meta: dict[str, Any]
+    created_at: str
+    changed_at: str
+    version: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the stable JSON shape of a unit."""
+        return {
+            "id": self.id,
+            "source": self.source,
+            "target": self.target,
+            "origin": self.origin,
+            "source_lang": self.source_lang,
+            "target_lang": self.target_lang,
+            "mt_draft": self.mt_draft,
+            "author": self.author,
+            "context": self.context,
+            "meta": self.meta,
+            "created_at": self.created_at,
+            "changed_at": self.changed_at,
+            "version": self.version,
+        }
+
+
+@dataclass
+class NewTerm:
+    """A glossary term to add: Arabic source, English target and how to use it."""
+
+    source: str
+    target: str
+    notes: str = ""
+    forbidden: list[str] = field(default_factory=list)  # English variants not to use
+    enforce: bool = False  # protect the term in machine-translation drafts
+    author: str | None = None
+
+
+@dataclass
+class Term:
+    """A stored glossary term."""
+
+    id: int
+    source: str
+    target: str
+    notes: str
+    forbidden: list[str]
+    enforce: bool
+    author: str | None
+    created_at: str
+    changed_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON shape of a term."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class HistoryEntry:
+    """One change of a unit: its state after the change (before it, for a delete)."""
+
+    id: int
+    unit_id: int
+    version: int
+    action: str  # create | update | delete
+    source: str
+    target: str
+    origin: str
+    mt_draft: str | None
+    author: str | None
+    at: str
+    meta: dict[str, Any]
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    refused: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON shape of the summary."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "refused": self.refused,
+            "messages": self.messages,
+        }
+
+
+@dataclass
+class User:
+    """An account."""
+
+    id: int
+    name: str
+    password_hash: str
+    role: str
+    active: bool
+    created_at: str
+
+
+@dataclass
+class DocRow:
+    """A document: its layout (paragraphs and separators) rebuilds the text around segments."""
+
+    id: int
+    title: str
+    owner: str
+    layout: dict[str, Any]
+    words: int
+    status: str  # translating | ready | failed
+    progress: int
+    total: int
+    note: str | None
+    created_at: str
+    changed_at: str
+    job_id: int | None = None  # the newest pre-translation job of the document
+
+
+@dataclass
+class SegmentRow:
+    """A segment of a document with its draft, current target and review status."""
+
+    document_id: int
+    idx: int
+    paragraph: int
+    source: str
+    target: str
+    draft: str
+    origin: str
+    score: int | None
+    unit_id: int | None
+    mt_draft: str | None
+    status: str
+    version: int
+    repeat_of: int | None
+    info: dict[str, Any]
+    changed_by: str | None
+    changed_at: str | None
+
+
+@dataclass
+class Job:
+    """A background job (pre-translation, import) as the jobs table holds it."""
+
+    id: int
+    kind: str
+    owner: str
+    state: str  # queued | running | done | failed
+    params: dict[str, Any]
+    done: int
+    total: int
+    result: Any
+    error: str | None
+    worker: str | None
+    attempts: int
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    heartbeat_at: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON shape of a job (what its owner may see)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "result": self.result,
+            "error": self.error,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+
+
+@dataclass(frozen=True)
+class FeedPosition:
+    """A place in the change feed: the newest change applied and its random token.
+
+    The token tells the database state apart from another one with the same change id
+    (a backup restored, a file replaced): a position whose token the database does not
+    have at that id was never part of this database's history.
+    """
+
+    change: int = 0
+    token: int = 0

@@ -1,0 +1,187 @@
+"""The editor's documents and their segments in SQLite (a part of the SQLite store)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from tm.errors import NotFound, StaleSegment
+from tm.lang import normalize
+from tm.store.records import DOCUMENT_STATUSES, SEGMENT_STATUSES, DocRow, SegmentRow, now, source_hash
+from tm.store.sqlite.db import Database
+
+_DOC_COLS = "id, title, owner, layout, words, status, progress, total, note, created_at, changed_at, job_id"
+_SEG_COLS = (
+    "document_id, idx, paragraph, source, target, draft, origin, score, unit_id, mt_draft, status, "
+    "version, repeat_of, info, changed_by, changed_at"
+)
+
+
+class SQLiteDocuments:
+    """The editor's documents and their segments."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    # -- documents -------------------------------------------------------------
+
+    def add(
+        self, title: str, owner: str, layout: dict[str, Any], words: int, sources: list[tuple[int, str]]
+    ) -> int:
+        """Store a new document (status translating) with its segments (paragraph, source)."""
+        at = now()
+        with self.db.transaction():
+            cur = self.db.execute(
+                "INSERT INTO documents (title, owner, layout, words, status, total, created_at, changed_at) "
+                "VALUES (?, ?, ?, ?, 'translating', ?, ?, ?)",
+                (title, owner, json.dumps(layout, ensure_ascii=False), words, len(sources), at, at),
+            )
+            doc_id = int(cur.lastrowid or 0)
+            self.db.executemany(
+                "INSERT INTO segments (document_id, idx, paragraph, source, source_key) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(doc_id, i, p, s, source_hash(normalize(s))) for i, (p, s) in enumerate(sources)],
+            )
+        return doc_id
+
+    def get(self, doc_id: int) -> DocRow:
+        """Return a document or raise NotFound."""
+        row = self.db.execute(f"SELECT {_DOC_COLS} FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"document {doc_id} does not exist")
+        return DocRow(*row[:3], json.loads(row[3]), *row[4:])
+
+    def all(self) -> list[tuple[DocRow, dict[str, int]]]:
+        """Return every document, newest first, with its segment counts by status."""
+        docs = [
+            DocRow(*r[:3], json.loads(r[3]), *r[4:])
+            for r in self.db.execute(f"SELECT {_DOC_COLS} FROM documents ORDER BY id DESC")
+        ]
+        counts: dict[int, dict[str, int]] = {}
+        for doc_id, status, n in self.db.execute(
+            "SELECT document_id, status, COUNT(*) FROM segments GROUP BY 1, 2"
+        ):
+            counts.setdefault(doc_id, {})[status] = n
+        return [(d, counts.get(d.id, {})) for d in docs]
+
+    def set_state(
+        self,
+        doc_id: int,
+        *,
+        status: str | None = None,
+        progress: int | None = None,
+        note: str | None = None,
+        job_id: int | None = None,
+    ) -> None:
+        """Record pre-translation progress, the status, a note (an MT error, say) and the job."""
+        if status is not None and status not in DOCUMENT_STATUSES:
+            raise ValueError(f"document status must be one of {', '.join(DOCUMENT_STATUSES)}")
+        with self.db.transaction():
+            for key, value in (
+                ("status", status),
+                ("progress", progress),
+                ("note", note),
+                ("job_id", job_id),
+            ):
+                if value is not None:
+                    self.db.execute(
+                        f"UPDATE documents SET {key}=?, changed_at=? WHERE id=?", (value, now(), doc_id)
+                    )
+
+    def delete(self, doc_id: int) -> None:
+        """Remove a document and its segments (the memory keeps what was confirmed)."""
+        with self.db.transaction():
+            self.get(doc_id)
+            self.db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+
+    # -- segments --------------------------------------------------------------
+
+    def _segment(self, row: tuple) -> SegmentRow:
+        return SegmentRow(*row[:13], json.loads(row[13]), *row[14:])
+
+    def segments(self, doc_id: int) -> list[SegmentRow]:
+        """Return a document's segments in order."""
+        rows = self.db.execute(
+            f"SELECT {_SEG_COLS} FROM segments WHERE document_id=? ORDER BY idx", (doc_id,)
+        )
+        return [self._segment(r) for r in rows]
+
+    def segment(self, doc_id: int, idx: int) -> SegmentRow:
+        """Return one segment or raise NotFound."""
+        row = self.db.execute(
+            f"SELECT {_SEG_COLS} FROM segments WHERE document_id=? AND idx=?", (doc_id, idx)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"segment {idx} of document {doc_id} does not exist")
+        return self._segment(row)
+
+    def neighbours(self, doc_id: int, idx: int) -> tuple[SegmentRow | None, SegmentRow, SegmentRow | None]:
+        """Return the segment before, the segment and the one after (NotFound if idx is not there)."""
+        rows = {
+            r[1]: self._segment(r)
+            for r in self.db.execute(
+                f"SELECT {_SEG_COLS} FROM segments WHERE document_id=? AND idx BETWEEN ? AND ?",
+                (doc_id, idx - 1, idx + 1),
+            )
+        }
+        if idx not in rows:
+            raise NotFound(f"segment {idx} of document {doc_id} does not exist")
+        return rows.get(idx - 1), rows[idx], rows.get(idx + 1)
+
+    def repetitions(self, doc_id: int, idx: int, *, status: str | None = None) -> list[SegmentRow]:
+        """Return the other segments of the document with the same normalized source."""
+        seg = self.segment(doc_id, idx)
+        key = source_hash(normalize(seg.source))
+        sql = f"SELECT {_SEG_COLS} FROM segments WHERE document_id=? AND source_key=? AND idx != ?"
+        args: list[Any] = [doc_id, key, idx]
+        if status is not None:
+            sql += " AND status=?"
+            args.append(status)
+        rows = [self._segment(r) for r in self.db.execute(sql + " ORDER BY idx", args)]
+        # the key is a hash: compare the text too
+        return [r for r in rows if normalize(r.source) == normalize(seg.source)]
+
+    def set_drafts(self, doc_id: int, drafts: Iterable[dict[str, Any]]) -> None:
+        """Store pre-translation results: target = draft, origin, score, unit, MT draft, info."""
+        with self.db.transaction():
+            self.db.executemany(
+                "UPDATE segments SET target=:target, draft=:target, origin=:origin, score=:score, "
+                "unit_id=:unit_id, mt_draft=:mt_draft, repeat_of=:repeat_of, info=:info "
+                "WHERE document_id=:doc AND idx=:idx",
+                [{**d, "doc": doc_id, "info": json.dumps(d["info"], ensure_ascii=False)} for d in drafts],
+            )
+
+    def save_segment(
+        self,
+        doc_id: int,
+        idx: int,
+        *,
+        target: str,
+        status: str,
+        user: str,
+        expected_version: int | None = None,
+        info: dict | None = None,
+    ) -> SegmentRow:
+        """Save a segment's target and status; a save based on an older version is refused."""
+        if status not in SEGMENT_STATUSES:
+            raise ValueError(f"segment status must be one of {', '.join(SEGMENT_STATUSES)}")
+        with self.db.transaction():
+            old = self.segment(doc_id, idx)
+            if expected_version is not None and expected_version != old.version:
+                raise StaleSegment(idx, expected_version, old.version)
+            self.db.execute(
+                "UPDATE segments SET target=?, status=?, version=version+1, changed_by=?, changed_at=?, "
+                "info=? WHERE document_id=? AND idx=?",
+                (
+                    target,
+                    status,
+                    user,
+                    now(),
+                    json.dumps(info if info is not None else old.info, ensure_ascii=False),
+                    doc_id,
+                    idx,
+                ),
+            )
+            self.db.execute("UPDATE documents SET changed_at=? WHERE id=?", (now(), doc_id))
+            return self.segment(doc_id, idx)
