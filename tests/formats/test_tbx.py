@@ -5,10 +5,12 @@ import os
 import tracemalloc
 
 import pytest
+from lxml import etree
 
 from tests.cli_run import run_tm
 from tm.errors import CSVFormatError, FormatError
 from tm.formats.tbx import MAX_GLOSSARY_BYTES, read_glossary_csv, read_tbx, write_tbx
+from tm.store.records import Term
 
 MB = 1 << 20
 
@@ -51,6 +53,17 @@ def test_a_tbx_whose_arabic_and_english_are_in_different_entries_is_refused():
     data = tbx([("ar", "نفط")], [("en", "oil")])
     with pytest.raises(FormatError, match="no term entry has both ar and en"):
         read_tbx(data)
+
+
+def test_an_exported_tbx_stays_valid_xml_when_terms_hold_control_characters():
+    term = Term(7, "نفط\x0b", "oil\x01", "خام\x0c برنت", ["petrol\x1f"], True, "huda", "", "")
+    out = io.StringIO()
+    write_tbx(out, [term])
+    etree.fromstring(out.getvalue().encode())
+    back = read_tbx(out.getvalue().encode())
+    assert [(t.source, t.target, t.notes, t.forbidden) for t in back] == [
+        ("نفط", "oil", "خام برنت", ["petrol"])
+    ]
 
 
 def test_an_empty_glossary_exported_by_tm_reads_back_as_no_terms():

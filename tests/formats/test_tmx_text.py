@@ -84,6 +84,15 @@ def test_a_carriage_return_beside_inline_codes_round_trips_with_the_codes():
     assert "<bpt" in again[0].meta["tmx"]["source"]["seg"]
 
 
+def test_control_characters_in_authors_and_props_still_give_a_valid_file():
+    odd = unit("نص عادي", "plain text", author="هدى\x0b", context="سياق\x01", mt_draft="draft\x0c\r")
+    data = written([odd])
+    tu_el = etree.fromstring(data).find(".//tu")
+    assert tu_el.get("changeid") == "هدى"  # attributes and props cannot hold them: dropped
+    units, _ = read(data)
+    assert (units[0].author, units[0].context, units[0].mt_draft) == ("هدى", "سياق", "draft\r")
+
+
 def tu(*variants: tuple[str, str]) -> str:
     tuvs = "".join(f'<tuv xml:lang="{lang}"><seg>{text}</seg></tuv>' for lang, text in variants)
     return f"<tu>{tuvs}</tu>\n"

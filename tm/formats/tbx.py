@@ -6,14 +6,13 @@ import csv
 import io
 from collections.abc import Iterable
 from typing import IO
-from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
 from tm.errors import CSVFormatError, FormatError
 from tm.formats.csv import csv_rows, guess_delimiter, sniff_encoding
 from tm.formats.tmx import XML_LANG, lang_side
-from tm.formats.xmlsafe import PROLOG_LIMIT, check_prolog
+from tm.formats.xmlsafe import PROLOG_LIMIT, check_prolog, xml_attr, xml_text
 from tm.store.records import NewTerm, Term
 
 DEPRECATED = {"deprecatedTerm-admn-sts", "supersededTerm-admn-sts", "notRecommended", "deprecated"}
@@ -110,19 +109,19 @@ def write_tbx(out: IO[str], terms: Iterable[Term]) -> int:
     n = 0
     for t in terms:
         n += 1
-        out.write(f"    <termEntry id={quoteattr(f't{t.id}')}>\n")
+        out.write(f"    <termEntry id={xml_attr(f't{t.id}')}>\n")
         if t.notes:
-            out.write(f"      <note>{escape(t.notes)}</note>\n")
+            out.write(f"      <note>{xml_text(t.notes)}</note>\n")
         out.write(f'      <admin type="{ENFORCE_TYPE}">{"yes" if t.enforce else "no"}</admin>\n')
-        out.write(f'      <langSet xml:lang="ar"><tig><term>{escape(t.source)}</term></tig></langSet>\n')
+        out.write(f'      <langSet xml:lang="ar"><tig><term>{xml_text(t.source)}</term></tig></langSet>\n')
         out.write('      <langSet xml:lang="en">\n')
         out.write(
-            f"        <tig><term>{escape(t.target)}</term>"
+            f"        <tig><term>{xml_text(t.target)}</term>"
             '<termNote type="administrativeStatus">preferredTerm-admn-sts</termNote></tig>\n'
         )
         for bad in t.forbidden:
             out.write(
-                f"        <tig><term>{escape(bad)}</term>"
+                f"        <tig><term>{xml_text(bad)}</term>"
                 '<termNote type="administrativeStatus">deprecatedTerm-admn-sts</termNote></tig>\n'
             )
         out.write("      </langSet>\n    </termEntry>\n")

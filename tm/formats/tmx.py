@@ -15,12 +15,11 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
-from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
 from tm.errors import TMXError
-from tm.formats.xmlsafe import PROLOG_LIMIT, char_of_ph, check_prolog, seg_text, xml_text
+from tm.formats.xmlsafe import PROLOG_LIMIT, char_of_ph, check_prolog, seg_text, xml_attr, xml_text
 from tm.store.records import NewUnit, Unit
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -344,7 +343,7 @@ def _seg(text: str, side: dict[str, Any]) -> str:
 
 
 def _props_xml(props: Iterable[list[str]], notes: Iterable[str], indent: str) -> str:
-    out = [f"{indent}<prop type={quoteattr(t)}>{xml_text(v)}</prop>\n" for t, v in props]
+    out = [f"{indent}<prop type={xml_attr(t)}>{xml_text(v)}</prop>\n" for t, v in props]
     out += [f"{indent}<note>{xml_text(n)}</note>\n" for n in notes]
     return "".join(out)
 
@@ -363,7 +362,7 @@ def tu_xml(unit: Unit) -> str:
     if unit.author:
         attrs.setdefault("creationid", unit.author)
         attrs["changeid"] = unit.author
-    head = "".join(f" {k}={quoteattr(v)}" for k, v in attrs.items())
+    head = "".join(f" {k}={xml_attr(v)}" for k, v in attrs.items())
     props = [p for p in tmx.get("props", []) if p[0] not in _OWN_PROPS]
     props.append(["x-tm-origin", unit.origin])
     if unit.mt_draft is not None:
@@ -375,8 +374,8 @@ def tu_xml(unit: Unit) -> str:
         (unit.source_lang, unit.source, tmx.get("source", {})),
         (unit.target_lang, unit.target, tmx.get("target", {})),
     ):
-        vattrs = "".join(f" {k}={quoteattr(v)}" for k, v in side.get("attrs", {}).items())
-        parts.append(f"    <tuv xml:lang={quoteattr(lang)}{vattrs}>\n")
+        vattrs = "".join(f" {k}={xml_attr(v)}" for k, v in side.get("attrs", {}).items())
+        parts.append(f"    <tuv xml:lang={xml_attr(lang)}{vattrs}>\n")
         parts.append(_props_xml(side.get("props", []), side.get("notes", []), "      "))
         parts.append(f"      <seg>{_seg(text, side)}</seg>\n    </tuv>\n")
     parts.append("  </tu>\n")
@@ -394,8 +393,8 @@ def write_tmx(
     """Write units as a TMX 1.4b document to a text stream; return how many were written."""
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n')
     out.write(
-        f'  <header creationtool="tm" creationtoolversion={quoteattr(tool_version)} '
-        f'segtype="sentence" o-tmf="tm" adminlang="en" srclang={quoteattr(source_lang)} '
+        f'  <header creationtool="tm" creationtoolversion={xml_attr(tool_version)} '
+        f'segtype="sentence" o-tmf="tm" adminlang="en" srclang={xml_attr(source_lang)} '
         'datatype="plaintext"/>\n  <body>\n'
     )
     n = 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from tm.errors import FormatError
 
@@ -32,6 +32,11 @@ _CHAR_NAME = re.compile(r"U\+([0-9A-Fa-f]{4,6})")
 def xml_text(text: str) -> str:
     """Escape text for XML content: CR as a reference, characters XML cannot hold dropped."""
     return escape(XML_FORBIDDEN.sub("", text)).replace("\r", "&#13;")
+
+
+def xml_attr(value: str) -> str:
+    """Quote an attribute value for XML, dropping characters XML cannot hold."""
+    return quoteattr(XML_FORBIDDEN.sub("", value))
 
 
 def seg_text(text: str) -> str:
