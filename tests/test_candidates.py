@@ -1,0 +1,256 @@
+"""The candidate index learns committed changes only, whatever threads, rollbacks and restores do."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import threading
+import time
+
+import pytest
+
+from tm.candidates import LocalIndex
+from tm.index import FuzzyIndex
+from tm.lang import normalize
+from tm.memory import TranslationMemory
+from tm.store.records import NewUnit
+from tm.store.sqlite import SQLiteStore
+
+WORDS = (
+    "قال أعلن الوزير الرئيس الحكومة المتحدث باسم الوزارة إن المفاوضات مستمرة الاقتصاد ينمو "
+    "التضخم مستقر الجيش البرلمان وافق على الميزانية الجديدة في العاصمة أمس اليوم شركة الطاقة"
+).split()
+
+
+class Boom(Exception):
+    pass
+
+
+def sentence(rng: random.Random, n: int | None = None) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n or rng.randint(5, 12)))
+
+
+def contents(index: FuzzyIndex) -> dict[int, str]:
+    """Return unit id -> indexed code string of every live unit of an index."""
+    out = {}
+    for pos in range(len(index.unit_ids) + len(index.delta_ids)):
+        import numpy as np
+
+        if index._is_alive(np.array([pos]))[0]:
+            out[index._unit_id(pos)] = index._string(pos)
+    return out
+
+
+def fresh_contents(store, vocab_from: FuzzyIndex) -> dict[int, str]:
+    """Return what a fresh build gives, in the codes of the live index (so strings compare)."""
+    with store.units.snapshot_keys() as (_, keys):
+        return {uid: "".join(map(chr, vocab_from._codes(norm, grow=True))) for uid, norm in keys}
+
+
+def assert_index_matches_a_fresh_build(memory: TranslationMemory, queries: list[str]) -> None:
+    memory.sync()
+    live = memory.index.fuzzy
+    assert contents(live) == fresh_contents(memory.store, live)
+    with memory.store.units.snapshot_keys() as (position, keys):
+        fresh = FuzzyIndex.build(keys, position=position)
+    for q in queries:
+        norm = normalize(q)
+        got = [(c.unit_id, round(c.base, 6)) for c in live.candidates(norm, 60, 5)]
+        want = [(c.unit_id, round(c.base, 6)) for c in fresh.candidates(norm, 60, 5)]
+        assert got == want, q
+
+
+@pytest.fixture
+def mem(tmp_path):
+    memory = TranslationMemory(SQLiteStore(tmp_path / "m.db"))
+    yield memory
+    memory.close()
+
+
+def test_a_failed_import_racing_with_a_lookup_leaves_no_ghost_units(mem, tmp_path):
+    mem.add(
+        "وقعت الحكومة اتفاقا مع شركة الطاقة الوطنية", "The government signed a deal with the energy company"
+    )
+    staged, release = threading.Event(), threading.Event()
+
+    def units():
+        for i in range(1500):
+            yield NewUnit(f"خبر رقم {i} عن البرلمان والميزانية الجديدة في العاصمة", f"news {i}")
+        staged.set()
+        release.wait(10)
+        raise Boom("the file broke here")
+
+    failure: list[BaseException] = []
+
+    def run():
+        try:
+            mem.store.units.import_units(units())
+        except Boom as e:
+            failure.append(e)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert staged.wait(10)
+    # lookups while the import is under way see none of it
+    assert mem.lookup("خبر رقم 7 عن البرلمان والميزانية الجديدة في العاصمة") == []
+    release.set()
+    worker.join(10)
+    assert failure and mem.store.units.count() == 1
+    assert len(mem.index) == 1
+    added = mem.add(
+        "وافق البرلمان على الميزانية الجديدة أمس في العاصمة", "Parliament approved the new budget"
+    )
+    found = mem.lookup("وافق البرلمان على الميزانية الجديدة اليوم في العاصمة")
+    assert [m.unit.id for m in found] == [added.id] and found[0].kind == "fuzzy"
+
+
+def test_a_rolled_back_confirm_is_never_learned_by_the_index(mem):
+    mem.add("قال المتحدث إن المفاوضات مستمرة", "The spokesman said talks continue")
+    with pytest.raises(Boom), mem.store.transaction():
+        mem.confirm("أعلن الوزير أن الاقتصاد ينمو بسرعة كبيرة", "The minister said", author="sara")
+        # a lookup inside the transaction (the same thread) does not teach the index the row
+        mem.lookup("أعلن الوزير أن الاقتصاد ينمو بسرعة")
+        raise Boom()
+    assert mem.store.units.count() == 1 and len(mem.index) == 1
+    unit = mem.add("أعلن الوزير أن التضخم مستقر منذ أشهر", "The minister said inflation is stable")
+    assert mem.lookup("أعلن الوزير أن التضخم مستقر منذ سنة")[0].unit.id == unit.id
+    assert_index_matches_a_fresh_build(mem, ["أعلن الوزير أن الاقتصاد ينمو بسرعة"])
+
+
+def test_another_threads_uncommitted_rows_are_invisible_to_lookups(mem):
+    inside, done = threading.Event(), threading.Event()
+
+    def writer():
+        with pytest.raises(Boom), mem.store.transaction():
+            mem.store.units.add(NewUnit("أعلنت الشركة أرباحا قياسية هذا العام", "record profits"))
+            inside.set()
+            done.wait(10)
+            raise Boom()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    assert inside.wait(10)
+    assert mem.lookup("أعلنت الشركة أرباحا قياسية هذا العام") == []
+    assert mem.store.units.count() == 0
+    done.set()
+    t.join(10)
+    assert len(mem.index) == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_interleavings_across_threads_end_with_the_same_index_as_a_fresh_build(tmp_path, seed):
+    memory = TranslationMemory(SQLiteStore(tmp_path / "m.db"))
+    rng = random.Random(seed)
+    seed_units = [memory.add(sentence(rng), f"seed {i}").id for i in range(20)]
+    ids = list(seed_units)
+    ids_lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def actor(n: int) -> None:
+        r = random.Random(seed * 100 + n)
+        try:
+            for _ in range(40):
+                op = r.random()
+                if op < 0.3:
+                    u = memory.add(sentence(r), "t")
+                    with ids_lock:
+                        ids.append(u.id)
+                elif op < 0.45:
+                    with ids_lock:
+                        uid = r.choice(ids) if ids else None
+                    if uid is not None:
+                        try:
+                            memory.update(uid, author="x", source=sentence(r))
+                        except Exception as e:  # deleted by another actor meanwhile
+                            assert "not in the memory" in str(e)
+                elif op < 0.55:
+                    with ids_lock:
+                        uid = ids.pop(r.randrange(len(ids))) if ids else None
+                    if uid is not None:
+                        memory.delete(uid, author="x")
+                elif op < 0.7:
+                    try:
+                        with memory.store.transaction():
+                            memory.store.units.add(NewUnit(sentence(r), "rolled back"))
+                            if ids:
+                                memory.store.units.update(r.choice(ids), author="y", source=sentence(r))
+                            memory.lookup(sentence(r))
+                            raise Boom()
+                    except Boom:
+                        pass
+                    except Exception as e:
+                        assert "not in the memory" in str(e)
+                else:
+                    memory.lookup(sentence(r), min_score=60)
+        except BaseException as e:  # reported by the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=actor, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert_index_matches_a_fresh_build(memory, [sentence(rng) for _ in range(30)])
+    assert len(memory.index) == memory.store.units.count()
+    memory.close()
+
+
+def test_a_database_restored_from_a_backup_beside_a_newer_index_gives_correct_lookups(tmp_path):
+    db = tmp_path / "memory.db"
+    memory = TranslationMemory.open(str(db))
+    for i in range(10):
+        memory.add(f"قال الوزير في المؤتمر رقم {i} إن الاقتصاد ينمو", f"minister {i}")
+    memory.close()
+    shutil.copy(db, tmp_path / "backup.db")  # yesterday's backup (no -wal: closed cleanly)
+    memory = TranslationMemory.open(str(db))
+    for i in range(7):
+        memory.add(f"أعلن البرلمان عن جلسة طارئة رقم {i} اليوم", f"parliament {i}")
+    memory.close()  # the index file now knows 17 units
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"memory.db{suffix}").unlink(missing_ok=True)
+    shutil.copy(tmp_path / "backup.db", db)
+    restored = TranslationMemory.open(str(db))
+    # new work after the restore reaches the same change ids the index file has seen
+    added = [restored.add(f"وافقت الحكومة على الخطة رقم {i} في العاصمة", f"plan {i}").id for i in range(9)]
+    assert restored.lookup("أعلن البرلمان عن جلسة طارئة رقم 3 اليوم", min_score=90) == []
+    for i, uid in enumerate(added):
+        found = restored.lookup(f"وافقت الحكومة على الخطة رقم {i} في العاصمة الجديدة")
+        assert found and found[0].unit.id == uid
+    assert restored.index.rebuilds == 1
+    assert_index_matches_a_fresh_build(restored, ["قال الوزير في المؤتمر رقم 3 إن الاقتصاد ينمو"])
+    restored.close()
+
+
+def test_a_big_change_is_rebuilt_in_the_background_while_the_old_index_answers(tmp_path):
+    store = SQLiteStore(tmp_path / "m.db")
+    memory = TranslationMemory(store, index=LocalIndex(store, background=True))
+    kept = memory.add("قال المتحدث باسم الوزارة إن المفاوضات مستمرة", "talks continue")
+    assert len(memory.index) == 1
+    import tm.candidates as candidates
+
+    old = candidates.REBUILD_AFTER
+    candidates.REBUILD_AFTER = 100
+    try:
+        store.units.import_units(NewUnit(f"خبر عاجل رقم {i} من العاصمة", f"news {i}") for i in range(2000))
+        started = time.perf_counter()
+        found = memory.lookup("قال المتحدث باسم الوزارة إن المفاوضات مستمرة اليوم")
+        assert time.perf_counter() - started < 1.0
+        assert found[0].unit.id == kept.id  # the old index answered
+        memory.index.wait_for_rebuild(30)
+        assert memory.index.rebuilds == 2 and len(memory.index) == 2001
+        assert memory.lookup("خبر عاجل رقم 1234 من العاصمة")[0].kind == "exact"
+        assert memory.lookup("خبر عاجل رقم 1234 من العاصمة اليوم")[0].kind == "fuzzy"
+    finally:
+        candidates.REBUILD_AFTER = old
+    memory.close()
+
+
+def test_an_index_file_that_cannot_be_saved_does_not_stop_lookups(tmp_path, caplog):
+    db = tmp_path / "m.db"
+    (tmp_path / "m.db.index").mkdir()
+    memory = TranslationMemory.open(str(db))
+    unit = memory.add("وقعت الحكومة اتفاقا مع شركة الطاقة", "deal")
+    assert memory.lookup("وقعت الحكومة اتفاقا مع شركة الطاقة الوطنية")[0].unit.id == unit.id
+    memory.close()
+    assert "cannot save the fuzzy index" in caplog.text
