@@ -25,10 +25,10 @@ from rapidfuzz.distance import Levenshtein
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tm.index import FuzzyIndex  # noqa: E402
+from tm.candidates import LocalIndex  # noqa: E402
 from tm.lang import normalize  # noqa: E402
 from tm.memory import TranslationMemory  # noqa: E402
-from tm.store.base import NewUnit  # noqa: E402
+from tm.store.records import NewUnit  # noqa: E402
 from tm.store.sqlite import SQLiteStore  # noqa: E402
 
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
@@ -171,7 +171,7 @@ def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int) -> N
         sentences = [gen.sentence() for _ in range(n_units)]
         t_gen = time.perf_counter() - t
         t = time.perf_counter()
-        result = store.import_units(
+        result = store.units.import_units(
             NewUnit(s, f"translation {i}", origin="import") for i, s in enumerate(sentences)
         )
         t_import = time.perf_counter() - t
@@ -180,25 +180,26 @@ def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int) -> N
             f"({result.added / t_import:,.0f} units/s, {db.stat().st_size / 1e6:.0f} MB file)"
         )
 
-        memory = TranslationMemory(store)
+        built = LocalIndex(store)
         t = time.perf_counter()
-        memory.rebuild_index()
+        built.rebuild()
         t_build = time.perf_counter() - t
         index_file = store.index_path
         print(
-            f"index build: {t_build:.1f} s; in memory {memory.index.nbytes() / 1e6:.0f} MB; "
+            f"index build: {t_build:.1f} s; in memory {built.fuzzy.nbytes() / 1e6:.0f} MB; "
             f"file {index_file.stat().st_size / 1e6:.0f} MB"
         )
+        # a new process: load the saved file and check it against the change feed
+        memory = TranslationMemory(store)
         t = time.perf_counter()
-        loaded = FuzzyIndex.load(index_file)
+        size = len(memory.index)
         t_load = time.perf_counter() - t
-        assert loaded is not None and len(loaded) == len(memory.index)
-        memory._index = loaded
+        assert size == len(built) and memory.index.rebuilds == 0
         print(f"index load at start (instead of a rebuild): {t_load * 1000:.0f} ms")
 
         queries = [mutate(gen, sentences[rng.randrange(n_units)], rng) for _ in range(n_queries)]
         norms = [normalize(q) for q in queries]
-        index = memory.index
+        index = memory.index.fuzzy
         for q in norms[:5]:  # warm up
             index.candidates(q, 50, 5)
         cand_ms, look_ms, tops = [], [], []

@@ -157,6 +157,12 @@ class LocalIndex:
             if index.delta_size > SAVE_AFTER:
                 self._save(index)
 
+    def rebuild(self) -> None:
+        """Build the index from the whole store now and save it (tm's maintenance, benchmarks)."""
+        fresh = self._build()
+        with self._lock:
+            self._index = fresh
+
     def _replace(self) -> None:
         if self.background:
             self._rebuild_in_background()

@@ -170,7 +170,7 @@ class Documents:
         before, seg, after = docs.neighbours(doc_id, idx)
         status = "approved" if approve else "confirmed"
         context = context_hash(before.source if before else None, after.source if after else None)
-        title = docs.get(doc_id).title
+        title = docs.get(doc_id, layout=False).title
         with self.store.transaction():
             saved = docs.save_segment(
                 doc_id,

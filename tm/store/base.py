@@ -218,8 +218,8 @@ class DocumentStore(Protocol):
         """Store a new document (status translating) with its segments (paragraph, source)."""
         ...
 
-    def get(self, doc_id: int) -> DocRow:
-        """Return a document or raise NotFound."""
+    def get(self, doc_id: int, *, layout: bool = True) -> DocRow:
+        """Return a document or raise NotFound; `layout=False` skips its (large) layout."""
         ...
 
     def all(self) -> list[tuple[DocRow, dict[str, int]]]:

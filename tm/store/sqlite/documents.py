@@ -45,18 +45,20 @@ class SQLiteDocuments:
             )
         return doc_id
 
-    def get(self, doc_id: int) -> DocRow:
-        """Return a document or raise NotFound."""
-        row = self.db.execute(f"SELECT {_DOC_COLS} FROM documents WHERE id=?", (doc_id,)).fetchone()
+    def get(self, doc_id: int, *, layout: bool = True) -> DocRow:
+        """Return a document or raise NotFound; `layout=False` skips its (large) layout."""
+        cols = _DOC_COLS if layout else _DOC_COLS.replace("layout", "'{}'")
+        row = self.db.execute(f"SELECT {cols} FROM documents WHERE id=?", (doc_id,)).fetchone()
         if row is None:
             raise NotFound(f"document {doc_id} does not exist")
         return DocRow(*row[:3], json.loads(row[3]), *row[4:])
 
     def all(self) -> list[tuple[DocRow, dict[str, int]]]:
-        """Return every document, newest first, with its segment counts by status."""
+        """Return every document (without layouts), newest first, with its segment counts by status."""
+        cols = _DOC_COLS.replace("layout", "'{}'")  # the list never needs the layouts
         docs = [
             DocRow(*r[:3], json.loads(r[3]), *r[4:])
-            for r in self.db.execute(f"SELECT {_DOC_COLS} FROM documents ORDER BY id DESC")
+            for r in self.db.execute(f"SELECT {cols} FROM documents ORDER BY id DESC")
         ]
         counts: dict[int, dict[str, int]] = {}
         for doc_id, status, n in self.db.execute(
@@ -92,7 +94,7 @@ class SQLiteDocuments:
     def delete(self, doc_id: int) -> None:
         """Remove a document and its segments (the memory keeps what was confirmed)."""
         with self.db.transaction():
-            self.get(doc_id)
+            self.get(doc_id, layout=False)
             self.db.execute("DELETE FROM documents WHERE id=?", (doc_id,))
 
     # -- segments --------------------------------------------------------------
@@ -138,9 +140,11 @@ class SQLiteDocuments:
         if status is not None:
             sql += " AND status=?"
             args.append(status)
-        rows = [self._segment(r) for r in self.db.execute(sql + " ORDER BY idx", args)]
+        # no ORDER BY: SQLite would walk the whole document in idx order instead of the key's index
+        rows = sorted((self._segment(r) for r in self.db.execute(sql, args)), key=lambda r: r.idx)
         # the key is a hash: compare the text too
-        return [r for r in rows if normalize(r.source) == normalize(seg.source)]
+        norm = normalize(seg.source)
+        return [r for r in rows if normalize(r.source) == norm]
 
     def set_drafts(self, doc_id: int, drafts: Iterable[dict[str, Any]]) -> None:
         """Store pre-translation results: target = draft, origin, score, unit, MT draft, info."""
