@@ -1,14 +1,17 @@
-"""The `tm` command as a user runs it: a real console script, a real memory file."""
+"""The `tm` command as a user runs it: the console script's commands, a real memory file.
+
+Most tests call the commands in this process (tests/cli_run.py); the last two run the
+installed console script in a subprocess, end to end.
+"""
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
-from tests.cli_run import TM
 from tests.cli_run import run_tm as tm
+from tests.cli_run import run_tm_process
 
 TMX = """<?xml version="1.0" encoding="UTF-8"?>
 <tmx version="1.4">
@@ -24,6 +27,7 @@ TMX = """<?xml version="1.0" encoding="UTF-8"?>
 @pytest.fixture
 def desk(tmp_path):
     (tmp_path / "desk.tmx").write_text(TMX, encoding="utf-8")
+    assert "memory ready" in tm(tmp_path, "init").stdout
     out = tm(tmp_path, "import", "desk.tmx")
     assert "2 added" in out.stdout
     return tmp_path
@@ -94,21 +98,43 @@ def test_errors_are_one_line_and_change_nothing(desk, args, content, message):
 
 def test_a_file_that_is_not_a_memory_is_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("hello" * 100)
-    proc = subprocess.run([TM, "--db", str(tmp_path / "notes.txt"), "stats"], capture_output=True, text=True)
+    proc = tm(tmp_path, "--db", str(tmp_path / "notes.txt"), "stats", check=False)
     assert proc.returncode == 1 and "not a tm memory" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_default_memory_lives_in_the_data_directory(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "TM_DB"}
-    env["TM_HOME"] = str(tmp_path / "data")
-    proc = subprocess.run([TM, "init"], capture_output=True, text=True, env=env)
+    proc = tm(tmp_path, "init", extra_env={"TM_DB": None})
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "data" / "memory.db").exists()
 
 
+def test_installed_console_script_imports_and_looks_up(tmp_path):
+    (tmp_path / "desk.tmx").write_text(TMX, encoding="utf-8")
+    assert "memory ready" in run_tm_process(tmp_path, "init").stdout
+    assert "2 added" in run_tm_process(tmp_path, "import", "desk.tmx").stdout
+    out = run_tm_process(tmp_path, "lookup", "قال المتحدث باسم الوزارة إن المفاوضات مستمرة.", "--json")
+    matches = json.loads(out.stdout)
+    assert [(m["kind"], m["score"]) for m in matches] == [("exact", 100)]
+    assert matches[0]["target"] == "The ministry spokesman said talks continue."
+    assert out.stderr == ""
+
+
 def test_help_does_not_import_heavy_modules(tmp_path):
-    code = "import sys; from tm.cli import main; print('numpy' in sys.modules, 'lxml' in sys.modules)"
-    assert (
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
-        == "False False"
+    # the library's group must not pull in numpy or lxml; the console script's `tm --help`
+    # (web.cli, which imports the web app) must not pull in torch or transformers
+    code = (
+        "import sys\n"
+        "from tm.cli import main\n"
+        "print('numpy' in sys.modules, 'lxml' in sys.modules)\n"
+        "from web.cli import main as console\n"
+        "try:\n"
+        "    console(['--help'], prog_name='tm')\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        "print('torch' in sys.modules, 'transformers' in sys.modules)\n"
     )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == "False False"
+    assert "Usage: tm" in proc.stdout and lines[-1] == "False False"

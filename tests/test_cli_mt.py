@@ -13,6 +13,7 @@ ARTICLE = "الحكومة توقع اتفاقا\n\nوقعت الحكومة ات�
 @pytest.fixture
 def desk(tmp_path):
     (tmp_path / "article.txt").write_text(ARTICLE, encoding="utf-8")
+    tm(tmp_path, "init")
     tm(
         tmp_path,
         "add",
