@@ -7,9 +7,13 @@ tests/store/contract_*.py; engine-specific checks belong in the engine's own tes
 
 from __future__ import annotations
 
+from .contract_accounts import AccountsContract
 from .contract_common import Boom, unit
+from .contract_documents import DocumentsContract
 from .contract_feed import FeedContract
+from .contract_glossary import GlossaryContract, MTCacheContract
 from .contract_imports import ImportsContract
+from .contract_jobs import JobsContract
 from .contract_transactions import TransactionsContract
 from .contract_units import UnitsContract
 
@@ -20,6 +24,11 @@ class StoreContract(
     UnitsContract,
     FeedContract,
     ImportsContract,
+    GlossaryContract,
+    MTCacheContract,
+    AccountsContract,
+    DocumentsContract,
+    JobsContract,
     TransactionsContract,
 ):
     """Every part of a store, tested through the protocol: subclass it and give a `store` fixture."""
