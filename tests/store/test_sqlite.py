@@ -2,7 +2,8 @@ import sqlite3
 
 import pytest
 
-from tm.errors import StoreError
+from tm.errors import FeedMismatch, StoreError
+from tm.lang import normalize
 from tm.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
 from .contract import StoreContract, unit
@@ -68,3 +69,35 @@ def test_an_sqlite_file_of_another_program_is_left_alone(tmp_path):
         SQLiteStore(path)
     tables = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")]
     assert tables == ["contacts"]
+
+
+def test_a_memory_restored_from_a_backup_is_told_apart_from_the_one_the_feed_saw(tmp_path):
+    path = tmp_path / "m.db"
+    store = SQLiteStore(path)
+    store.units.add(unit("أ", "a"))
+    store.units.add(unit("ب", "b"))
+    store.close()
+    backup = path.read_bytes()
+    store = SQLiteStore(path)
+    store.units.add(unit("ج", "c"))
+    seen = store.units.feed_position()  # what an index saved
+    store.close()
+    path.write_bytes(backup)  # the file is restored, then someone works on it again
+    restored = SQLiteStore(path)
+    restored.units.add(unit("د", "d"))
+    assert restored.units.feed_position().change == seen.change
+    with pytest.raises(FeedMismatch):
+        restored.units.changes_since(seen)
+    restored.close()
+
+
+def test_another_process_sees_the_committed_changes_in_the_feed(tmp_path):
+    a = SQLiteStore(tmp_path / "m.db")
+    b = SQLiteStore(tmp_path / "m.db")
+    mark = b.units.feed_position()
+    u = a.units.add(unit())
+    position, changes = b.units.changes_since(mark)
+    assert changes == {u.id: normalize(u.source)}
+    assert position == a.units.feed_position()
+    a.close()
+    b.close()
