@@ -63,6 +63,15 @@ class DocumentsContract:
         with pytest.raises(NotFound):
             store.documents.get(4242)
 
+    def test_get_without_the_layout_returns_the_same_document_otherwise(self, store):
+        doc_id = add_article(store)
+        store.documents.set_state(doc_id, status="ready", progress=6, note="جاهز")
+        full, light = store.documents.get(doc_id), store.documents.get(doc_id, layout=False)
+        assert full.layout == LAYOUT
+        assert {**light.__dict__, "layout": None} == {**full.__dict__, "layout": None}
+        with pytest.raises(NotFound):
+            store.documents.get(4242, layout=False)
+
     def test_segments_come_in_order_with_paragraph_and_original_source(self, store):
         doc_id = add_article(store)
         segs = store.documents.segments(doc_id)
