@@ -1,5 +1,7 @@
 """The MT engines on tiny real models: loading, batching, caching, CTranslate2, errors."""
 
+import sys
+
 import pytest
 
 from tm.errors import ModelUnavailable
@@ -127,3 +129,15 @@ def test_nllb_gets_its_language_codes(tmp_path):
     assert tr.tokenizer.convert_ids_to_tokens(ids)[0] == "arb_Arab"
     out = tr.translate(["قال الرئيس", "ارتفعت أسعار النفط"])
     assert len(out) == 2 and all("eng_Latn" not in t for t in out)
+
+
+@pytest.mark.parametrize("missing", ["transformers", "torch", "sentencepiece"])
+def test_without_the_mt_extra_tm_says_how_to_install_it(monkeypatch, tiny_marian, missing):
+    from tm.mt import load_translator
+
+    monkeypatch.setitem(sys.modules, missing, None)  # as if the package were not installed
+    with pytest.raises(ModelUnavailable) as err:
+        load_translator(str(tiny_marian))
+    message = str(err.value)
+    assert missing in message and "[mt]" in message and "torch==2.13.0" in message
+    assert "from the memory alone" in message

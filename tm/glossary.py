@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tm.lang import PUNCT, clitic_variants, normalize, normalize_with_map, tokenize
@@ -37,6 +38,11 @@ class TermHit:
 
 def _words(text: str) -> list[str]:
     return [t.text for t in tokenize(text) if t.kind != PUNCT]
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """Return a re.sub replacement that inserts text as it is (no backslash escapes)."""
+    return lambda _match: text
 
 
 def contains_term(text: str, term: str) -> bool:
@@ -160,7 +166,7 @@ class Glossary:
                 pattern = rf"(?<!\w){re.escape(bad)}(?!\w)"
                 if re.search(pattern, translation, flags=re.IGNORECASE):
                     translation = re.sub(
-                        pattern, lambda _m, t=h.term.target: t, translation, count=1, flags=re.IGNORECASE
+                        pattern, _literal(h.term.target), translation, count=1, flags=re.IGNORECASE
                     )
                     break
         return translation

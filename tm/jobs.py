@@ -164,7 +164,9 @@ class Worker:
                     else f"this job stopped its worker {job.attempts} times; it was given up. Start it again."
                 )
                 self.store.jobs.fail(job.id, message)
-                if kind is not None and kind.on_failure is not None:
+                # the worker may have finished it after all since we read it: then nothing failed
+                failed = self.store.jobs.get(job.id).state == "failed"
+                if failed and kind is not None and kind.on_failure is not None:
                     kind.on_failure(job, message)
             recovered.append(job)
         return recovered

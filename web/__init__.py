@@ -90,7 +90,7 @@ def create_app(
         app.register_blueprint(module.bp)
 
     @app.errorhandler(TMError)
-    def tm_error(e: TMError):  # type: ignore[no-untyped-def]
+    def tm_error(e: TMError) -> Response:
         if isinstance(e, Busy):
             response = _error(503, str(e))
             response.headers["Retry-After"] = "2"
@@ -99,7 +99,7 @@ def create_app(
         return _error(status, str(e))
 
     @app.errorhandler(HTTPException)
-    def http_error(e: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(e: HTTPException) -> Response:
         messages = {
             404: "There is nothing at this address.",
             403: "Your account cannot do this. Ask an admin if you need it.",

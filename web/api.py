@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from tm.store.records import SegmentRow
 from web import services
@@ -55,7 +56,7 @@ def _version(data: dict[str, Any]) -> int:
 
 
 @bp.get("/documents/<int:doc_id>")
-def document(doc_id: int):  # type: ignore[no-untyped-def]
+def document(doc_id: int) -> ResponseReturnValue:
     """Return a document's state and segments (the editor polls this while drafts are made)."""
     svc = services()
     doc = svc.store.documents.get(doc_id)
@@ -73,7 +74,7 @@ def document(doc_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.put("/documents/<int:doc_id>/segments/<int:idx>")
-def save(doc_id: int, idx: int):  # type: ignore[no-untyped-def]
+def save(doc_id: int, idx: int) -> ResponseReturnValue:
     """Autosave an edited target as a draft."""
     data = _body()
     seg = services().documents.save(doc_id, idx, str(data.get("target", "")), g.user.name, _version(data))
@@ -81,7 +82,7 @@ def save(doc_id: int, idx: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/confirm")
-def confirm(doc_id: int, idx: int):  # type: ignore[no-untyped-def]
+def confirm(doc_id: int, idx: int) -> ResponseReturnValue:
     """Confirm a segment into the memory (reviewers and admins may approve instead)."""
     data = _body()
     approve = bool(data.get("approve"))
@@ -100,14 +101,14 @@ def confirm(doc_id: int, idx: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/revert")
-def revert(doc_id: int, idx: int):  # type: ignore[no-untyped-def]
+def revert(doc_id: int, idx: int) -> ResponseReturnValue:
     """Put the pre-translation draft back."""
     seg = services().documents.revert(doc_id, idx, g.user.name, _version(_body()))
     return jsonify(segment=segment_json(seg))
 
 
 @bp.get("/lookup")
-def lookup():  # type: ignore[no-untyped-def]
+def lookup() -> ResponseReturnValue:
     """Return memory matches for a sentence (fresh: what was confirmed a minute ago counts)."""
     text = request.args.get("text", "")
     min_score = request.args.get("min", "60")
@@ -118,7 +119,7 @@ def lookup():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/concordance")
-def concordance():  # type: ignore[no-untyped-def]
+def concordance() -> ResponseReturnValue:
     """Search the memory for words or a phrase in the Arabic (or English with side=target)."""
     side = request.args.get("side", "source")
     if side not in ("source", "target", "both"):
@@ -129,7 +130,7 @@ def concordance():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/jobs/<int:job_id>")
-def job(job_id: int):  # type: ignore[no-untyped-def]
+def job(job_id: int) -> ResponseReturnValue:
     """Return the progress of a background job to its owner (or an admin)."""
     found = services().store.jobs.get(job_id)
     if found.owner != g.user.name and g.user.role != "admin":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tm.errors import TMError
@@ -14,7 +15,7 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     """Show the login form and check a name and password."""
     store = services().store
     first_start = not store.accounts.all()
@@ -43,7 +44,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """End the session."""
     session.clear()
     return redirect(url_for("auth.login"))
@@ -51,7 +52,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/users", methods=["GET", "POST"])
 @roles("admin")
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     """List accounts; create one."""
     store = services().store
     if request.method == "POST":
@@ -74,7 +75,7 @@ def users():  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/users/<int:user_id>", methods=["POST"])
 @roles("admin")
-def update_user(user_id: int):  # type: ignore[no-untyped-def]
+def update_user(user_id: int) -> ResponseReturnValue:
     """Change an account's role, password or active flag."""
     store = services().store
     target = store.accounts.get(user_id)
@@ -92,7 +93,7 @@ def update_user(user_id: int):  # type: ignore[no-untyped-def]
     store.accounts.update(
         user_id,
         role=role,
-        active=None if active is None else int(active == "1"),
+        active=None if active is None else active == "1",
         password_hash=generate_password_hash(password) if password else None,
     )
     flash(f"Updated {target.name}.", "ok")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from tm.errors import FormatError, NotFound, TMError
 from tm.formats.text import MAX_TEXT_BYTES, decode
@@ -14,7 +15,7 @@ bp = Blueprint("documents", __name__)
 
 
 @bp.route("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """List documents with word counts, progress, owner and dates."""
     rows = []
     for doc, counts in services().store.documents.all():
@@ -46,7 +47,7 @@ def drafting_stuck(doc: DocRow) -> bool:
 
 
 @bp.route("/documents/new", methods=["GET", "POST"])
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     """Create a document from pasted text or an uploaded .txt file, then pre-translate it."""
     if request.method == "GET":
         return render_template("new_document.html", text="", title="")
@@ -73,7 +74,7 @@ def new():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/documents/<int:doc_id>")
-def editor(doc_id: int):  # type: ignore[no-untyped-def]
+def editor(doc_id: int) -> ResponseReturnValue:
     """The post-editing grid of one document."""
     svc = services()
     doc = svc.store.documents.get(doc_id)
@@ -82,7 +83,7 @@ def editor(doc_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/documents/<int:doc_id>/english.txt")
-def english(doc_id: int):  # type: ignore[no-untyped-def]
+def english(doc_id: int) -> ResponseReturnValue:
     """Download the English document with the original paragraphs."""
     svc = services()
     doc = svc.store.documents.get(doc_id)
@@ -90,7 +91,7 @@ def english(doc_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/documents/<int:doc_id>/confirmed.tmx")
-def confirmed_tmx(doc_id: int):  # type: ignore[no-untyped-def]
+def confirmed_tmx(doc_id: int) -> ResponseReturnValue:
     """Download a TMX of the document's confirmed segments."""
     svc = services()
     doc = svc.store.documents.get(doc_id)
@@ -100,7 +101,7 @@ def confirmed_tmx(doc_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/documents/<int:doc_id>/delete", methods=["POST"])
-def delete(doc_id: int):  # type: ignore[no-untyped-def]
+def delete(doc_id: int) -> ResponseReturnValue:
     """Delete a document (its owner or an admin); confirmed sentences stay in the memory."""
     svc = services()
     doc = svc.store.documents.get(doc_id)
@@ -112,7 +113,7 @@ def delete(doc_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/documents/<int:doc_id>/retranslate", methods=["POST"])
-def retranslate(doc_id: int):  # type: ignore[no-untyped-def]
+def retranslate(doc_id: int) -> ResponseReturnValue:
     """Run pre-translation again for a document that failed, had no MT model or lost its job."""
     doc = services().store.documents.get(doc_id)
     if doc.status == "translating" and not drafting_stuck(doc):

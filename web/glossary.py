@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from tm.errors import TMError
 from tm.formats.tbx import read_glossary_csv, read_tbx, write_glossary_csv, write_tbx
@@ -21,7 +22,7 @@ def _forbidden(text: str) -> list[str]:
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """List or search the terms."""
     q = request.args.get("q", "").strip()
     g_ = services().glossary
@@ -30,7 +31,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/")
 @roles("admin", "reviewer")
-def add():  # type: ignore[no-untyped-def]
+def add() -> ResponseReturnValue:
     """Add a term."""
     f = request.form
     source, target = f.get("source", "").strip(), f.get("target", "").strip()
@@ -56,7 +57,7 @@ def add():  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:term_id>")
 @roles("admin", "reviewer")
-def edit(term_id: int):  # type: ignore[no-untyped-def]
+def edit(term_id: int) -> ResponseReturnValue:
     """Change a term."""
     f = request.form
     if not f.get("source", "").strip() or not f.get("target", "").strip():
@@ -76,7 +77,7 @@ def edit(term_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:term_id>/delete")
 @roles("admin", "reviewer")
-def delete(term_id: int):  # type: ignore[no-untyped-def]
+def delete(term_id: int) -> ResponseReturnValue:
     """Delete a term."""
     services().store.glossary.delete(term_id)
     flash("Term deleted.", "ok")
@@ -85,7 +86,7 @@ def delete(term_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/import")
 @roles("admin")
-def import_file():  # type: ignore[no-untyped-def]
+def import_file() -> ResponseReturnValue:
     """Import terms from CSV/TSV or TBX; all or nothing."""
     upload = request.files.get("file")
     if not upload or not upload.filename:
@@ -108,7 +109,7 @@ def import_file():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/export.<fmt>")
-def export(fmt: str):  # type: ignore[no-untyped-def]
+def export(fmt: str) -> ResponseReturnValue:
     """Download the glossary as CSV or TBX."""
     if fmt not in ("csv", "tbx"):
         abort(404)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -18,10 +20,11 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 
 from tm.errors import FormatError, UnitNotFound
 from tm.formats.tmx import tu_xml
-from tm.store.records import DUPLICATE_POLICIES, ORIGINS
+from tm.store.records import DUPLICATE_POLICIES, ORIGINS, Unit
 from web import services
 from web.jobs import IMPORT
 from web.security import roles
@@ -29,7 +32,7 @@ from web.security import roles
 bp = Blueprint("memory", __name__, url_prefix="/memory")
 
 
-def _filters() -> dict[str, str | None]:
+def _filters() -> dict[str, Any]:
     f = {k: (request.args.get(k) or "").strip() or None for k in ("origin", "author", "since", "until")}
     if f["origin"] not in (None, *ORIGINS):
         abort(400, "unknown origin")
@@ -39,7 +42,7 @@ def _filters() -> dict[str, str | None]:
 
 
 @bp.get("/")
-def search():  # type: ignore[no-untyped-def]
+def search() -> ResponseReturnValue:
     """Search the memory (concordance on source or target) or list recent units, filtered."""
     svc = services()
     q = request.args.get("q", "").strip()
@@ -73,7 +76,7 @@ def search():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/units/<int:unit_id>")
-def unit(unit_id: int):  # type: ignore[no-untyped-def]
+def unit(unit_id: int) -> ResponseReturnValue:
     """A unit with its full history (also after it was deleted)."""
     store = services().store
     history = store.units.history(unit_id)
@@ -88,7 +91,7 @@ def unit(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/units/<int:unit_id>")
 @roles("admin", "reviewer")
-def edit(unit_id: int):  # type: ignore[no-untyped-def]
+def edit(unit_id: int) -> ResponseReturnValue:
     """Change a unit's source or target; the change goes into its history."""
     form = request.form
     version = int(form["version"]) if form.get("version", "").isdigit() else None
@@ -111,7 +114,7 @@ def edit(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/units/<int:unit_id>/delete")
 @roles("admin", "reviewer")
-def delete(unit_id: int):  # type: ignore[no-untyped-def]
+def delete(unit_id: int) -> ResponseReturnValue:
     """Delete a unit; its history records who did it."""
     version = request.form.get("version", "")
     services().memory.delete(
@@ -123,7 +126,7 @@ def delete(unit_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles("admin")
-def import_file():  # type: ignore[no-untyped-def]
+def import_file() -> ResponseReturnValue:
     """Upload a TMX/CSV/TSV file and import it in the background, with progress and a summary."""
     if request.method == "GET":
         return render_template("import.html", job=None)
@@ -151,12 +154,12 @@ def import_file():  # type: ignore[no-untyped-def]
 
 @bp.get("/export.tmx")
 @roles("admin")
-def export():  # type: ignore[no-untyped-def]
+def export() -> ResponseReturnValue:
     """Download the memory, or the part the filters select, as TMX 1.4b (streamed)."""
     svc = services()
     f = _filters()
 
-    def keep(u) -> bool:  # type: ignore[no-untyped-def]
+    def keep(u: Unit) -> bool:
         return (
             (not f["origin"] or u.origin == f["origin"])
             and (not f["author"] or u.author == f["author"])
@@ -164,7 +167,7 @@ def export():  # type: ignore[no-untyped-def]
             and (not f["until"] or u.changed_at < f["until"])
         )
 
-    def body():  # type: ignore[no-untyped-def]
+    def body() -> Iterator[str]:
         from tm import __version__
 
         yield '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n'

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort, g, jsonify, redirect, request, session, url_for
+from flask import Flask, Response, abort, g, jsonify, redirect, request, session, url_for
 
 PUBLIC = {"auth.login", "static"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -58,7 +58,7 @@ def install_security(app: Flask) -> None:
         return {"csrf_token": csrf_token, "user": g.get("user")}
 
     @app.after_request
-    def headers(response):  # type: ignore[no-untyped-def]
+    def headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -141,11 +141,6 @@ class GlossaryContract:
         store.glossary.add(term())  # the same glossary as at the start, still a new version
         changed()
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="SQLite: version() is a counter in meta (glossary_rev) that a rollback winds back, so the "
-        "next change reissues a version a reader inside the rolled-back transaction already saw",
-    )
     def test_a_version_seen_inside_a_rolled_back_transaction_is_never_given_again(self, store):
         start = store.glossary.version()
         with pytest.raises(Boom), store.transaction():

@@ -119,11 +119,6 @@ class ImportsContract:
                 "human"
             ]
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="SQLite: the swap (imports._swap) re-checks only exact source+target pairs, so under `skip` "
-        "a source someone translated differently while the import was staging is added a second time",
-    )
     def test_under_skip_a_source_translated_by_someone_else_while_staging_is_skipped(self, store):
         staging, release = threading.Event(), threading.Event()
         with ThreadPoolExecutor(max_workers=2) as pool:

@@ -123,11 +123,6 @@ class JobsContract:
         again = store.jobs.claim("worker-2", ["pretranslate"])
         assert (again.id, again.state, again.worker, again.attempts) == (job.id, "running", "worker-2", 2)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="SQLite: requeue() updates the job whatever its state (no `AND state='running'`), so a "
-        "job its worker finished just before recovery requeued it goes back to the queue and runs again",
-    )
     def test_requeue_leaves_a_job_that_is_no_longer_running_alone(self, store):
         job = store.jobs.submit("pretranslate", "sara", PARAMS)
         store.jobs.claim("worker-1", ["pretranslate"])

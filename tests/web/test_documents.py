@@ -151,7 +151,9 @@ def test_revert_puts_the_draft_back(app, translator):
 
 def test_downloads_rebuild_paragraphs_and_export_confirmed_units(app, translator):
     doc_id = translator.new_document(ARTICLE, title="اقتصاد اليوم")
-    translator.api("POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "Headline", "version": 1})
+    translator.api(
+        "POST", f"/api/documents/{doc_id}/segments/0/confirm", {"target": "Headline", "version": 1}
+    )
     r = translator.get(f"/documents/{doc_id}/english.txt")
     assert r.headers["Content-Disposition"].startswith("attachment;")
     assert "filename*=UTF-8''" in r.headers["Content-Disposition"]

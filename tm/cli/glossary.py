@@ -26,7 +26,7 @@ def glossary() -> None:
 @click.option("--enforce", is_flag=True, help="Protect the term in machine-translation drafts.")
 @click.option("--author", default=lambda: os.environ.get("USER"))
 @click.pass_context
-def glossary_add(ctx, source, target, notes, forbid, enforce, author) -> None:  # type: ignore[no-untyped-def]
+def glossary_add(ctx, source, target, notes, forbid, enforce, author) -> None:
     """Add a term: Arabic SOURCE, English TARGET."""
     from tm.glossary import Glossary
 
@@ -44,7 +44,7 @@ def glossary_add(ctx, source, target, notes, forbid, enforce, author) -> None:  
 @click.option("--source-lang", default="ar", show_default=True, help="TBX: the language of the source terms.")
 @click.option("--target-lang", default="en", show_default=True, help="TBX: the language of the target terms.")
 @click.pass_context
-def glossary_import(ctx, file, fmt, enforce, encoding, source_lang, target_lang) -> None:  # type: ignore[no-untyped-def]
+def glossary_import(ctx, file, fmt, enforce, encoding, source_lang, target_lang) -> None:
     """Import terms from CSV/TSV (source,target,notes,forbidden,enforce) or TBX."""
     from tm.formats.tbx import check_glossary_size, read_glossary_csv, read_tbx
     from tm.glossary import Glossary
@@ -64,7 +64,7 @@ def glossary_import(ctx, file, fmt, enforce, encoding, source_lang, target_lang)
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 @click.option("--format", "fmt", type=click.Choice(GLOSSARY_FORMATS))
 @click.pass_context
-def glossary_export(ctx, file, fmt) -> None:  # type: ignore[no-untyped-def]
+def glossary_export(ctx, file, fmt) -> None:
     """Export the glossary as CSV, TSV or TBX."""
     from tm.formats.tbx import write_glossary_csv, write_tbx
 
@@ -79,7 +79,7 @@ def glossary_export(ctx, file, fmt) -> None:  # type: ignore[no-untyped-def]
 @click.argument("query", required=False)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def glossary_list(ctx, query, as_json) -> None:  # type: ignore[no-untyped-def]
+def glossary_list(ctx, query, as_json) -> None:
     """List the terms, or those containing QUERY."""
     from tm.glossary import Glossary
 

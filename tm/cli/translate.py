@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tm.cli import main, open_memory, progress_bar
 from tm.config import Settings
 
+if TYPE_CHECKING:
+    from tm.mt import MTOptions
 
-def _options(settings: Settings):  # type: ignore[no-untyped-def]
+
+def _options(settings: Settings) -> MTOptions:
     from tm.mt import MTOptions
 
     return MTOptions(beams=settings.beams, batch_size=settings.batch_size, threads=settings.threads)
@@ -59,7 +63,7 @@ def translate(
     memory = open_memory(ctx)
     doc = segment(read_text(file, encoding=encoding))
 
-    def engine_factory():  # type: ignore[no-untyped-def]
+    def engine_factory() -> Any:
         translator = load_translator(
             model or settings.model or None,
             engine=engine or settings.engine,
@@ -123,7 +127,7 @@ def qa(ctx: click.Context, file: str, as_json: bool) -> None:
     from tm.qa import check
 
     glossary = Glossary(open_memory(ctx).store)
-    report = []
+    report: list[dict[str, Any]] = []
     for i, (source, target) in enumerate(_pairs_from(file), 1):
         issues = check(source, target, glossary.hits(source))
         if issues:

@@ -76,7 +76,7 @@ def read_csv(
     """Yield units from a CSV/TSV file whose header names a source and a target column."""
     head = stream.read(65536)
     enc = encoding or sniff_encoding(head, path)
-    raw = io.BufferedReader(_Prefixed(head, stream, progress))  # type: ignore[arg-type]
+    raw = io.BufferedReader(_Prefixed(head, stream, progress))
     rows = csv_rows(raw, encoding=enc, delimiter=delimiter or guess_delimiter(head), path=path)
     first = next(rows, None)
     if first is None:
@@ -219,7 +219,7 @@ class _Prefixed(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buf: memoryview) -> int:  # type: ignore[override]
         if self.head:
             n = min(len(buf), len(self.head))
             buf[:n], self.head = self.head[:n], self.head[n:]

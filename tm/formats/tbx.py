@@ -71,9 +71,9 @@ def read_tbx(
                 if _local(holder.tag) not in ("tig", "ntig", "termSec"):
                     continue
                 term = next((el for el in holder.iter() if _local(el.tag) == "term"), None)
-                if term is None or not "".join(term.itertext()).strip():
+                text = "" if term is None else "".join(str(t) for t in term.itertext()).strip()
+                if not text:
                     continue
-                text = "".join(term.itertext()).strip()
                 status = {
                     (el.text or "").strip()
                     for el in holder.iter()

@@ -247,7 +247,7 @@ def _unit_from_tu(
     report: ReadReport,
     langs: dict[str, tuple[str, int]],
 ) -> NewUnit | None:
-    line = tu.sourceline
+    line = tu.sourceline if isinstance(tu.sourceline, int) else None
     src = tgt = None
     src_rank = tgt_rank = -1
     props, notes, _, tuvs = _children(tu)

@@ -6,6 +6,30 @@ from dataclasses import dataclass
 from typing import Protocol
 
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-ar-en"
+# What machine translation needs beyond tm itself (the `[mt]` extra).
+MT_LIBRARIES = ("torch", "transformers", "sentencepiece")
+
+
+def require_mt_libraries() -> None:
+    """Raise ModelUnavailable, saying how to install them, when the MT libraries are missing."""
+    import importlib.util
+
+    from tm.errors import ModelUnavailable
+
+    missing = []
+    for name in MT_LIBRARIES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # a broken or blocked installation
+            found = False
+        if not found:
+            missing.append(name)
+    if missing:
+        raise ModelUnavailable(
+            f"machine translation needs {', '.join(missing)}, which tm installs with its [mt] extra: "
+            "`pip install torch==2.13.0` (the CPU build) then `pip install -e '.[mt]'` in the checkout "
+            "(or `pip install 'tm[mt]'`); until then tm drafts from the memory alone"
+        )
 
 
 class Translator(Protocol):
@@ -43,6 +67,7 @@ def load_translator(
     """
     from tm.mt.models import ct2_dir, resolve_model
 
+    require_mt_libraries()
     options = options or MTOptions()
     name = model or DEFAULT_MODEL
     path = resolve_model(name, download=download)

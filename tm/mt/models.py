@@ -66,6 +66,9 @@ def _offline_message(name: str) -> str:
 
 def fetch_model(name: str) -> Path:
     """Download a model from the Hugging Face hub into the models directory."""
+    from tm.mt import require_mt_libraries
+
+    require_mt_libraries()
     try:
         from huggingface_hub import snapshot_download
     except ImportError as e:  # pragma: no cover - a dependency of transformers
@@ -89,7 +92,7 @@ def fetch_model(name: str) -> Path:
 
 def installed_models() -> list[dict[str, object]]:
     """List the models in the models directory with their size and whether a CT2 copy exists."""
-    out = []
+    out: list[dict[str, object]] = []
     root = models_dir()
     if not root.is_dir():
         return out

@@ -305,11 +305,11 @@ class JobStore(Protocol):
         ...
 
     def fail(self, job_id: int, error: str) -> None:
-        """Mark a job failed with a message for its owner."""
+        """Mark a queued or running job failed with a message for its owner (a finished one stays)."""
         ...
 
     def requeue(self, job_id: int, note: str) -> None:
-        """Put a running job back in the queue (its worker died)."""
+        """Put a job that is still running back in the queue (its worker died)."""
         ...
 
     def pending(self, kinds: Iterable[str]) -> int:
@@ -329,12 +329,36 @@ class Store(Protocol):
     """A memory: its parts, one transaction across them, and where its files live."""
 
     engine: str
-    units: UnitStore
-    glossary: GlossaryStore
-    mt_cache: MTCacheStore
-    accounts: AccountStore
-    documents: DocumentStore
-    jobs: JobStore
+
+    @property
+    def units(self) -> UnitStore:
+        """Return the translation units, their history and the change feed."""
+        ...
+
+    @property
+    def glossary(self) -> GlossaryStore:
+        """Return the glossary."""
+        ...
+
+    @property
+    def mt_cache(self) -> MTCacheStore:
+        """Return the machine-translation cache."""
+        ...
+
+    @property
+    def accounts(self) -> AccountStore:
+        """Return the editor's accounts."""
+        ...
+
+    @property
+    def documents(self) -> DocumentStore:
+        """Return the editor's documents."""
+        ...
+
+    @property
+    def jobs(self) -> JobStore:
+        """Return the background jobs."""
+        ...
 
     @property
     def location(self) -> str:

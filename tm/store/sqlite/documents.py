@@ -18,6 +18,13 @@ _SEG_COLS = (
 )
 
 
+def _doc(row: tuple) -> DocRow:
+    return DocRow(
+        row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6], row[7], row[8], row[9],
+        row[10], row[11],
+    )  # fmt: skip
+
+
 class SQLiteDocuments:
     """The editor's documents and their segments."""
 
@@ -51,15 +58,12 @@ class SQLiteDocuments:
         row = self.db.execute(f"SELECT {cols} FROM documents WHERE id=?", (doc_id,)).fetchone()
         if row is None:
             raise NotFound(f"document {doc_id} does not exist")
-        return DocRow(*row[:3], json.loads(row[3]), *row[4:])
+        return _doc(row)
 
     def all(self) -> list[tuple[DocRow, dict[str, int]]]:
         """Return every document (without layouts), newest first, with its segment counts by status."""
         cols = _DOC_COLS.replace("layout", "'{}'")  # the list never needs the layouts
-        docs = [
-            DocRow(*r[:3], json.loads(r[3]), *r[4:])
-            for r in self.db.execute(f"SELECT {cols} FROM documents ORDER BY id DESC")
-        ]
+        docs = [_doc(r) for r in self.db.execute(f"SELECT {cols} FROM documents ORDER BY id DESC")]
         counts: dict[int, dict[str, int]] = {}
         for doc_id, status, n in self.db.execute(
             "SELECT document_id, status, COUNT(*) FROM segments GROUP BY 1, 2"
@@ -100,7 +104,10 @@ class SQLiteDocuments:
     # -- segments --------------------------------------------------------------
 
     def _segment(self, row: tuple) -> SegmentRow:
-        return SegmentRow(*row[:13], json.loads(row[13]), *row[14:])
+        return SegmentRow(
+            row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
+            row[11], row[12], json.loads(row[13]), row[14], row[15],
+        )  # fmt: skip
 
     def segments(self, doc_id: int) -> list[SegmentRow]:
         """Return a document's segments in order."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -98,9 +99,12 @@ class SQLiteGlossary:
         return [self._term(r) for r in rows]
 
     def _bump_glossary(self) -> None:
+        # a random token, not a counter: a rollback must not let a later change reuse a version
+        # that a reader inside the rolled-back transaction has already seen
         self.db.execute(
-            "INSERT INTO meta (key, value) VALUES ('glossary_rev', '1') "
-            "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            "INSERT INTO meta (key, value) VALUES ('glossary_rev', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (secrets.token_hex(8),),
         )
 
     def version(self) -> str:

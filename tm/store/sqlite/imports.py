@@ -10,6 +10,7 @@ leaves the memory untouched, and the swap is one transaction.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ def import_units(
             if progress is not None:
                 progress(len(batch))
         with db.transaction():
+            _recheck(part, on_duplicate, result, overwrites)
             _swap(part, result, overwrites)
     finally:
         db.execute("DROP TABLE IF EXISTS temp.import_stage")
@@ -166,18 +168,44 @@ class _Stager:
         conn.execute("RELEASE stage")
 
 
-def _swap(part: SQLiteUnits, result: ImportResult, overwrites: list[_Overwrite]) -> None:
-    """Move the staged units into the memory (inside the caller's write transaction)."""
+_SAME_SOURCE = (
+    "SELECT MIN(u.id) FROM main.units u WHERE u.source_hash = s.source_hash AND u.source = s.source "
+    "AND u.source_lang = s.source_lang AND u.target_lang = s.target_lang"
+)
+
+
+def _recheck(part: SQLiteUnits, policy: str, result: ImportResult, overwrites: list[_Overwrite]) -> None:
+    """Apply the duplicate policy again to what others added while the import was staging."""
     db = part.db
-    # Someone may have added the same translation since it was staged: skip it now.
+    # the same translation: skipped whatever the policy
     gone = db.execute(
-        "DELETE FROM temp.import_stage WHERE EXISTS (SELECT 1 FROM main.units u "
-        "WHERE u.source_hash = import_stage.source_hash AND u.source = import_stage.source "
-        "AND u.source_lang = import_stage.source_lang AND u.target_lang = import_stage.target_lang "
-        "AND u.target = import_stage.target)"
+        f"DELETE FROM temp.import_stage AS s WHERE ({_SAME_SOURCE} AND u.target = s.target) IS NOT NULL"
     ).rowcount
     result.added -= gone
     result.skipped += gone
+    if policy == "keep":
+        return
+    # the same source with another translation: skipped, or an overwrite of the older unit
+    rows = db.execute(
+        f"SELECT s.seq, ({_SAME_SOURCE}), s.source, s.target, s.source_lang, s.target_lang, s.origin, "
+        "s.mt_draft, s.author, s.context, s.meta FROM temp.import_stage AS s "
+        f"WHERE ({_SAME_SOURCE}) IS NOT NULL ORDER BY s.seq"
+    ).fetchall()
+    for seq, unit_id, *fields, meta in rows:
+        db.execute("DELETE FROM temp.import_stage WHERE seq=?", (seq,))
+        result.added -= 1
+        if policy == "skip":
+            result.skipped += 1
+        else:
+            src, tgt, sl, tl, origin, mt_draft, author, context = fields
+            unit = NewUnit(src, tgt, origin, sl, tl, mt_draft, author, context, json.loads(meta))
+            overwrites.append(_Overwrite(unit_id, unit))
+            result.updated += 1
+
+
+def _swap(part: SQLiteUnits, result: ImportResult, overwrites: list[_Overwrite]) -> None:
+    """Move the staged units into the memory (inside the caller's write transaction)."""
+    db = part.db
     # We hold the write lock, so no other writer can take ids between reading and using them;
     # deleted units' ids are never reused (history keys on them).
     base = db.execute(

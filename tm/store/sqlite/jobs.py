@@ -18,13 +18,10 @@ _JOB_COLS = (
 
 def _job(row: tuple) -> Job:
     return Job(
-        *row[:4],
-        json.loads(row[4]),
-        row[5],
-        row[6],
+        row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6],
         None if row[7] is None else json.loads(row[7]),
-        *row[8:],
-    )
+        row[8], row[9], row[10], row[11], row[12], row[13], row[14],
+    )  # fmt: skip
 
 
 class SQLiteJobs:
@@ -98,17 +95,21 @@ class SQLiteJobs:
             )
 
     def fail(self, job_id: int, error: str) -> None:
-        """Mark a job failed with a message for its owner."""
+        """Mark a queued or running job failed with a message for its owner (a finished one stays)."""
         with self.db.transaction():
             self.db.execute(
-                "UPDATE jobs SET state='failed', error=?, finished_at=? WHERE id=?", (error, now(), job_id)
+                "UPDATE jobs SET state='failed', error=?, finished_at=? "
+                "WHERE id=? AND state IN ('queued', 'running')",
+                (error, now(), job_id),
             )
 
     def requeue(self, job_id: int, note: str) -> None:
         """Put a running job back in the queue (its worker died)."""
         with self.db.transaction():
+            # only while it is still running: a worker may have finished it since it was read
             self.db.execute(
-                "UPDATE jobs SET state='queued', worker=NULL, error=?, heartbeat_at=NULL WHERE id=?",
+                "UPDATE jobs SET state='queued', worker=NULL, error=?, heartbeat_at=NULL "
+                "WHERE id=? AND state='running'",
                 (note, job_id),
             )
 

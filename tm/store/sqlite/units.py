@@ -32,7 +32,10 @@ _UNIT_COLS = (
 
 
 def _unit(row: tuple) -> Unit:
-    return Unit(*row[:9], json.loads(row[9]), *row[10:])  # type: ignore[arg-type]
+    return Unit(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
+        json.loads(row[9]), row[10], row[11], row[12],
+    )  # fmt: skip
 
 
 def fts_query(words: list[str]) -> str:
@@ -217,7 +220,10 @@ class SQLiteUnits:
             "FROM history WHERE unit_id=? ORDER BY id",
             (unit_id,),
         )
-        return [HistoryEntry(*r[:10], json.loads(r[10])) for r in rows]
+        return [
+            HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], json.loads(r[10]))
+            for r in rows
+        ]
 
     def iter_units(self, batch: int = 2000) -> Iterator[Unit]:
         """Yield every unit in id order, a batch of rows at a time."""
@@ -245,7 +251,8 @@ class SQLiteUnits:
         offset: int = 0,
     ) -> list[Unit]:
         """Return units newest change first, filtered by origin, author and change date."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         for cond, value in (
             ("origin = ?", origin),
             ("author = ?", author),
