@@ -106,18 +106,26 @@ def export(ctx: click.Context, file: str, fmt: str | None, origin: str | None, a
         for u in memory.store.units.iter_units()
         if (origin is None or u.origin == origin) and (author is None or u.author == author)
     )
+
+    def write(out: Any) -> int:
+        with progress_bar(memory.store.units.count(), "exporting") as bar:
+            if fmt == "tmx":
+                return write_tmx(out, units, tool_version=__version__, progress=bar)
+            return write_csv(out, units, delimiter="\t" if fmt == "tsv" else ",", progress=bar)
+
+    if Path(file).exists() and not Path(file).is_file():
+        # a pipe or a device (/dev/stdout, a FIFO): there is no file to replace, so write
+        # straight into it (renaming a temporary onto /dev/stdout cannot work)
+        with open(file, "w", encoding="utf-8", newline="") as out:
+            n = write(out)
+        click.echo(f"exported {n} units to {file}")
+        return
     target = Path(file).resolve()
     # write beside the target and rename, so a failed export never leaves half a file
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
-        with (
-            os.fdopen(fd, "w", encoding="utf-8", newline="") as out,
-            progress_bar(memory.store.units.count(), "exporting") as bar,
-        ):
-            if fmt == "tmx":
-                n = write_tmx(out, units, tool_version=__version__, progress=bar)
-            else:
-                n = write_csv(out, units, delimiter="\t" if fmt == "tsv" else ",", progress=bar)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            n = write(out)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
