@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -26,6 +27,17 @@ def _fail(message: str) -> None:
 class _Group(click.Group):
     """Turn tm's errors into one line on stderr and a non-zero exit."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command, then flush stdout while a closed pipe can still be handled."""
+        logger = logging.getLogger("tm")
+        shown = _LogLines()
+        logger.addHandler(shown)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            logger.removeHandler(shown)
+            _flush_stdout()
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -45,6 +57,45 @@ class _Group(click.Group):
             if os.environ.get("TM_DEBUG"):
                 raise
             _fail(f"internal error: {type(e).__name__}: {e} (set TM_DEBUG=1 for the traceback)")
+
+
+class _LogLines(logging.Handler):
+    """Show the library's log records as `tm: warning: ...` lines on stderr, each warning once."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write the record unless the same warning was already shown."""
+        text = self.format(record)
+        # one cause can be logged twice in a command (the index fails to save when it is
+        # built and again when the memory closes); the user needs to read it once
+        if record.levelno == logging.WARNING:
+            if text in self.seen:
+                return
+            self.seen.add(text)
+        try:
+            # click.echo looks sys.stderr up at each call, so a redirected stderr gets the line
+            click.echo(f"tm: {record.levelname.lower()}: {text}", err=True)
+        except Exception:
+            self.handleError(record)
+
+
+def _flush_stdout() -> None:
+    """Flush what is left in stdout's buffer; a reader that has gone is not an error."""
+    # `tm translate ... | head -1`: output still buffered when the command returns would
+    # otherwise be flushed at interpreter exit, where a closed pipe prints "Exception ignored
+    # ... BrokenPipeError" and exits with 120 (Python docs, "Note on SIGPIPE")
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    except ValueError:  # stdout already closed: nothing left to flush
+        pass
+    except OSError as e:  # a full disk under `tm export /dev/stdout > file`: say so, fail
+        _quiet_stdout()
+        _fail(f"cannot write the output: {e.strerror or e}")
 
 
 def _quiet_stdout() -> None:
