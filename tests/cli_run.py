@@ -12,6 +12,7 @@ import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,12 +55,18 @@ def run_tm(home: Path, *args: str, check: bool = True, extra_env: dict[str, str 
 
 
 def run_tm_process(
-    home: Path, *args: str, check: bool = True, extra_env: dict[str, str | None] | None = None
+    home: Path,
+    *args: str,
+    check: bool = True,
+    extra_env: dict[str, str | None] | None = None,
+    wrapper: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed `tm ARGS` in a subprocess from home; assert success unless check is False."""
+    """Run the installed `tm ARGS` in a subprocess from home (under wrapper, e.g. setpriv)."""
     merged = {**os.environ, **tm_env(home, extra_env)}
     env = {name: value for name, value in merged.items() if value is not None}
-    proc = subprocess.run([TM, *args], capture_output=True, text=True, env=env, cwd=home, timeout=120)
+    proc = subprocess.run(
+        [*wrapper, TM, *args], capture_output=True, text=True, env=env, cwd=home, timeout=120
+    )
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
