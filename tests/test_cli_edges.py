@@ -276,3 +276,13 @@ def test_a_bad_setting_in_the_environment_is_one_line_naming_the_variable(desk, 
     line = one_line_error(tm(desk, "lookup", SOURCE, check=False, extra_env={variable: value}))
     assert variable in line and repr(value) in line and says in line
     assert digest(desk / "memory.db") == before
+
+
+# -- the system says no ------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a device that is always full")
+def test_a_full_disk_is_one_line_not_an_internal_error(desk):
+    line = one_line_error(tm(desk, "export", "/dev/full", "--format", "csv", check=False))
+    assert "No space left on device" in line
+    assert Path("/dev/full").is_char_device(), "the export wrote into the device, never replaced it"

@@ -51,6 +51,12 @@ class _Group(click.Group):
             # imports and exports are one transaction / one renamed file: nothing half-done stays
             click.echo("tm: interrupted", err=True)
             sys.exit(130)
+        except OSError as e:
+            # the system said no (a full disk, a file's permissions): the user can act on it
+            if os.environ.get("TM_DEBUG"):
+                raise
+            where = f": {e.filename}" if e.filename else ""
+            _fail(f"{e.strerror or e}{where} (set TM_DEBUG=1 for the traceback)")
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as e:  # a bug: still one line, the traceback on demand
