@@ -2,8 +2,8 @@
 
 `run_tm` calls the console script's click group in this process (no interpreter start-up, no
 re-import of numpy or transformers per call); `run_tm_process` runs the installed `tm` in a
-subprocess, for the few tests that must see what only a real process shows (exit-time flushes,
-pipes, permissions of another user, which modules get imported).
+subprocess, for the few tests that must see what only a real process shows (the script itself,
+exit-time flushes into pipes, file permissions that bite).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ class _Group(click.Group):
     """Turn tm's errors into one line on stderr and a non-zero exit."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Run the command, then flush stdout while a closed pipe can still be handled."""
+        """Run the command with the library's warnings as lines on stderr; flush stdout before exit."""
         logger = logging.getLogger("tm")
         shown = _LogLines()
         logger.addHandler(shown)
