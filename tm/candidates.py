@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from tm.errors import FeedMismatch
 from tm.index import Candidate, FuzzyIndex, remove_stale_temporaries
 from tm.store.base import Store
+from tm.store.records import FeedPosition
 
 log = logging.getLogger("tm.index")
 
@@ -25,6 +27,10 @@ log = logging.getLogger("tm.index")
 SAVE_AFTER = 1000
 # More changes than this (or a quarter of the memory) at once rebuild the index instead.
 REBUILD_AFTER = 50_000
+# In the background mode, more changes than this are learned by a background thread, a
+# chunk at a time, so that a request never spends long applying someone else's import.
+INLINE_CHANGES = 2000
+CHUNK = 1000
 
 
 class CandidateIndex(Protocol):
@@ -112,25 +118,55 @@ class LocalIndex:
                 e.strerror or e,
             )
 
-    def _rebuild_in_background(self) -> None:
-        """Start building a fresh index; the current one answers until it is ready."""
-        if self._building is not None and self._building.is_alive():
-            return
+    def _busy(self) -> bool:
+        """Tell whether a background thread is bringing the index up to date."""
+        return self._building is not None and self._building.is_alive()
+
+    def _in_background(self, work: Callable[[], None], what: str) -> None:
+        """Run work on a background thread; the current index answers meanwhile."""
 
         def run() -> None:
             try:
-                fresh = self._build()
-                with self._lock:
-                    self._index = fresh
-                self.refresh()
+                work()
             except Exception:  # the old index keeps answering; the next refresh tries again
-                log.exception("rebuilding the fuzzy index failed")
+                log.exception("%s failed", what)
 
-        self._building = threading.Thread(target=run, name="tm-index-build", daemon=True)
+        self._building = threading.Thread(target=run, name="tm-index", daemon=True)
         self._building.start()
 
+    def _rebuild_in_background(self) -> None:
+        """Start building a fresh index; the current one answers until it is ready."""
+
+        def rebuild() -> None:
+            fresh = self._build()
+            with self._lock:
+                self._index = fresh
+
+        self._in_background(rebuild, "rebuilding the fuzzy index")
+
+    def _catch_up_in_background(self, changes: dict[int, str | None], position: FeedPosition) -> None:
+        """Learn many changes a chunk at a time, letting lookups in between."""
+
+        def catch_up() -> None:
+            items = list(changes.items())
+            for start in range(0, len(items), CHUNK):
+                with self._lock:
+                    index = self._current()
+                    for unit_id, norm in items[start : start + CHUNK]:
+                        if norm is None:
+                            index.remove(unit_id)
+                        else:
+                            index.add(unit_id, norm)
+            with self._lock:
+                index = self._current()
+                index.position = position
+                if index.delta_size > SAVE_AFTER:
+                    self._save(index)
+
+        self._in_background(catch_up, "learning a large change")
+
     def wait_for_rebuild(self, timeout: float | None = None) -> None:
-        """Block until a background rebuild (if any) is finished (tests, shutdown)."""
+        """Block until background work on the index (if any) is finished (tests, shutdown)."""
         building = self._building
         if building is not None:
             building.join(timeout)
@@ -140,6 +176,8 @@ class LocalIndex:
     def refresh(self) -> None:
         """Learn the changes committed since the last refresh (a rebuild when there are many)."""
         with self._lock:
+            if self._busy():  # a background thread is bringing the index up to date
+                return
             index = self._current()
             try:
                 position, changes = self.store.units.changes_since(index.position)
@@ -152,6 +190,9 @@ class LocalIndex:
             if len(changes) > max(REBUILD_AFTER, len(index) // 4):
                 # a big import: one bulk build beats a million single additions
                 self._replace()
+                return
+            if self.background and len(changes) > INLINE_CHANGES:
+                self._catch_up_in_background(changes, position)
                 return
             index.apply(changes, position)
             if index.delta_size > SAVE_AFTER:

@@ -9,7 +9,14 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask.typing import ResponseReturnValue
 
 from tm.errors import TMError
-from tm.formats.tbx import read_glossary_csv, read_tbx, write_glossary_csv, write_tbx
+from tm.formats.tbx import (
+    MAX_GLOSSARY_BYTES,
+    check_glossary_size,
+    read_glossary_csv,
+    read_tbx,
+    write_glossary_csv,
+    write_tbx,
+)
 from tm.store.records import NewTerm
 from web import services
 from web.security import roles
@@ -93,8 +100,10 @@ def import_file() -> ResponseReturnValue:
         flash("Choose a .csv, .tsv or .tbx file.", "error")
         return redirect(url_for("glossary.index"))
     ext = Path(upload.filename).suffix.lower()
-    data = upload.read()
     try:
+        # read at most one byte past the cap: a huge upload is refused without holding it all
+        data = upload.read(MAX_GLOSSARY_BYTES + 1)
+        check_glossary_size(len(data), upload.filename)
         if ext == ".tbx":
             terms = read_tbx(data, path=upload.filename)
         elif ext in (".csv", ".tsv"):

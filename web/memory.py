@@ -41,6 +41,14 @@ def _filters() -> dict[str, Any]:
     return f
 
 
+def _form_version() -> int:
+    """Return the unit version the form was made from; a change without one is refused."""
+    version = request.form.get("version", "")
+    if not version.isdigit() or len(version) > 9:
+        abort(400, "the form has no unit version; reload the unit and make the change again")
+    return int(version)
+
+
 @bp.get("/")
 def search() -> ResponseReturnValue:
     """Search the memory (concordance on source or target) or list recent units, filtered."""
@@ -94,7 +102,7 @@ def unit(unit_id: int) -> ResponseReturnValue:
 def edit(unit_id: int) -> ResponseReturnValue:
     """Change a unit's source or target; the change goes into its history."""
     form = request.form
-    version = int(form["version"]) if form.get("version", "").isdigit() else None
+    version = _form_version()
     target = form.get("target", "")
     source = form.get("source", "")
     if not target.strip() or not source.strip():
@@ -116,10 +124,7 @@ def edit(unit_id: int) -> ResponseReturnValue:
 @roles("admin", "reviewer")
 def delete(unit_id: int) -> ResponseReturnValue:
     """Delete a unit; its history records who did it."""
-    version = request.form.get("version", "")
-    services().memory.delete(
-        unit_id, author=g.user.name, expected_version=int(version) if version.isdigit() else None
-    )
+    services().memory.delete(unit_id, author=g.user.name, expected_version=_form_version())
     flash(f"Deleted unit {unit_id}. Its history stays.", "ok")
     return redirect(url_for("memory.unit", unit_id=unit_id))
 

@@ -101,6 +101,8 @@ class Database:
     def conn(self) -> sqlite3.Connection:
         """Return this thread's connection."""
         local = self._local
+        if self._closed:
+            raise StoreError(f"the memory {self.path} was closed")
         if local.conn is None:
             local.conn = self._connect()
         return local.conn
@@ -170,6 +172,8 @@ class Database:
         roll back, and writes made meanwhile on the thread's own connection do not clash with it.
         """
         local = self._local
+        if self._closed:
+            raise StoreError(f"the memory {self.path} was closed")
         if local.reader is None:
             local.reader = self._connect()
         conn = local.reader
@@ -189,17 +193,22 @@ class Database:
                 conn.execute("COMMIT")
 
     def close(self) -> None:
-        """Close every connection of every thread."""
+        """Close this thread's connections; other threads can no longer use theirs.
+
+        Another thread's connection is never closed under it (SQLite may be running a
+        statement on it): it refuses new work from now on and is closed when its thread ends.
+        """
         self._closed = True
-        with self._conns_lock:
-            conns = list(self._conns)
-            self._conns.clear()
-        for conn in conns:
-            try:
+        local = self._local
+        for conn in (local.conn, local.reader):
+            if conn is not None:
                 conn.close()
-            except sqlite3.Error:  # a thread may be using it; it is being shut down anyway
-                pass
-        self._local = _Local()
+        local.conn = local.reader = None
+
+    def open_connections(self) -> int:
+        """Return how many connections of this database are still open (tests, diagnostics)."""
+        with self._conns_lock:
+            return len(self._conns)
 
     # -- schema ------------------------------------------------------------------
 

@@ -73,6 +73,10 @@ def import_units(
         with db.transaction():
             _recheck(part, on_duplicate, result, overwrites)
             _swap(part, result, overwrites)
+        if not db.in_transaction:
+            # Copy the swap's large WAL into the file now, on the importer's time: left to
+            # SQLite's auto-checkpoint, the next writer (a translator's confirm) would pay it.
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
     finally:
         db.execute("DROP TABLE IF EXISTS temp.import_stage")
     return result
