@@ -243,6 +243,21 @@ def test_a_reader_that_stops_early_ends_tm_quietly(big_desk, tmp_path, args, rea
     assert not list(big_desk.glob("*.part")), "an export to a pipe leaves no temporary file"
 
 
+def test_an_export_to_stdout_keeps_its_summary_out_of_the_data(desk, tmp_path):
+    env = {**os.environ, **tm_env(desk)}
+    out, err = tmp_path / "out.csv", tmp_path / "err.txt"
+    subprocess.run(
+        ["bash", "-c", f'"$@" 2>{err} | cat >{out}', "bash", TM, "export", "/dev/stdout", "--format", "csv"],
+        env=env,
+        cwd=desk,
+        timeout=120,
+        check=True,
+    )
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("id,source,target,") and "exported" not in out.read_text(encoding="utf-8")
+    assert err.read_text().startswith("exported ")
+
+
 # -- e. temporary index files of a killed process ------------------------------------------------
 
 

@@ -118,7 +118,8 @@ def export(ctx: click.Context, file: str, fmt: str | None, origin: str | None, a
         # straight into it (renaming a temporary onto /dev/stdout cannot work)
         with open(file, "w", encoding="utf-8", newline="") as out:
             n = write(out)
-        click.echo(f"exported {n} units to {file}")
+        # the data may be going to stdout: the summary must not end up inside it
+        click.echo(f"exported {n} units to {file}", err=True)
         return
     target = Path(file).resolve()
     # write beside the target and rename, so a failed export never leaves half a file
