@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tm.documents import Documents  # noqa: E402
 from tm.glossary import Glossary  # noqa: E402
 from tm.memory import TranslationMemory  # noqa: E402
-from tm.store.sqlite import SQLiteStore  # noqa: E402
+from tm.store import open_store  # noqa: E402
 
 WORDS = (
     "قال أعلن الوزير الرئيس الحكومة المتحدث باسم الوزارة إن المفاوضات مستمرة الاقتصاد ينمو "
@@ -61,7 +61,7 @@ def main() -> None:
     for size in args.sizes:
         rng = random.Random(args.seed)
         with tempfile.TemporaryDirectory() as tmp:
-            store = SQLiteStore(Path(tmp) / "m.db")
+            store = open_store(Path(tmp) / "m.db")
             memory = TranslationMemory(store)
             docs = Documents(memory, Glossary(store))
             doc_id = docs.create("bench", article(size, rng), "bench")

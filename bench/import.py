@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lookup import Realistic  # noqa: E402
 
 from tm.formats.tmx import read_tmx, write_tmx  # noqa: E402
+from tm.store import open_store  # noqa: E402
 from tm.store.records import NewUnit  # noqa: E402
-from tm.store.sqlite import SQLiteStore  # noqa: E402
 
 
 def write_sample(path: Path, n: int, seed: int) -> None:
@@ -68,7 +68,7 @@ def main() -> None:
         t_parse = time.perf_counter() - t
         print(f"parse only:   {parsed / t_parse:,.0f} units/s ({t_parse:.1f} s)")
 
-        store = SQLiteStore(Path(tmp) / "m.db")
+        store = open_store(Path(tmp) / "m.db")
         waits: list[float] = []
         importing = threading.Event()
 

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tm.candidates import LocalIndex  # noqa: E402
 from tm.lang import normalize  # noqa: E402
 from tm.memory import TranslationMemory  # noqa: E402
+from tm.store import open_store  # noqa: E402
 from tm.store.records import NewUnit  # noqa: E402
-from tm.store.sqlite import SQLiteStore  # noqa: E402
 
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 
@@ -166,7 +166,7 @@ def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int) -> N
     print(f"\n== {corpus}: {n_units:,} units ==")
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
-        store = SQLiteStore(db)
+        store = open_store(db)
         t = time.perf_counter()
         sentences = [gen.sentence() for _ in range(n_units)]
         t_gen = time.perf_counter() - t

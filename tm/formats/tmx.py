@@ -20,7 +20,7 @@ from lxml import etree
 
 from tm.errors import TMXError
 from tm.formats.xmlsafe import PROLOG_LIMIT, char_of_ph, check_prolog, seg_text, xml_attr, xml_text
-from tm.store.records import NewUnit, Unit
+from tm.store.records import ORIGINS, NewUnit, Unit
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CODE_TAGS = {"bpt", "ept", "ph", "it", "ut"}
@@ -309,7 +309,7 @@ def _unit_from_tu(
     origin = "import"
     mt_draft = None
     for ptype, value in props:
-        if ptype == "x-tm-origin" and value in ("human", "mt", "import"):
+        if ptype == "x-tm-origin" and value in ORIGINS:
             origin = value
         elif ptype == "x-tm-mt-draft":
             mt_draft = value
