@@ -35,6 +35,8 @@ def tm_env(tmp_path: Path, model: Path | None = None) -> dict[str, str]:
         "TM_DB": str(tmp_path / "memory.db"),
         "TM_HOME": str(tmp_path / "home"),
         "TM_BEAMS": "1",
+        # one MT thread: on a busy machine torch's spinning thread pool makes drafting several times slower
+        "TM_THREADS": "1",
     }
     env.pop("TM_DEBUG", None)
     if model is not None:

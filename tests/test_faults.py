@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -78,7 +79,7 @@ def test_a_server_killed_while_drafting_resumes_the_job_after_a_restart(tmp_path
     log = tmp_path / "serve.log"
     first = start_server(servers, env, log)
     tom = Client(first.base).login("tom")
-    doc_id = tom.new_document("long article", arabic_text(120, seed=7))
+    doc_id = tom.new_document("long article", arabic_text(60, seed=7))
 
     doc = wait_for(
         lambda: (d := tom.document(doc_id))["status"] == "translating" and d["progress"] > 0 and d,
@@ -86,7 +87,7 @@ def test_a_server_killed_while_drafting_resumes_the_job_after_a_restart(tmp_path
         what="drafting to start",
         every=0.05,
     )
-    assert doc["total"] == 120 and not doc["stuck"]
+    assert doc["total"] == 60 and not doc["stuck"]
     ((job_id,),) = read_db(db, "SELECT job_id FROM documents WHERE id=?", (doc_id,))
     assert read_db(db, "SELECT state FROM jobs WHERE id=?", (job_id,)) == [("running",)]
     time.sleep(0.5)  # into the MT part of the job
@@ -108,9 +109,10 @@ def test_a_server_killed_while_drafting_resumes_the_job_after_a_restart(tmp_path
         states.append((d["status"], d["progress"], d["stuck"]))
         return d if d["status"] != "translating" or d["stuck"] else None
 
-    doc = wait_for(
-        settled, timeout=60, what=f"document {doc_id} to leave 'translating' ({states[-3:]})", every=0.1
-    )
+    try:
+        doc = wait_for(settled, timeout=60, what=f"document {doc_id} to leave 'translating'")
+    except AssertionError as e:  # stuck at "translating" with no way out
+        raise AssertionError(f"{e}; last states {states[-3:]}{log_tail(second)}") from None
     print(f"\nafter the restart the document was {doc['status']} in {time.monotonic() - started:.1f} s")
     if doc["status"] != "ready":
         editor = tom.get(f"/documents/{doc_id}").text
@@ -119,13 +121,13 @@ def test_a_server_killed_while_drafting_resumes_the_job_after_a_restart(tmp_path
             f"the job was not resumed: document {doc['status']} stuck={doc['stuck']} note={doc['note']!r}; "
             f"retry form on the editor page: {has_retry}{log_tail(second)}"
         )
-    assert len(doc["segments"]) == 120
+    assert len(doc["segments"]) == 60
     assert all(s["target"] and s["origin"] == "mt" for s in doc["segments"]), doc["segments"][:3]
 
     job = tom.get(f"/api/jobs/{job_id}")
     assert job.status == 200, job.text
     assert job.json()["state"] == "done" and job.json()["kind"] == "pretranslate", job.json()
-    assert job.json()["done"] == job.json()["total"] == 120
+    assert job.json()["done"] == job.json()["total"] == 60
     assert read_db(db, "SELECT attempts FROM jobs WHERE id=?", (job_id,)) == [(2,)]
     assert read_db(db, "SELECT COUNT(*) FROM jobs") == [(1,)], "the restart queued a second job"
 
@@ -141,15 +143,16 @@ def test_a_server_killed_while_drafting_resumes_the_job_after_a_restart(tmp_path
 
 
 PY_WRITER = """
-import json, sys, time
+import json, os, sys, time
 from tm.errors import Busy
 from tm.memory import TranslationMemory
 
 memory = TranslationMemory.open(sys.argv[1])
-end = time.monotonic() + float(sys.argv[2])
-ok, busy, errors, i = [], [], [], 0
-while time.monotonic() < end:
+stop, end = sys.argv[2], time.monotonic() + float(sys.argv[3])
+ok, busy, errors, slow, i = [], [], [], [], 0
+while not os.path.exists(stop) and time.monotonic() < end:
     i += 1
+    start = time.time()
     try:
         memory.confirm("وأكد المتحدث باسم الوزارة أن المفاوضات مستمرة رقم %d" % i, "py unit %d" % i, author="py")
         ok.append(i)
@@ -157,15 +160,17 @@ while time.monotonic() < end:
         busy.append(i)
     except Exception as e:
         errors.append("%d: %s: %s" % (i, type(e).__name__, e))
+    if time.time() - start > 0.3:
+        slow.append([start, time.time() - start])
 memory.close()
-print(json.dumps({"ok": ok, "busy": busy, "errors": errors}))
+print(json.dumps({"ok": ok, "busy": busy, "errors": errors, "slow": slow}))
 """
 
 SH_WRITER = """
-end=$((SECONDS + $2)); i=0
-while [ $SECONDS -lt $end ]; do
+end=$((SECONDS + $3)); i=0
+while [ ! -e "$2" ] && [ $SECONDS -lt $end ]; do
   i=$((i + 1))
-  if "$1" add "زار وزير الخارجية المغرب والتقى نظيره رقم $i" "cli unit $i" >/dev/null 2>>"$3"; then
+  if "$1" add "زار وزير الخارجية المغرب والتقى نظيره رقم $i" "cli unit $i" >/dev/null 2>>"$4"; then
     echo "ok $i"
   else
     echo "fail $i"
@@ -259,6 +264,34 @@ class Editor:
             self.versions[idx], self.targets[idx] = now["version"], now["target"]
 
 
+@dataclass
+class Watcher:
+    """A reader beside the writers: its latency, and when the import's units became visible."""
+
+    client: Client
+    doc_id: int
+    db: Path
+    reads: list[Call] = field(default_factory=list)
+    committed_at: float | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set() and len(self.problems) < 20:
+            start = time.monotonic()
+            try:
+                r = self.client.get(f"/api/documents/{self.doc_id}")
+                self.reads.append(Call("ada", "read", r.status, r.seconds, start, time.monotonic()))
+                if r.status != 200:
+                    self.problems.append(f"read: {r.status} {r.text[:300]}")
+                if self.committed_at is None:
+                    ((n,),) = read_db(self.db, "SELECT COUNT(*) FROM units WHERE target LIKE 'imp unit %'")
+                    if n:
+                        self.committed_at = time.monotonic()
+            except Exception as e:
+                self.problems.append(f"read: {type(e).__name__}: {e}")
+            time.sleep(0.02)
+
+
 def figures(seconds: list[float]) -> str:
     if not seconds:
         return "no requests"
@@ -282,24 +315,36 @@ def test_two_cli_writers_and_the_web_app_at_once_never_answer_500(tmp_path, tiny
         e.load()
     big = write_tmx(tmp_path / "big.tmx", 50_000)
 
-    loop = 10.0
-    stop = threading.Event()
+    # the writers run for `loop` seconds and until 2 s after the import ended (at most 60 s)
+    loop, after, limit = 10.0, 2.0, 60.0
+    stop, stop_file = threading.Event(), tmp_path / "stop-writers"
     sh = subprocess.Popen(
-        ["bash", "-c", SH_WRITER, "sh-writer", TM, str(int(loop)), str(tmp_path / "sh-writer.err")],
+        [
+            "bash",
+            "-c",
+            SH_WRITER,
+            "sh-writer",
+            TM,
+            str(stop_file),
+            str(int(limit)),
+            str(tmp_path / "sh-writer.err"),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         text=True,
     )
     procs.append(sh)
     py = subprocess.Popen(
-        [sys.executable, "-c", PY_WRITER, str(db), str(loop)],
+        [sys.executable, "-c", PY_WRITER, str(db), str(stop_file), str(limit)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     procs.append(py)
+    watcher = Watcher(Client(server.base).login("ada"), editors[0].doc_id, db)
     threads = [threading.Thread(target=e.run, args=(stop,), name=e.name) for e in editors]
+    threads.append(threading.Thread(target=watcher.run, args=(stop,), name="watcher"))
     began = time.monotonic()
     for t in threads:
         t.start()
@@ -310,23 +355,25 @@ def test_two_cli_writers_and_the_web_app_at_once_never_answer_500(tmp_path, tiny
             [TM, "import", "--json", str(big)], env=env, stdout=import_log, stderr=subprocess.STDOUT
         )
         procs.append(imp)
-        import_start = time.monotonic()
-        # saves go on until the loop's time is up and the import has ended (or 60 s have passed)
-        deadline = time.monotonic() + 60
+        import_start, import_wall = time.monotonic(), time.time()
+        deadline = began + limit
         import_end = None
-        while (import_end is None or time.monotonic() - began < loop) and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             if import_end is None and imp.poll() is not None:
                 import_end = time.monotonic()
+            if import_end is not None and time.monotonic() > max(began + loop, import_end + after):
+                break
             time.sleep(0.02)
         loop_end = time.monotonic()
         import_end = import_end or loop_end
     finally:
+        stop_file.touch()
         stop.set()
         for t in threads:
             t.join(timeout=40)
     import_log.close()
     assert not any(t.is_alive() for t in threads), "an editor thread hung"
-    assert imp.poll() is not None, "the import did not end within 60 s"
+    assert imp.poll() is not None, f"the import did not end within {limit} s"
     sh_out, _ = sh.communicate(timeout=40)
     py_out, py_err = py.communicate(timeout=40)
 
@@ -334,35 +381,44 @@ def test_two_cli_writers_and_the_web_app_at_once_never_answer_500(tmp_path, tiny
     statuses: dict[int, int] = {}
     for c in calls:
         statuses[c.status] = statuses.get(c.status, 0) + 1
-    during = [
-        c.seconds for c in calls if c.kind == "save" and c.end >= import_start and c.start <= import_end
-    ]
-    saves = [c.seconds for c in calls if c.kind == "save"]
+    # a stale save is a PUT too: it waits for the write lock before it finds the version changed
+    puts = [c for c in calls if c.kind in ("save", "stale")]
+    during = [c.seconds for c in puts if c.end >= import_start and c.start <= import_end]
+    aftermath = [c.seconds for c in puts if c.end > import_end]
+    saves = [c.seconds for c in puts]
+    committed = f"{watcher.committed_at - import_start:+.1f} s" if watcher.committed_at else "never seen"
     slowest = ", ".join(
-        f"{c.kind} {c.seconds:.2f} s at {c.start - import_start:+.1f} s"
-        for c in sorted(calls, key=lambda c: -c.seconds)[:5]
+        f"{c.kind} {c.seconds:.2f} s from {c.start - import_start:+.1f} s"
+        for c in sorted(calls + watcher.reads, key=lambda c: -c.seconds)[:6]
     )
     sh_ok = [int(line.split()[1]) for line in sh_out.splitlines() if line.startswith("ok ")]
     sh_fail = [int(line.split()[1]) for line in sh_out.splitlines() if line.startswith("fail ")]
     py_result = json.loads(py_out) if py_out.strip() else {"ok": [], "busy": [], "errors": [py_err[-2000:]]}
+    py_slow = ", ".join(f"{d:.2f} s from {t - import_wall:+.1f} s" for t, d in py_result.get("slow", []))
     print(
         f"\nweb: {len(calls)} requests in {loop_end - began:.1f} s, statuses {dict(sorted(statuses.items()))}, "
         f"503s: {statuses.get(503, 0)}"
-        f"\nsaves, all:          {figures(saves)}"
+        f"\nsaves (PUT), all:     {figures(saves)}"
         f"\nsaves, during import ({import_end - import_start:.1f} s): {figures(during)}"
+        f"\nsaves, after import:  {figures(aftermath)}"
         f"\nconfirms:            {figures([c.seconds for c in calls if c.kind == 'confirm'])}"
+        f"\nreads (GET, other user): {figures([c.seconds for c in watcher.reads])}"
+        f"\nimport: started at +0.0 s, its units visible at {committed}, ended at {import_end - import_start:+.1f} s"
         f"\nslowest: {slowest}"
         f"\ntm add loop: {len(sh_ok)} ok, {len(sh_fail)} failed; python writer: {len(py_result['ok'])} ok, "
         f"{len(py_result['busy'])} busy, {len(py_result['errors'])} errors; import exit {imp.returncode}"
+        f"\npython writer's confirms over 0.3 s: {py_slow or 'none'}"
     )
 
-    problems = [p for e in editors for p in e.problems]
+    problems = [p for e in editors for p in e.problems] + watcher.problems
     assert not problems, "\n".join(problems[:20]) + log_tail(server)
     assert 500 not in statuses, log_tail(server)
     assert set(statuses) <= {200, 409, 503}, statuses
     assert statuses.get(200, 0) > 50, statuses
     assert during, "no save ran while the import did"
-    assert max(during) < 2.0, f"a save took {max(during):.2f} s during the import" + log_tail(server)
+    assert max(saves) < 2.0, (
+        f"a save took {max(saves):.2f} s (slowest: {slowest}; python writer's slow confirms: {py_slow})"
+    )
 
     # the import: all of it, once
     assert imp.returncode == 0, (tmp_path / "import.log").read_text()[-2000:]
@@ -434,3 +490,62 @@ def test_a_killed_import_leaves_the_memory_as_it_was(tmp_path, procs):
     found = json.loads(run_tm(env, "lookup", "--json", "قال الرئيس إن الاقتصاد ينمو بسرعة كبيرة هذا العام"))
     assert found and found[0]["target"] == "The president said the economy grows fast", found
     assert found[0]["kind"] == "fuzzy" and found[0]["score"] >= 75, found[0]
+
+
+# -- 4. what a writer holds the write lock for ----------------------------------------------------
+
+CONFIRMER = """
+import sys
+from tm.memory import TranslationMemory
+
+memory = TranslationMemory.open(sys.argv[1])
+memory.confirm("قال الرئيس إن الاقتصاد ينمو بسرعة", "The president said the economy grows", author="py")
+print("ready", flush=True)
+sys.stdin.readline()
+memory.confirm("وقعت الحكومة اتفاقا جديدا مع الشركة", "The government signed a new deal", author="py")
+print("done", flush=True)
+memory.close()
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="TranslationMemory.confirm brings the fuzzy index up to date inside its write transaction "
+    "(confirm -> add -> sync in tm/memory.py), so after another process's import it rebuilds the index "
+    "while holding SQLite's write lock and every other writer waits for the rebuild",
+)
+def test_a_confirm_after_another_process_imported_keeps_other_writers_waiting_briefly(tmp_path, procs):
+    env = tm_env(tmp_path)
+    db = tmp_path / "memory.db"
+    run_tm(env, "init")
+    child = subprocess.Popen(
+        [sys.executable, "-c", CONFIRMER, str(db)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    procs.append(child)
+    assert child.stdout.readline().strip() == "ready", child.stderr.read()
+    # another process imports while the child keeps its (now old) index in memory
+    run_tm(env, "import", str(write_tmx(tmp_path / "big.tmx", 50_000)), timeout=120)
+
+    conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+    waits = []
+    try:
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        deadline = time.monotonic() + 30
+        while child.poll() is None and time.monotonic() < deadline:
+            start = time.monotonic()
+            conn.execute("BEGIN IMMEDIATE")
+            waits.append(time.monotonic() - start)
+            conn.execute("ROLLBACK")
+            time.sleep(0.005)
+    finally:
+        conn.close()
+    out, err = child.communicate(timeout=30)
+    assert child.returncode == 0 and "done" in out, err
+    print(f"\nanother writer's longest wait for the lock during the confirm: {max(waits):.2f} s")
+    assert max(waits) < 0.2
