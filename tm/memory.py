@@ -103,7 +103,11 @@ class TranslationMemory:
             self.store.close()
 
     def sync(self) -> None:
-        """Bring the candidate index up to date with committed changes."""
+        """Bring the candidate index up to date with committed changes (after, not in, a transaction)."""
+        if self.store.in_transaction:
+            # The index learns committed changes only, and learning someone else's import
+            # here would hold the write lock while it works: the caller syncs after commit.
+            return
         self.index.refresh()
 
     # -- lookup ---------------------------------------------------------------

@@ -7,6 +7,7 @@ These live beside the web app, so the library (`tm`) never imports it; the conso
 from __future__ import annotations
 
 import sys
+import threading
 
 import click
 
@@ -36,6 +37,8 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     click.echo(f"tm: memory {store.location} ({store.units.count()} units)")
     if not store.accounts.all():
         click.echo("tm: no accounts yet; create the first admin with: tm user add NAME --role admin")
+    # load (or, the first time, build) the fuzzy index while the server starts listening
+    threading.Thread(target=svc.memory.sync, name="tm-index-warm", daemon=True).start()
     click.echo(f"tm: serving the editor on http://{host}:{port}/ (Ctrl+C stops)")
     sys.stdout.flush()
     try:

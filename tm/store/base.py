@@ -382,6 +382,11 @@ class Store(Protocol):
         """Group changes across parts: all of them are kept or none (nests)."""
         ...
 
+    @property
+    def in_transaction(self) -> bool:
+        """Tell whether this thread is inside a write transaction of the store."""
+        ...
+
     def close(self) -> None:
         """Release every connection."""
         ...

@@ -68,6 +68,11 @@ class SQLiteStore:
         with self.db.transaction():
             yield
 
+    @property
+    def in_transaction(self) -> bool:
+        """Tell whether this thread is inside a write transaction of the store."""
+        return self.db.in_transaction
+
     def close(self) -> None:
         """Close every connection."""
         self.db.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import uuid
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -229,6 +230,10 @@ class Database:
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             version = self._version(conn)  # another process may have migrated meanwhile
             self._check_version(version)
+            # the memory's identity is made with its schema: reading it never needs the write lock
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('memory_id', ?)", (uuid.uuid4().hex,)
+            )
             for number in range(version, SCHEMA_VERSION):
                 step = MIGRATIONS[number]
                 if callable(step):
