@@ -64,6 +64,13 @@ def test_a_missing_memory_is_one_line_that_says_how_to_create_it_and_creates_not
     assert files_of(tmp_path) == []
 
 
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["user", "add", "ada", "--role", "admin"]])
+def test_the_web_commands_do_not_start_an_empty_memory_either(tmp_path, command):
+    line = one_line_error(tm(tmp_path, "--db", "missing.db", *command, check=False))
+    assert "there is no memory at missing.db" in line
+    assert files_of(tmp_path) == []
+
+
 def test_init_creates_the_memory_named_by_db(tmp_path):
     assert "memory ready: new.db (0 units)" in tm(tmp_path, "--db", "new.db", "init").stdout
     assert (tmp_path / "new.db").is_file()

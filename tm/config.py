@@ -49,6 +49,13 @@ class Settings:
     fuzzy_min: int = field(
         default=75, metadata={"help": "lowest fuzzy match used in pre-translation", **_bounds(1, 100)}
     )
+    busy_wait: int = field(
+        default=10,
+        metadata={
+            "help": "seconds a change waits for another writer before answering busy",
+            **_bounds(1, 600),
+        },
+    )
     secure_cookies: int = field(
         default=0, metadata={"help": "1: session cookie only over HTTPS", **_bounds(0, 1)}
     )

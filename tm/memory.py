@@ -89,11 +89,11 @@ class TranslationMemory:
         self.index: CandidateIndex = index or LocalIndex(store, save=save_index, background=background)
 
     @classmethod
-    def open(cls, location: str, *, create: bool = True) -> TranslationMemory:
+    def open(cls, location: str, *, create: bool = True, busy_wait: float | None = None) -> TranslationMemory:
         """Open the memory at a path (SQLite) or URL."""
         from tm.store import open_store
 
-        return cls(open_store(location, create=create))
+        return cls(open_store(location, create=create, busy_wait=busy_wait))
 
     def close(self) -> None:
         """Save the index if it has unsaved changes and close the store."""

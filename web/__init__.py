@@ -71,7 +71,7 @@ def create_app(
 ) -> Flask:
     """Build the app; tests pass a store and a translator, `tm serve` passes settings."""
     settings = settings or Settings.from_env()
-    store = store or open_store(settings.db)
+    store = store or open_store(settings.db, create=bool(settings.create), busy_wait=settings.busy_wait)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=store.accounts.secret_key(),

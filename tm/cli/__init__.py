@@ -134,7 +134,9 @@ def open_memory(ctx: click.Context, *, create: bool | None = None) -> Any:
     from tm.memory import TranslationMemory
 
     settings: Settings = ctx.find_root().obj
-    opened = TranslationMemory.open(settings.db, create=bool(settings.create) if create is None else create)
+    opened = TranslationMemory.open(
+        settings.db, create=bool(settings.create) if create is None else create, busy_wait=settings.busy_wait
+    )
     ctx.call_on_close(opened.close)
     return opened
 

@@ -10,10 +10,11 @@ from tm.store.base import Store
 __all__ = ["Store", "open_store"]
 
 
-def open_store(location: str | Path, *, create: bool = True) -> Store:
+def open_store(location: str | Path, *, create: bool = True, busy_wait: float | None = None) -> Store:
     """Open the memory at a file path (SQLite) or a postgresql:// URL.
 
     With `create=False` a file that does not exist is an error instead of a new, empty memory.
+    `busy_wait` is how many seconds a writer waits for another one before answering Busy.
     """
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
@@ -27,4 +28,4 @@ def open_store(location: str | Path, *, create: bool = True) -> Store:
         )
     from tm.store.sqlite import SQLiteStore
 
-    return SQLiteStore(path)
+    return SQLiteStore(path) if busy_wait is None else SQLiteStore(path, busy_wait=busy_wait)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tm.store.sqlite.accounts import SQLiteAccounts
-from tm.store.sqlite.db import Database
+from tm.store.sqlite.db import BUSY_TIMEOUT, Database
 from tm.store.sqlite.documents import SQLiteDocuments
 from tm.store.sqlite.glossary import SQLiteGlossary, SQLiteMTCache
 from tm.store.sqlite.jobs import SQLiteJobs
@@ -24,9 +24,9 @@ class SQLiteStore:
 
     engine = "sqlite"
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(self, path: str | os.PathLike[str], *, busy_wait: float = BUSY_TIMEOUT):
         self.path = Path(path)
-        self.db = Database(self.path)
+        self.db = Database(self.path, busy_timeout=busy_wait)
         self.units = SQLiteUnits(self.db)
         self.glossary = SQLiteGlossary(self.db, self.memory_id)
         self.mt_cache = SQLiteMTCache(self.db)
