@@ -52,10 +52,26 @@ def run_tm(env: dict[str, str], *args: str, stdin: str | None = None, timeout: f
 
 
 def init_memory(env: dict[str, str], users: dict[str, str]) -> None:
-    """Create the memory and the accounts (name -> role), all with PASSWORD."""
+    """Create the memory, then the accounts (name -> role, all with PASSWORD) side by side."""
     run_tm(env, "init")
-    for name, role in users.items():
-        run_tm(env, "user", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
+    adds = {
+        name: subprocess.Popen(
+            [TM, "user", "add", name, "--role", role, "--password-stdin"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for name, role in users.items()
+    }
+    for name, proc in adds.items():
+        try:
+            _, err = proc.communicate(PASSWORD + "\n", timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 0, f"tm user add {name} failed: {err}"
 
 
 def free_port() -> int:
