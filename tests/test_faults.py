@@ -1,4 +1,5 @@
-"""Faults with real processes: a server killed mid-job, writers racing the web app, a killed import.
+"""Faults with real processes: a server killed mid-job, writers racing the web app, a lock held too
+long, a killed import, and how long a confirm after someone's import keeps the write lock.
 
 Every process a test starts is killed in its teardown, and every wait has a deadline.
 Run with `pytest -s tests/test_faults.py` to see the figures (503s, latencies).
