@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tm.errors import TMError
+from tm.errors import Busy, TMError
 from tm.formats.tmx import write_tmx
 from tm.glossary import Glossary
 from tm.lang import PUNCT, tokenize
@@ -86,7 +86,10 @@ class Documents:
             nonlocal done
             done += n
             if done % 10 == 0:
-                self.store.documents.set_state(doc_id, progress=done)
+                try:
+                    self.store.documents.set_state(doc_id, progress=done)
+                except Busy:  # progress is advisory: a busy memory must not fail the drafting
+                    pass
                 if on_progress is not None:
                     on_progress(done)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tm.errors import TMError
+from tm.errors import Busy, TMError
 from tm.store.base import Store
 from tm.store.records import Job
 
@@ -65,7 +65,10 @@ class JobContext:
         now = time.monotonic()
         if now - self._last >= 0.25 or (total is not None):
             self._last = now
-            self.store.jobs.progress(self.job.id, done, total)
+            try:
+                self.store.jobs.progress(self.job.id, done, total)
+            except Busy:  # progress is advisory: a busy memory must not fail the job
+                log.info("job %s: progress not recorded, the memory is busy", self.job.id)
 
 
 def worker_name() -> str:

@@ -64,7 +64,7 @@ class Database:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._local = _Local()
-        # weak: a thread's connection closes when the thread ends; close() closes the rest
+        # weak: a thread's connection is freed (and closed) when its thread ends
         self._conns: weakref.WeakSet[sqlite3.Connection] = weakref.WeakSet()
         self._conns_lock = threading.Lock()
         self._closed = False
@@ -98,6 +98,10 @@ class Database:
         with self._conns_lock:
             self._conns.add(conn)
         return conn
+
+    def translate(self, e: sqlite3.Error) -> StoreError:
+        """Return the user-facing error for an SQLite error raised by this database."""
+        return _translate(e, self.path)
 
     def conn(self) -> sqlite3.Connection:
         """Return this thread's connection."""

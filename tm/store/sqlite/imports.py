@@ -66,10 +66,15 @@ def import_units(
     db.execute("CREATE INDEX temp.import_stage_hash ON import_stage (source_hash)")
     try:
         stager = _Stager(conn, on_duplicate, result, overwrites)
-        for batch in map(prepare, batches(units)):
-            stager.stage(batch)
-            if progress is not None:
-                progress(len(batch))
+        try:
+            for batch in map(prepare, batches(units)):
+                stager.stage(batch)
+                if progress is not None:
+                    progress(len(batch))
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as e:  # a full disk, say
+            if isinstance(e, sqlite3.IntegrityError):
+                raise
+            raise db.translate(e) from e
         with db.transaction():
             _recheck(part, on_duplicate, result, overwrites)
             _swap(part, result, overwrites)
