@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, abort, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from tm.config import Settings
 from tm.documents import Documents
@@ -19,6 +20,8 @@ from web.jobs import job_kinds
 from web.security import Throttle, install_security
 
 MAX_UPLOAD = 200 * 1024 * 1024
+# Pasted text (a form field, not a file): far above a 5,000-sentence document, far below a stall.
+MAX_PASTE = 10 * 1024 * 1024
 
 
 class Services:
@@ -73,15 +76,29 @@ def create_app(
     settings = settings or Settings.from_env()
     store = store or open_store(settings.db, create=bool(settings.create), busy_wait=settings.busy_wait)
     app = Flask(__name__)
+    # ids in addresses must fit a 64-bit integer: a larger one is no page (404), not a crash
+    app.url_map.converters["int"] = _StoreInt
     app.config.update(
         SECRET_KEY=store.accounts.secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=bool(settings.secure_cookies),
         MAX_CONTENT_LENGTH=MAX_UPLOAD,
+        MAX_FORM_MEMORY_SIZE=MAX_PASTE,
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.extensions["tm"] = Services(settings, store, translator)
+
+    @app.before_request
+    def refuse_huge_forms() -> None:
+        # Werkzeug bounds multipart fields (MAX_FORM_MEMORY_SIZE) but reads a urlencoded body
+        # whole: refuse a pasted text over the limit before anything reads it
+        if (
+            request.mimetype == "application/x-www-form-urlencoded"
+            and (request.content_length or 0) > MAX_PASTE
+        ):
+            abort(413)
+
     install_security(app)
 
     from web import api, auth, documents, glossary, memory
@@ -103,11 +120,22 @@ def create_app(
         messages = {
             404: "There is nothing at this address.",
             403: "Your account cannot do this. Ask an admin if you need it.",
-            413: f"The file is larger than {MAX_UPLOAD // (1024 * 1024)} MB.",
+            413: (
+                f"This is more than tm takes at once (pasted text up to {MAX_PASTE >> 20} MB, files up "
+                f"to {MAX_UPLOAD >> 20} MB); split it into parts."
+            ),
         }
         return _error(e.code or 500, messages.get(e.code or 500, e.description or e.name))
 
     return app
+
+
+class _StoreInt(IntegerConverter):
+    """An <int:...> URL part that fits the database's 64-bit integers."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _error(status: int, message: str) -> Response:

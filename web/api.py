@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from tm.errors import NotFound
 from tm.store.records import SegmentRow
 from web import services
 from web.documents import drafting_stuck
@@ -37,10 +38,21 @@ def segment_json(s: SegmentRow) -> dict[str, Any]:
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nesting deeper than Python's decoder goes; silent=True misses it
+        data = None
     if not isinstance(data, dict):
         abort(400, "send a JSON object")
     return data
+
+
+def _target(data: dict[str, Any]) -> str:
+    """Return the English text sent; anything but a string is refused."""
+    target = data.get("target", "")
+    if not isinstance(target, str):
+        abort(400, "target must be the English text, as a string")
+    return target
 
 
 def _version(data: dict[str, Any]) -> int:
@@ -77,7 +89,7 @@ def document(doc_id: int) -> ResponseReturnValue:
 def save(doc_id: int, idx: int) -> ResponseReturnValue:
     """Autosave an edited target as a draft."""
     data = _body()
-    seg = services().documents.save(doc_id, idx, str(data.get("target", "")), g.user.name, _version(data))
+    seg = services().documents.save(doc_id, idx, _target(data), g.user.name, _version(data))
     return jsonify(segment=segment_json(seg))
 
 
@@ -91,7 +103,7 @@ def confirm(doc_id: int, idx: int) -> ResponseReturnValue:
     changed = services().documents.confirm(
         doc_id,
         idx,
-        str(data.get("target", "")),
+        _target(data),
         g.user.name,
         _version(data),
         approve=approve,
@@ -112,7 +124,7 @@ def lookup() -> ResponseReturnValue:
     """Return memory matches for a sentence (fresh: what was confirmed a minute ago counts)."""
     text = request.args.get("text", "")
     min_score = request.args.get("min", "60")
-    if not min_score.isdigit() or not 1 <= int(min_score) <= 100:
+    if not (min_score.isascii() and min_score.isdigit()) or not 1 <= int(min_score) <= 100:
         abort(400, "min must be a whole number from 1 to 100")
     matches = services().memory.lookup(text, min_score=int(min_score), limit=9) if text else []
     return jsonify(matches=[m.to_json() for m in matches])
@@ -132,7 +144,11 @@ def concordance() -> ResponseReturnValue:
 @bp.get("/jobs/<int:job_id>")
 def job(job_id: int) -> ResponseReturnValue:
     """Return the progress of a background job to its owner (or an admin)."""
-    found = services().store.jobs.get(job_id)
-    if found.owner != g.user.name and g.user.role != "admin":
-        abort(404)  # not 403: others' job ids are not confirmed to exist
+    try:
+        found = services().store.jobs.get(job_id)
+    except NotFound:
+        found = None
+    # the same answer for a job that does not exist and one of someone else's: ids are not confirmed
+    if found is None or (found.owner != g.user.name and g.user.role != "admin"):
+        abort(404)
     return jsonify(found.to_json())

@@ -44,7 +44,7 @@ def _filters() -> dict[str, Any]:
 def _form_version() -> int:
     """Return the unit version the form was made from; a change without one is refused."""
     version = request.form.get("version", "")
-    if not version.isdigit() or len(version) > 9:
+    if not (version.isascii() and version.isdigit()) or len(version) > 9:
         abort(400, "the form has no unit version; reload the unit and make the change again")
     return int(version)
 
@@ -59,7 +59,7 @@ def search() -> ResponseReturnValue:
         abort(400, "side must be source or target")
     filters = _filters()
     page_arg = request.args.get("page", "0") or "0"
-    if not page_arg.isdigit() or len(page_arg) > 6:
+    if not (page_arg.isascii() and page_arg.isdigit()) or len(page_arg) > 6:
         abort(400, "page must be a page number")
     page = int(page_arg)
     spans: dict[int, dict[str, list]] = {}

@@ -223,3 +223,76 @@ def test_saves_return_within_a_second_while_a_long_import_runs(app, translator, 
         services(app).memory.lookup("قال المتحدث باسم الوزارة إن الجلسة رقم 123 انتهت في العاصمة")[0].score
         == 100
     )
+
+
+def test_a_json_body_nested_too_deep_is_a_clear_400(app, translator):
+    doc_id = translator.new_document(ARTICLE)
+    deep = "[" * 100_000 + "]" * 100_000
+    r = translator.http.put(
+        f"/api/documents/{doc_id}/segments/1",
+        data=deep,
+        content_type="application/json",
+        headers={"X-CSRF-Token": translator.token()},
+    )
+    assert r.status_code == 400 and "JSON object" in r.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/jobs/99999999999999999999",
+        "/api/documents/99999999999999999999",
+        "/documents/99999999999999999999",
+        "/memory/units/99999999999999999999",
+    ],
+)
+def test_an_id_too_large_for_the_database_is_no_page(translator, url):
+    assert translator.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/memory/?page=²", "/api/lookup?text=x&min=²", "/api/lookup?text=x&min=٣"])
+def test_digits_that_are_not_ascii_in_numbers_are_a_clear_400(translator, url):
+    assert translator.get(url).status_code == 400
+
+
+def test_a_target_that_is_not_text_is_refused(app, translator, store):
+    doc_id = translator.new_document(ARTICLE)
+    r = translator.api("PUT", f"/api/documents/{doc_id}/segments/1", {"target": {"a": 1}, "version": 1})
+    assert r.status_code == 400 and "string" in r.get_json()["error"]
+    assert store.documents.segment(doc_id, 1).version == 1
+
+
+def test_someone_elses_job_and_a_missing_job_answer_alike(app, translator):
+    from .conftest import Client
+
+    doc_id = translator.new_document(ARTICLE)
+    job_id = services(app).store.documents.get(doc_id).job_id
+    tia = Client(app, "tia")
+    theirs, missing = tia.get(f"/api/jobs/{job_id}"), tia.get(f"/api/jobs/{job_id + 1000}")
+    assert (theirs.status_code, theirs.get_json()) == (missing.status_code, missing.get_json())
+
+
+def test_a_long_paste_is_taken_and_a_huge_one_refused_at_once_with_the_limits(app, translator, store):
+    services(app).worker.stop()  # only the request is under test, not drafting 4,000 sentences
+    line = "قال المتحدث إن الاجتماع رقم {} سيعقد في العاصمة الأسبوع المقبل بحضور الوزراء."
+    long_text = "\n".join(line.format(i) for i in range(4000))
+    assert len(long_text.encode()) > 500_000  # more than a form field's default limit
+    for multipart in (False, True):
+        r = translator.post(
+            "/documents/new",
+            {"title": "long", "text": long_text},
+            content_type="multipart/form-data" if multipart else None,
+        )
+        assert r.status_code == 302
+        assert store.documents.get(int(r.headers["Location"].rsplit("/", 1)[1])).total == 4000
+    huge = "ا" * (6 * 1024 * 1024)  # 12 MB in UTF-8
+    for multipart in (False, True):
+        started = time.perf_counter()
+        r = translator.post(
+            "/documents/new",
+            {"title": "huge", "text": huge},
+            content_type="multipart/form-data" if multipart else None,
+        )
+        assert r.status_code == 413 and "pasted text up to 10 MB" in r.get_data(as_text=True)
+        assert time.perf_counter() - started < 2.0
+    assert len(store.documents.all()) == 2

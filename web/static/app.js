@@ -21,6 +21,22 @@ window.tm = {
     }
     return data;
   },
+  // Poll an address until done() says so: through a server restart or a busy memory it keeps
+  // asking (every 2 s), and an answer that will not change (logged out, deleted) reloads the page.
+  follow(url, every, done) {
+    const poll = async () => {
+      let data;
+      try {
+        data = await tm.api("GET", url);
+      } catch (e) {
+        if (e.status && e.status < 500) { window.location.reload(); return; }
+        setTimeout(poll, 2000);
+        return;
+      }
+      if (!done(data)) setTimeout(poll, every);
+    };
+    setTimeout(poll, every);
+  },
   el(tag, props, ...children) {
     const node = document.createElement(tag);
     Object.entries(props || {}).forEach(([k, v]) => {
@@ -45,8 +61,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!box) return;
   const bar = document.getElementById("job-progress");
   const state = document.getElementById("job-state");
-  const poll = async () => {
-    const job = await tm.api("GET", `/api/jobs/${box.dataset.job}`);
+  tm.follow(`/api/jobs/${box.dataset.job}`, 500, (job) => {
     bar.max = Math.max(1, job.total);
     bar.value = job.done;
     state.textContent = job.state === "running" ? `${Math.round((100 * job.done) / Math.max(1, job.total))}%` : job.state;
@@ -60,9 +75,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const err = document.getElementById("job-error");
       err.textContent = `Nothing was imported: ${job.error}`;
       err.hidden = false;
-    } else {
-      setTimeout(poll, 500);
     }
-  };
-  poll();
+    return job.state === "done" || job.state === "failed";
+  });
 });

@@ -8,13 +8,12 @@
   const drafting = document.getElementById("drafting");
   if (drafting) {
     const bar = document.getElementById("draft-progress");
-    const poll = async () => {
-      const doc = await api("GET", `/api/documents/${drafting.dataset.doc}`);
+    window.tm.follow(`/api/documents/${drafting.dataset.doc}`, 700, (doc) => {
       bar.value = doc.progress;
-      if (doc.status !== "translating" || doc.stuck) window.location.reload();
-      else setTimeout(poll, 700);
-    };
-    setTimeout(poll, 500);
+      const finished = doc.status !== "translating" || doc.stuck;
+      if (finished) window.location.reload();
+      return finished;
+    });
     return;
   }
 
