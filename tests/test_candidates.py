@@ -254,3 +254,27 @@ def test_an_index_file_that_cannot_be_saved_does_not_stop_lookups(tmp_path, capl
     assert memory.lookup("وقعت الحكومة اتفاقا مع شركة الطاقة الوطنية")[0].unit.id == unit.id
     memory.close()
     assert "cannot save the fuzzy index" in caplog.text
+
+
+def test_a_committed_change_is_not_reported_failed_when_the_index_cannot_learn_it_yet(tmp_path, caplog):
+    from tm.errors import StoreError
+
+    class Flaky(LocalIndex):
+        broken = False
+
+        def refresh(self):
+            if self.broken:
+                raise StoreError("the memory is busy")
+            super().refresh()
+
+    store = SQLiteStore(tmp_path / "m.db")
+    index = Flaky(store)
+    memory = TranslationMemory(store, index=index)
+    memory.add("قال المتحدث إن المفاوضات مستمرة منذ أسبوع", "talks continue")
+    index.broken = True
+    unit = memory.confirm("أعلن الوزير أن الاقتصاد ينمو بسرعة كبيرة", "The economy grows fast", author="sara")
+    assert store.units.get(unit.id).target == "The economy grows fast"
+    assert "will learn the last change later" in caplog.text
+    index.broken = False
+    assert memory.lookup("أعلن الوزير أن الاقتصاد ينمو بسرعة")[0].unit.id == unit.id
+    memory.close()

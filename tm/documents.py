@@ -206,7 +206,7 @@ class Documents:
                         )
                     )
         # the index learns the confirmed unit now that it is committed
-        self.memory.sync()
+        self.memory.learn_committed()
         return changed
 
     def revert(self, doc_id: int, idx: int, user: str, version: int | None) -> SegmentRow:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from tm.candidates import CandidateIndex, LocalIndex
+from tm.errors import TMError
 from tm.lang import PUNCT, Token, light_stem, normalize, tokenize
 from tm.matching import DiffChunk, diff, score
 from tm.store.base import Store
 from tm.store.records import NewUnit, Unit, context_hash
 
 CONTEXT, EXACT, FUZZY = "context", "exact", "fuzzy"
+log = logging.getLogger("tm.memory")
 
 
 @dataclass
@@ -110,6 +113,16 @@ class TranslationMemory:
             return
         self.index.refresh()
 
+    def learn_committed(self) -> None:
+        """Sync after a change was committed; a failure here must not report the change as failed.
+
+        The change is in the memory whatever happens next; the index learns it at the next lookup.
+        """
+        try:
+            self.sync()
+        except TMError as e:
+            log.warning("the fuzzy index will learn the last change later: %s", e)
+
     # -- lookup ---------------------------------------------------------------
 
     def lookup(
@@ -185,7 +198,7 @@ class TranslationMemory:
                 meta=meta or {},
             )
         )
-        self.sync()
+        self.learn_committed()
         return unit
 
     def confirm(
@@ -224,19 +237,19 @@ class TranslationMemory:
                 )
             else:
                 unit = self.add(source, target, author=author, mt_draft=mt_draft, context=ctx, meta=meta)
-        self.sync()
+        self.learn_committed()
         return unit
 
     def update(self, unit_id: int, **changes: Any) -> Unit:
         """Change a unit (see Store.update); the change goes into its history."""
         unit = self.store.units.update(unit_id, **changes)
-        self.sync()
+        self.learn_committed()
         return unit
 
     def delete(self, unit_id: int, *, author: str | None, expected_version: int | None = None) -> None:
         """Delete a unit; its history records who deleted it and when."""
         self.store.units.delete(unit_id, author=author, expected_version=expected_version)
-        self.sync()
+        self.learn_committed()
 
     # -- concordance ----------------------------------------------------------
 

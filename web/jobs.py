@@ -68,7 +68,7 @@ def job_kinds(svc: Services) -> dict[str, Kind]:
                 result = svc.store.units.import_units(units, on_duplicate=ctx.params["on_duplicate"])
         finally:
             _remove(path)
-        svc.memory.sync()
+        svc.memory.learn_committed()
         result.refused += report.refused
         result.messages += report.messages
         return result.to_json()

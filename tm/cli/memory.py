@@ -76,7 +76,7 @@ def import_(
         result = memory.store.units.import_units(units, on_duplicate=on_duplicate)
     result.refused += report.refused
     result.messages += report.messages
-    memory.sync()
+    memory.learn_committed()
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
