@@ -89,7 +89,10 @@ class TranslationMemory:
         background: bool = False,
     ):
         self.store = store
-        self.index: CandidateIndex = index or LocalIndex(store, save=save_index, background=background)
+        # not `index or ...`: an empty index is falsy (it has a length)
+        self.index: CandidateIndex = (
+            index if index is not None else LocalIndex(store, save=save_index, background=background)
+        )
 
     @classmethod
     def open(cls, location: str, *, create: bool = True, busy_wait: float | None = None) -> TranslationMemory:
