@@ -114,8 +114,10 @@ def delete(doc_id: int) -> ResponseReturnValue:
 
 @bp.route("/documents/<int:doc_id>/retranslate", methods=["POST"])
 def retranslate(doc_id: int) -> ResponseReturnValue:
-    """Run pre-translation again for a document that failed, had no MT model or lost its job."""
-    doc = services().store.documents.get(doc_id)
+    """Draft a document again (its owner or an admin); what people saved is kept."""
+    doc = services().store.documents.get(doc_id, layout=False)
+    if g.user.role != "admin" and g.user.name != doc.owner:
+        abort(403)
     if doc.status == "translating" and not drafting_stuck(doc):
         flash("This document is being drafted already.", "ok")
     else:

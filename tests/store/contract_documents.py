@@ -216,6 +216,23 @@ class DocumentsContract:
         assert (s2.target, s2.status) == ("", "draft")
         assert (s0.status, s0.version) == ("draft", 1)
 
+    def test_drafting_again_never_overwrites_what_a_person_saved(self, store):
+        doc_id = add_article(store)
+        store.documents.set_drafts(doc_id, [draft(0, "First draft."), draft(1, "Second draft.")])
+        store.documents.save_segment(
+            doc_id, 0, target="The Health Ministry reported new cases.", status="confirmed", user="sara"
+        )
+        store.documents.set_drafts(doc_id, [draft(0, "A newer draft."), draft(1, "A newer second draft.")])
+        kept, redrafted = store.documents.segments(doc_id)[:2]
+        assert (kept.target, kept.status, kept.version, kept.changed_by) == (
+            "The Health Ministry reported new cases.",
+            "confirmed",
+            2,
+            "sara",
+        )
+        assert (kept.draft, kept.mt_draft) == ("A newer draft.", "A newer draft.")
+        assert (redrafted.target, redrafted.draft) == ("A newer second draft.", "A newer second draft.")
+
     def test_save_segment_stores_the_target_and_bumps_the_version(self, store):
         doc_id = add_article(store)
         store.documents.set_drafts(doc_id, [draft(0, "Ministry announces new cases.", info={"qa": []})])

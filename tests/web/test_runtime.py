@@ -296,3 +296,22 @@ def test_a_long_paste_is_taken_and_a_huge_one_refused_at_once_with_the_limits(ap
         assert r.status_code == 413 and "pasted text up to 10 MB" in r.get_data(as_text=True)
         assert time.perf_counter() - started < 2.0
     assert len(store.documents.all()) == 2
+
+
+def test_drafting_again_is_for_the_owner_or_an_admin_and_keeps_saved_sentences(app, translator, admin, store):
+    from .conftest import Client
+
+    doc_id = translator.new_document(ARTICLE)
+    seg = store.documents.segment(doc_id, 1)
+    r = translator.api(
+        "POST",
+        f"/api/documents/{doc_id}/segments/1/confirm",
+        {"target": "The minister said", "version": seg.version},
+    )
+    assert r.status_code == 200
+    assert Client(app, "tia").post(f"/documents/{doc_id}/retranslate").status_code == 403
+    assert admin.post(f"/documents/{doc_id}/retranslate").status_code == 302
+    services(app).worker.wait_idle(30)
+    kept = store.documents.segment(doc_id, 1)
+    assert (kept.target, kept.status) == ("The minister said", "confirmed")
+    assert store.documents.segment(doc_id, 2).target == "EN: وأضاف أن التضخم مستقر."

@@ -154,13 +154,23 @@ class SQLiteDocuments:
         return [r for r in rows if normalize(r.source) == norm]
 
     def set_drafts(self, doc_id: int, drafts: Iterable[dict[str, Any]]) -> None:
-        """Store pre-translation results: target = draft, origin, score, unit, MT draft, info."""
+        """Store pre-translation results: target = draft, origin, score, unit, MT draft, info.
+
+        A segment a person has saved or confirmed keeps its English, status and version: it
+        only gets the new draft and MT draft (what "back to the draft" offers).
+        """
+        rows = [{**d, "doc": doc_id, "info": json.dumps(d["info"], ensure_ascii=False)} for d in drafts]
         with self.db.transaction():
             self.db.executemany(
                 "UPDATE segments SET target=:target, draft=:target, origin=:origin, score=:score, "
                 "unit_id=:unit_id, mt_draft=:mt_draft, repeat_of=:repeat_of, info=:info "
-                "WHERE document_id=:doc AND idx=:idx",
-                [{**d, "doc": doc_id, "info": json.dumps(d["info"], ensure_ascii=False)} for d in drafts],
+                "WHERE document_id=:doc AND idx=:idx AND changed_by IS NULL",
+                rows,
+            )
+            self.db.executemany(
+                "UPDATE segments SET draft=:target, mt_draft=:mt_draft "
+                "WHERE document_id=:doc AND idx=:idx AND changed_by IS NOT NULL",
+                rows,
             )
 
     def save_segment(
