@@ -14,6 +14,7 @@ from .contract_feed import FeedContract
 from .contract_glossary import GlossaryContract, MTCacheContract
 from .contract_imports import ImportsContract
 from .contract_jobs import JobsContract
+from .contract_sessions import SessionsContract
 from .contract_transactions import TransactionsContract
 from .contract_units import UnitsContract
 
@@ -27,6 +28,7 @@ class StoreContract(
     GlossaryContract,
     MTCacheContract,
     AccountsContract,
+    SessionsContract,
     DocumentsContract,
     JobsContract,
     TransactionsContract,

@@ -21,6 +21,7 @@ from tm.store.records import (
     NewTerm,
     NewUnit,
     SegmentRow,
+    Session,
     Term,
     Unit,
     User,
@@ -175,7 +176,7 @@ class MTCacheStore(Protocol):
 
 
 class AccountStore(Protocol):
-    """The editor's accounts and the installation's session-signing key."""
+    """The editor's accounts, their sessions and the installation's cookie-signing key."""
 
     def secret_key(self) -> str:
         """Return this installation's session-signing key, made on first use."""
@@ -204,8 +205,42 @@ class AccountStore(Protocol):
         role: str | None = None,
         active: bool | None = None,
         password_hash: str | None = None,
+        keep_session: int | None = None,
     ) -> None:
-        """Change role, active flag or password hash of an account."""
+        """Change role, active flag or password hash of an account.
+
+        A new password, another role or a lock ends the account's sessions (but keep_session).
+        """
+        ...
+
+    def add_session(
+        self, user_id: int, token: str, *, expires_at: str, ip: str = "", user_agent: str = ""
+    ) -> Session:
+        """Start a session for a user under a secret token (only its digest is stored)."""
+        ...
+
+    def get_session(self, token: str) -> Session | None:
+        """Return the session of a token, or None (ended, pruned or never made)."""
+        ...
+
+    def sessions(self, user_id: int) -> list[Session]:
+        """Return a user's sessions, most recently seen first."""
+        ...
+
+    def touch_session(self, session_id: int, seen_at: str) -> None:
+        """Record that a session was used at a time (never moves it back)."""
+        ...
+
+    def end_session(self, session_id: int) -> None:
+        """End one session at once (its token no longer finds it)."""
+        ...
+
+    def end_sessions(self, user_id: int, *, keep: int | None = None) -> int:
+        """End every session of a user but `keep`; return how many ended."""
+        ...
+
+    def prune_sessions(self, *, now: str, idle_before: str) -> int:
+        """Delete sessions past their end or not seen since idle_before; return how many."""
         ...
 
 

@@ -260,3 +260,21 @@ class FeedPosition:
 
     change: int = 0
     token: int = 0
+
+
+def session_digest(token: str) -> str:
+    """Return what a store keeps of a session's secret token (its SHA-256, never the token)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class Session:
+    """A logged-in browser: who, since when, last seen, until when at most, and from where."""
+
+    id: int
+    user_id: int
+    created_at: str
+    seen_at: str
+    expires_at: str  # the absolute end, however active the session is
+    ip: str
+    user_agent: str

@@ -6,14 +6,21 @@ import secrets
 import sqlite3
 
 from tm.errors import TMError
-from tm.store.records import ROLES, User, now
+from tm.store.records import ROLES, Session, User, now, session_digest
 from tm.store.sqlite.db import Database
 
 _USER_COLS = "id, name, password_hash, role, active, created_at"
 
 
+_SESSION_COLS = "id, user_id, created_at, seen_at, expires_at, ip, user_agent"
+
+
 def _user(row: tuple | None) -> User | None:
     return User(row[0], row[1], row[2], row[3], bool(row[4]), row[5]) if row else None
+
+
+def _session(row: tuple | None) -> Session | None:
+    return Session(*row) if row else None
 
 
 class SQLiteAccounts:
@@ -69,11 +76,74 @@ class SQLiteAccounts:
         role: str | None = None,
         active: bool | None = None,
         password_hash: str | None = None,
+        keep_session: int | None = None,
     ) -> None:
-        """Change role, active flag or password hash of an account."""
+        """Change role, active flag or password hash of an account.
+
+        A new password, another role or a lock ends the account's sessions (but keep_session).
+        """
         if role is not None and role not in ROLES:
             raise TMError(f"role must be one of {', '.join(ROLES)}")
         with self.db.transaction():
+            before = self.get(user_id)
             for key, value in (("role", role), ("active", active), ("password_hash", password_hash)):
                 if value is not None:
                     self.db.execute(f"UPDATE users SET {key}=? WHERE id=?", (value, user_id))
+            if before is not None and (
+                password_hash is not None or active is False or (role is not None and role != before.role)
+            ):
+                self.end_sessions(user_id, keep=keep_session)
+
+    # -- sessions ------------------------------------------------------------------
+
+    def add_session(
+        self, user_id: int, token: str, *, expires_at: str, ip: str = "", user_agent: str = ""
+    ) -> Session:
+        """Start a session for a user under a secret token (only its digest is stored)."""
+        at = now()
+        with self.db.transaction():
+            cur = self.db.execute(
+                "INSERT INTO sessions (digest, user_id, created_at, seen_at, expires_at, ip, user_agent) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_digest(token), user_id, at, at, expires_at, ip[:64], user_agent[:256]),
+            )
+        return Session(int(cur.lastrowid or 0), user_id, at, at, expires_at, ip[:64], user_agent[:256])
+
+    def get_session(self, token: str) -> Session | None:
+        """Return the session of a token, or None (ended, pruned or never made)."""
+        row = self.db.execute(
+            f"SELECT {_SESSION_COLS} FROM sessions WHERE digest=?", (session_digest(token),)
+        ).fetchone()
+        return _session(row)
+
+    def sessions(self, user_id: int) -> list[Session]:
+        """Return a user's sessions, most recently seen first."""
+        rows = self.db.execute(
+            f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id=? ORDER BY seen_at DESC, id DESC",
+            (user_id,),
+        )
+        return [s for s in map(_session, rows) if s is not None]
+
+    def touch_session(self, session_id: int, seen_at: str) -> None:
+        """Record that a session was used at a time (never moves it back)."""
+        with self.db.transaction():
+            self.db.execute(
+                "UPDATE sessions SET seen_at=? WHERE id=? AND seen_at<?", (seen_at, session_id, seen_at)
+            )
+
+    def end_session(self, session_id: int) -> None:
+        """End one session at once (its token no longer finds it)."""
+        with self.db.transaction():
+            self.db.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+
+    def end_sessions(self, user_id: int, *, keep: int | None = None) -> int:
+        """End every session of a user but `keep`; return how many ended."""
+        with self.db.transaction():
+            cur = self.db.execute("DELETE FROM sessions WHERE user_id=? AND id IS NOT ?", (user_id, keep))
+        return cur.rowcount
+
+    def prune_sessions(self, *, now: str, idle_before: str) -> int:
+        """Delete sessions past their end or not seen since idle_before; return how many."""
+        with self.db.transaction():
+            cur = self.db.execute("DELETE FROM sessions WHERE expires_at<=? OR seen_at<?", (now, idle_before))
+        return cur.rowcount

@@ -154,6 +154,21 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     """,
     # 4: feed tokens, segment keys, jobs
     _v4,
+    # 5: the editor's sessions, kept on the server (the cookie holds a random token; this its digest)
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        digest TEXT NOT NULL UNIQUE,
+        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        ip TEXT NOT NULL DEFAULT '',
+        user_agent TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX sessions_user ON sessions (user_id);
+    CREATE INDEX sessions_seen ON sessions (seen_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
