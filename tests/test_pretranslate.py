@@ -144,3 +144,30 @@ def test_json_shape(desk, echo):
     }
     assert seg["adapted"][0] == {"memory": "500", "new": "750"}
     assert data["counts"]["mt"] == 1
+
+
+def test_progress_moves_with_each_mt_batch_and_ends_at_the_segment_count(desk, echo):
+    text = (
+        "وأكد الوزير أن الاتفاق مهم للبلدين.\n"
+        "جملة أولى.\nجملة ثانية.\nجملة ثالثة.\nجملة أولى.\nجملة رابعة.\nجملة خامسة.\n"
+        "الحكومة توقع اتفاقا جديدا\n"
+    )
+    batches_seen: list[int] = []  # for each progress call, how many MT batches had come back
+
+    def progress(n):
+        batches_seen.extend([len(echo.batches)] * n)
+
+    result = pretranslate(segment(text), desk, translator=echo, batch_size=2, progress=progress)
+    assert [len(b) for b in echo.batches] == [2, 2, 1]  # five new sentences, the repeated one once
+    # the two memory hits while looking up, then each batch's segments (the repetition too)
+    assert batches_seen == [0, 0, 1, 1, 1, 2, 2, 3]
+    assert len(batches_seen) == len(result.segments)
+
+
+def test_progress_ends_at_the_segment_count_without_a_model(desk):
+    def offline():
+        raise ModelUnavailable("no model")
+
+    calls: list[int] = []
+    result = pretranslate(segment(ARTICLE), desk, translator=offline, progress=calls.append)
+    assert sum(calls) == len(result.segments) == 6

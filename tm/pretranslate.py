@@ -103,8 +103,18 @@ def pretranslate(
 
     `translator` may be a function that loads one; it is called only when some segment
     needs MT. When no model can be loaded, those segments get origin `none` and the
-    reason is in `mt_error`; everything from the memory is still there.
+    reason is in `mt_error`; everything from the memory is still there. `progress(1)` is
+    called once for each segment as it gets its draft: from the memory while the segments
+    are looked up, from MT as each batch of `batch_size` sentences comes back.
     """
+
+    # progress counts drafted segments, one call each: those from the memory as they are
+    # looked up, the others as their MT batch comes back, so a progress bar moves during MT
+    def report(n: int) -> None:
+        if progress is not None:
+            for _ in range(n):
+                progress(1)
+
     paragraphs = [i for i, p in enumerate(doc.paragraphs) for _ in p.segments]
     segments = list(doc.segments())
     contexts = doc.contexts()
@@ -119,8 +129,8 @@ def pretranslate(
         draft.matches = memory.lookup(seg.text, context=contexts[i], min_score=min_score, limit=5)
         _from_memory(draft)
         drafts.append(draft)
-        if progress is not None:
-            progress(1)
+        if draft.origin != NONE or not draft.source.strip():
+            report(1)
 
     result = Pretranslation(doc, drafts)
     need = [d for d in drafts if d.origin == NONE and d.source.strip()]
@@ -129,15 +139,20 @@ def pretranslate(
         if engine is not None:
             result.engine, result.model = engine.engine, engine.model_id
             masked = {d.index: Glossary.mask(d.source, d.terms) for d in need}
-            unique = list(dict.fromkeys(masked.values()))  # repetitions go to the engine once
-            outputs: dict[str, str] = {}
-            step = max(1, batch_size) * 4
+            waiting: dict[str, list[SegmentDraft]] = {}
+            for d in need:  # repetitions go to the engine once
+                waiting.setdefault(masked[d.index], []).append(d)
+            unique = list(waiting)
+            step = max(1, batch_size)
             for start in range(0, len(unique), step):
                 chunk = unique[start : start + step]
-                outputs.update(zip(chunk, engine.translate(chunk), strict=True))
-            for d in need:
-                d.mt_draft = Glossary.restore(outputs[masked[d.index]], d.terms)
-                d.target, d.origin = d.mt_draft, MT
+                for text, output in zip(chunk, engine.translate(chunk), strict=True):
+                    for d in waiting[text]:
+                        d.mt_draft = Glossary.restore(output, d.terms)
+                        d.target, d.origin = d.mt_draft, MT
+                report(sum(len(waiting[text]) for text in chunk))
+        else:
+            report(len(need))
     for d in drafts:
         d.qa = check(d.source, d.target, d.terms) if d.origin != NONE else []
     return result
