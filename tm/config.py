@@ -59,6 +59,20 @@ class Settings:
     secure_cookies: int = field(
         default=0, metadata={"help": "1: session cookie only over HTTPS", **_bounds(0, 1)}
     )
+    session_idle_hours: int = field(
+        default=12,
+        metadata={"help": "hours without a request after which a login session ends", **_bounds(1, 24 * 90)},
+    )
+    session_max_days: int = field(
+        default=7,
+        metadata={"help": "days after which a login session ends however active", **_bounds(1, 365)},
+    )
+    max_upload_mb: int = field(
+        default=200, metadata={"help": "largest request body (an uploaded file), in MB", **_bounds(1, 4096)}
+    )
+    max_paste_mb: int = field(
+        default=10, metadata={"help": "largest pasted text or form, in MB", **_bounds(1, 1024)}
+    )
 
     def __post_init__(self) -> None:
         if not self.db:

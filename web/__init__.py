@@ -19,9 +19,7 @@ from tm.store import Store, open_store
 from web.jobs import job_kinds
 from web.security import Throttle, install_security
 
-MAX_UPLOAD = 200 * 1024 * 1024
-# Pasted text (a form field, not a file): far above a 5,000-sentence document, far below a stall.
-MAX_PASTE = 10 * 1024 * 1024
+MB = 1024 * 1024
 
 
 class Services:
@@ -83,20 +81,23 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=bool(settings.secure_cookies),
-        MAX_CONTENT_LENGTH=MAX_UPLOAD,
-        MAX_FORM_MEMORY_SIZE=MAX_PASTE,
+        # uploads (TM_MAX_UPLOAD_MB); pasted text and other fields (TM_MAX_PASTE_MB): far above a
+        # 5,000-sentence document, far below a stall
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * MB,
+        MAX_FORM_MEMORY_SIZE=settings.max_paste_mb * MB,
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.extensions["tm"] = Services(settings, store, translator)
 
     @app.before_request
-    def refuse_huge_forms() -> None:
-        # Werkzeug bounds multipart fields (MAX_FORM_MEMORY_SIZE) but reads a urlencoded body
-        # whole: refuse a pasted text over the limit before anything reads it
-        if (
-            request.mimetype == "application/x-www-form-urlencoded"
-            and (request.content_length or 0) > MAX_PASTE
-        ):
+    def refuse_huge_bodies() -> None:
+        # from the Content-Length alone, before anything reads the body: only a file upload
+        # (multipart) may be larger than a paste; Werkzeug would read a urlencoded or JSON body whole
+        size = request.content_length or 0
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if request.mimetype != "multipart/form-data":
+            limit = min(limit, app.config["MAX_FORM_MEMORY_SIZE"])
+        if size > limit:
             abort(413)
 
     install_security(app)
@@ -121,8 +122,9 @@ def create_app(
             404: "There is nothing at this address.",
             403: "Your account cannot do this. Ask an admin if you need it.",
             413: (
-                f"This is more than tm takes at once (pasted text up to {MAX_PASTE >> 20} MB, files up "
-                f"to {MAX_UPLOAD >> 20} MB); split it into parts."
+                f"This is more than tm takes at once (pasted text up to {settings.max_paste_mb} MB, files "
+                f"up to {settings.max_upload_mb} MB); split it into parts, or ask the admin to raise "
+                "TM_MAX_PASTE_MB or TM_MAX_UPLOAD_MB."
             ),
         }
         return _error(e.code or 500, messages.get(e.code or 500, e.description or e.name))

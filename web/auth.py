@@ -1,17 +1,48 @@
-"""Log in and out; the admin's page of accounts."""
+"""Log in and out, the user's own account page, and the admin's page of accounts."""
 
 from __future__ import annotations
+
+import secrets
+import threading
+from collections import Counter
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tm.errors import TMError
-from tm.store.records import MIN_PASSWORD, ROLES
+from tm.store.records import MIN_PASSWORD, ROLES, User
 from web import services
-from web.security import csrf_token, roles
+from web.security import roles, start_session
 
 bp = Blueprint("auth", __name__)
+
+_dummy_hashes: dict[str, str] = {}
+_dummy_lock = threading.Lock()
+
+
+def _dummy_hash(accounts: list[User]) -> str:
+    """Return a hash of a random password made the way most accounts' hashes are made."""
+    methods = Counter(u.password_hash.split("$", 1)[0] for u in accounts)
+    method = methods.most_common(1)[0][0] if methods else "scrypt"
+    with _dummy_lock:
+        if method not in _dummy_hashes:
+            try:
+                _dummy_hashes[method] = generate_password_hash(secrets.token_hex(16), method=method)
+            except ValueError:  # a method this werkzeug does not make: use its default
+                _dummy_hashes[method] = generate_password_hash(secrets.token_hex(16))
+        return _dummy_hashes[method]
+
+
+def _check_login(name: str, password: str) -> User | None:
+    """Return the active account of a name and password, taking as long for a name that is not there."""
+    accounts = services().store.accounts
+    everyone = accounts.all()
+    user = next((u for u in everyone if u.name == name), None) if name else None
+    # an unknown name checks a dummy hash of the same method: the answer's time does not tell names
+    stored = user.password_hash if user is not None else _dummy_hash(everyone)
+    ok = check_password_hash(stored, password)
+    return user if ok and user is not None and user.active else None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -27,12 +58,10 @@ def login() -> ResponseReturnValue:
         if throttle.blocked(key):
             error = "Too many wrong passwords. Wait a minute and try again."
             return render_template("login.html", error=error, first_start=first_start), 429
-        user = store.accounts.find(name)
-        if user and user.active and check_password_hash(user.password_hash, request.form.get("password", "")):
+        user = _check_login(name, request.form.get("password", ""))
+        if user is not None:
             throttle.clear(key)
-            session.clear()
-            session["user_id"] = user.id
-            csrf_token()
+            start_session(user)
             target = request.args.get("next", "")
             # only local paths: never send a user elsewhere after login
             if not target.startswith("/") or target.startswith("//"):
@@ -45,8 +74,47 @@ def login() -> ResponseReturnValue:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
-    """End the session."""
+    """End the session at once: the cookie is worth nothing afterwards, wherever it was copied."""
+    if g.session is not None:
+        services().store.accounts.end_session(g.session.id)
     session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account")
+def account() -> ResponseReturnValue:
+    """The user's own page: where they are logged in, a new password, log out everywhere."""
+    return render_template(
+        "account.html",
+        sessions=services().store.accounts.sessions(g.user.id),
+        current=g.session.id,
+        min_password=MIN_PASSWORD,
+    )
+
+
+@bp.route("/account/password", methods=["POST"])
+def change_password() -> ResponseReturnValue:
+    """Change one's own password; this session stays, every other one ends."""
+    current = request.form.get("current", "")
+    new = request.form.get("password", "")
+    if not check_password_hash(g.user.password_hash, current):
+        flash("Your current password is not right; nothing was changed.", "error")
+    elif len(new) < MIN_PASSWORD or new != request.form.get("repeat", ""):
+        flash(f"Type the new password twice, with at least {MIN_PASSWORD} characters.", "error")
+    else:
+        services().store.accounts.update(
+            g.user.id, password_hash=generate_password_hash(new), keep_session=g.session.id
+        )
+        flash("Password changed. You were logged out everywhere else.", "ok")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/logout-everywhere", methods=["POST"])
+def logout_everywhere() -> ResponseReturnValue:
+    """End every session of the user, this one included."""
+    services().store.accounts.end_sessions(g.user.id)
+    session.clear()
+    flash("You were logged out everywhere.", "ok")
     return redirect(url_for("auth.login"))
 
 
@@ -76,7 +144,7 @@ def users() -> ResponseReturnValue:
 @bp.route("/admin/users/<int:user_id>", methods=["POST"])
 @roles("admin")
 def update_user(user_id: int) -> ResponseReturnValue:
-    """Change an account's role, password or active flag."""
+    """Change an account's role, password or active flag; any of these ends its sessions."""
     store = services().store
     target = store.accounts.get(user_id)
     if target is None:
@@ -84,6 +152,8 @@ def update_user(user_id: int) -> ResponseReturnValue:
     role = request.form.get("role") or None
     active = request.form.get("active")
     password = request.form.get("password", "")
+    if role is not None and role not in ROLES:
+        abort(400, f"role must be one of {', '.join(ROLES)}")
     if target.id == g.user.id and (active == "0" or (role and role != "admin")):
         flash("You cannot lock yourself out: ask another admin.", "error")
         return redirect(url_for("auth.users"))
@@ -95,6 +165,8 @@ def update_user(user_id: int) -> ResponseReturnValue:
         role=role,
         active=None if active is None else active == "1",
         password_hash=generate_password_hash(password) if password else None,
+        # an admin's own new password keeps the session they made it in
+        keep_session=g.session.id if target.id == g.user.id else None,
     )
     flash(f"Updated {target.name}.", "ok")
     return redirect(url_for("auth.users"))

@@ -1,19 +1,128 @@
-"""Sessions, roles and CSRF protection for every state-changing request."""
+"""Server-side sessions, roles, CSRF protection and the checks every request passes.
+
+The browser's cookie is Flask's signed cookie and holds only a random session token (and
+the CSRF token): the session itself is a row in the store, so logging out, a new password,
+a lock or "log out everywhere" ends it at once for every process, and a copied cookie is
+worth nothing afterwards. The signature keeps forged cookies from reaching the store.
+"""
 
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from flask import Flask, Response, abort, g, jsonify, redirect, request, session, url_for
 
+from tm.errors import Busy
+from tm.store.records import Session, User
+
 PUBLIC = {"auth.login", "static"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# A session's "last seen" is written at most this often (a write per request would queue behind imports).
+TOUCH_EVERY = timedelta(minutes=1)
+# C0 control characters but TAB, LF and CR, and lone surrogates (JSON can carry them; UTF-8 cannot)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def clock() -> datetime:
+    """Return the current UTC time (tests move it forward)."""
+    return datetime.now(UTC)
+
+
+def stamp(t: datetime) -> str:
+    """Return a time the way the store writes times (ISO 8601, to the second, with Z)."""
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def start_session(user: User) -> Session:
+    """Log a user in: a new session in the store, its token alone in a fresh cookie."""
+    from web import services
+
+    svc = services()
+    t = clock()
+    try:  # expired sessions go when someone logs in; a busy memory can prune next time
+        svc.store.accounts.prune_sessions(now=stamp(t), idle_before=stamp(t - _idle()))
+    except Busy:
+        pass
+    token = secrets.token_urlsafe(32)
+    found = svc.store.accounts.add_session(
+        user.id,
+        token,
+        expires_at=stamp(t + timedelta(days=svc.settings.session_max_days)),
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+    )
+    session.clear()  # never keep what the cookie held before the login (session fixation)
+    session["sid"] = token
+    csrf_token()
+    return found
+
+
+def _idle() -> timedelta:
+    from web import services
+
+    return timedelta(hours=services().settings.session_idle_hours)
+
+
+def _current_session() -> tuple[User, Session] | None:
+    """Return the user and session of the request's cookie, if the session is alive."""
+    from web import services
+
+    token = session.get("sid")
+    if not isinstance(token, str) or not token:
+        return None
+    accounts = services().store.accounts
+    found = accounts.get_session(token)
+    if found is None:
+        return None
+    t = clock()
+    user = accounts.get(found.user_id)
+    if found.expires_at <= stamp(t) or found.seen_at < stamp(t - _idle()) or user is None or not user.active:
+        try:
+            accounts.end_session(found.id)
+        except Busy:
+            pass
+        return None
+    if found.seen_at < stamp(t - TOUCH_EVERY):
+        try:
+            accounts.touch_session(found.id, stamp(t))
+        except Busy:  # only the idle clock is late; the request goes on
+            pass
+    return user, found
+
+
+def _refuse_control_characters() -> None:
+    """Refuse text with NUL or other control characters in the query, a form or a JSON body."""
+    texts: list[Any] = [*request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += [*request.form.keys(), *request.form.values()]
+    elif request.is_json:
+        try:
+            texts.append(request.get_json(silent=True))
+        except RecursionError:  # nested too deep to read: the view refuses it
+            pass
+    while texts:  # a loop, not recursion: a body may nest deeply
+        item = texts.pop()
+        if isinstance(item, str):
+            bad = _CONTROL.search(item)
+            if bad:
+                abort(
+                    400,
+                    f"The text contains a control character (U+{ord(bad.group()):04X}) that tm does not "
+                    "store; remove it and try again (it usually comes from copying out of a PDF or a "
+                    "binary file).",
+                )
+        elif isinstance(item, dict):
+            texts += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            texts += item
 
 
 def csrf_token() -> str:
@@ -28,19 +137,17 @@ def install_security(app: Flask) -> None:
 
     @app.before_request
     def load_user() -> Any:
-        from web import services
-
-        g.user = None
-        user_id = session.get("user_id")
-        if user_id is not None:
-            user = services().store.accounts.get(int(user_id))
-            if user is not None and user.active:
-                g.user = user
-            else:
-                session.clear()
+        g.user = g.session = None
+        current = _current_session()
+        if current is not None:
+            g.user, g.session = current
+        elif "sid" in session:
+            session.pop("sid")  # ended, expired or locked: the cookie no longer logs anyone in
         if request.method in UNSAFE:
             sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
-            if not hmac.compare_digest(sent, session.get("csrf", "")) or not sent:
+            expected = str(session.get("csrf", ""))
+            # as bytes: compare_digest refuses str with characters beyond ASCII (a forged token may have them)
+            if not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
                 abort(
                     400,
                     "The form expired or did not come from tm (CSRF check). Reload the page and try again.",
@@ -51,6 +158,7 @@ def install_security(app: Flask) -> None:
             return redirect(
                 url_for("auth.login", next=request.full_path if request.query_string else request.path)
             )
+        _refuse_control_characters()
         return None
 
     @app.context_processor
@@ -59,6 +167,9 @@ def install_security(app: Flask) -> None:
 
     @app.after_request
     def headers(response: Response) -> Response:
+        if request.endpoint != "static":
+            # pages and answers behind the login must not stay in a browser's or proxy's cache
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
