@@ -154,6 +154,8 @@ def update_user(user_id: int) -> ResponseReturnValue:
     password = request.form.get("password", "")
     if role is not None and role not in ROLES:
         abort(400, f"role must be one of {', '.join(ROLES)}")
+    if active not in (None, "0", "1"):  # anything else must not lock an account by accident
+        abort(400, "active must be 1 (active) or 0 (locked)")
     if target.id == g.user.id and (active == "0" or (role and role != "admin")):
         flash("You cannot lock yourself out: ask another admin.", "error")
         return redirect(url_for("auth.users"))

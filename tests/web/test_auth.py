@@ -141,3 +141,13 @@ def test_password_guessing_is_slowed_down(app):
     r = c.login("rita")  # even the right password waits now
     assert r.status_code == 429 and "Too many wrong passwords" in r.get_data(as_text=True)
     assert Client(app).login("tom").status_code == 302  # other accounts are not affected
+
+
+@pytest.mark.parametrize("form", [{"active": "maybe"}, {"active": ""}, {"role": "emperor"}])
+def test_an_account_change_with_an_unknown_value_is_refused_and_changes_nothing(app, admin, form):
+    tom = Client(app, "tom")
+    before = services(app).store.accounts.find("tom")
+    r = admin.post(f"/admin/users/{before.id}", {"role": "translator", **form})
+    assert r.status_code == 400
+    assert services(app).store.accounts.find("tom") == before
+    assert tom.get("/").status_code == 200
