@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+import pytest
+
+from tm.errors import Busy
+
 HASH = "pbkdf2:sha256:1000$salt$0123456789abcdef"
 LATER = "2999-01-01T00:00:00Z"
 
@@ -93,3 +100,32 @@ class SessionsContract:
         assert pruned == 2
         assert [s.id for s in store.accounts.sessions(sara.id)] == [fresh.id]
         assert {ended.id, idle.id}.isdisjoint(s.id for s in store.accounts.sessions(sara.id))
+
+    def test_touch_and_prune_answer_busy_at_once_while_another_writer_holds_the_memory(self, store):
+        sara, _ = self._users(store)
+        s = store.accounts.add_session(sara.id, "t", expires_at=LATER)
+        holding, release = threading.Event(), threading.Event()
+
+        def writer():
+            with store.transaction():
+                store.accounts.add("karim", HASH, "translator")
+                holding.set()
+                release.wait(30)
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        try:
+            assert holding.wait(10)
+            for housekeeping in (
+                lambda: store.accounts.touch_session(s.id, "2998-01-01T00:00:00Z"),
+                lambda: store.accounts.prune_sessions(now=LATER, idle_before=LATER),
+            ):
+                started = time.monotonic()
+                with pytest.raises(Busy):
+                    housekeeping()
+                assert time.monotonic() - started < 1
+        finally:
+            release.set()
+            thread.join()
+        store.accounts.touch_session(s.id, "2998-01-01T00:00:00Z")  # and waits as usual again
+        assert store.accounts.get_session("t").seen_at == "2998-01-01T00:00:00Z"

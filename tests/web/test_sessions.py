@@ -409,3 +409,21 @@ def test_glossary_and_unit_edits_with_control_characters_are_refused(app, admin)
         f"/memory/units/{unit.id}", {"source": "قال الوزير", "target": "The\x0c minister", "version": "1"}
     )
     assert r.status_code == 400 and store.units.get(unit.id).target == "The minister said"
+
+
+def test_pages_do_not_wait_for_another_writer_to_note_that_a_session_was_used(app, tmp_path, monkeypatch):
+    tom = Client(app, "tom")
+    start = web.security.clock()
+    monkeypatch.setattr(web.security, "clock", lambda: start + timedelta(minutes=5))
+    importer = sqlite3.connect(tmp_path / "web.db", isolation_level=None)
+    importer.execute("BEGIN IMMEDIATE")  # another process holds the write lock (a long import)
+    try:
+        started = time.perf_counter()
+        assert tom.get("/").status_code == 200
+        assert time.perf_counter() - started < 1  # not the 10 s a change waits for the lock
+    finally:
+        importer.execute("ROLLBACK")
+        importer.close()
+    assert tom.get("/").status_code == 200
+    seen = services(app).store.accounts.sessions(user_id(app, "tom"))[0].seen_at
+    assert seen == web.security.stamp(start + timedelta(minutes=5))

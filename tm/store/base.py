@@ -228,7 +228,7 @@ class AccountStore(Protocol):
         ...
 
     def touch_session(self, session_id: int, seen_at: str) -> None:
-        """Record that a session was used at a time (never moves it back)."""
+        """Record that a session was used at a time (never moves it back); Busy at once, never a wait."""
         ...
 
     def end_session(self, session_id: int) -> None:
@@ -240,7 +240,7 @@ class AccountStore(Protocol):
         ...
 
     def prune_sessions(self, *, now: str, idle_before: str) -> int:
-        """Delete sessions past their end or not seen since idle_before; return how many."""
+        """Delete sessions past their end or not seen since idle_before; Busy at once, never a wait."""
         ...
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tm.errors import TMError
 from tm.store.records import ROLES, Session, User, now, session_digest
@@ -125,8 +127,8 @@ class SQLiteAccounts:
         return [s for s in map(_session, rows) if s is not None]
 
     def touch_session(self, session_id: int, seen_at: str) -> None:
-        """Record that a session was used at a time (never moves it back)."""
-        with self.db.transaction():
+        """Record that a session was used at a time (never moves it back); Busy at once, never a wait."""
+        with self._without_waiting(), self.db.transaction():
             self.db.execute(
                 "UPDATE sessions SET seen_at=? WHERE id=? AND seen_at<?", (seen_at, session_id, seen_at)
             )
@@ -143,7 +145,24 @@ class SQLiteAccounts:
         return cur.rowcount
 
     def prune_sessions(self, *, now: str, idle_before: str) -> int:
-        """Delete sessions past their end or not seen since idle_before; return how many."""
-        with self.db.transaction():
+        """Delete sessions past their end or not seen since idle_before; Busy at once, never a wait."""
+        with self._without_waiting(), self.db.transaction():
             cur = self.db.execute("DELETE FROM sessions WHERE expires_at<=? OR seen_at<?", (now, idle_before))
         return cur.rowcount
+
+    @contextmanager
+    def _without_waiting(self) -> Iterator[None]:
+        """Make this thread's writes fail with Busy at once instead of queueing behind another writer.
+
+        For housekeeping that a request does on the side (last seen, pruning): an import holding
+        the write lock must not hold up every page for the busy timeout.
+        """
+        if self.db.in_transaction:  # inside a caller's transaction the lock is held already
+            yield
+            return
+        conn = self.db.conn()
+        conn.execute("PRAGMA busy_timeout=0")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={int(self.db.busy_timeout * 1000)}")
