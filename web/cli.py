@@ -42,7 +42,15 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     click.echo(f"tm: serving the editor on http://{host}:{port}/ (Ctrl+C stops)")
     sys.stdout.flush()
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="tm")
+        # a body sent without Content-Length (chunked) is bounded by waitress itself
+        waitress_serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="tm",
+            max_request_body_size=settings.max_upload_mb * 1024 * 1024,
+        )
     finally:
         svc.close()
 
