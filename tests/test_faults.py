@@ -613,3 +613,28 @@ def test_a_confirm_after_another_process_imported_keeps_other_writers_waiting_br
     print(f"\nanother writer's longest wait for the lock during the confirm: {max(waits):.2f} s")
     assert max(waits) < 0.2
     assert "('fuzzy', 'The government signed a new deal')" in out, out
+
+
+def test_a_chunked_body_over_the_upload_limit_is_refused_by_the_server(tmp_path, servers):
+    import http.client
+
+    env = {**tm_env(tmp_path), "TM_MAX_UPLOAD_MB": "1"}
+    init_memory(env, {"tom": "translator"})
+    server = Server(env, tmp_path / "serve.log").start()
+    servers.append(server)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.putrequest("POST", "/documents/new")
+    conn.putheader("Transfer-Encoding", "chunked")  # no Content-Length for the app to check
+    conn.putheader("Content-Type", "application/x-www-form-urlencoded")
+    conn.endheaders()
+    chunk = b"text=" + b"a" * (64 * 1024 - 5)
+    try:
+        for _ in range(40):  # 2.5 MB, past the 1 MB limit
+            conn.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            chunk = b"a" * (64 * 1024)
+        conn.send(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):  # the server may close as soon as it has refused
+        pass
+    status = conn.getresponse().status
+    assert status == 413
+    assert read_db(tmp_path / "memory.db", "SELECT COUNT(*) FROM documents") == [(0,)]
