@@ -32,25 +32,36 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path, tiny_marian):
-    """Start `tm serve` with a new memory, an admin and a translator; yield its base URL."""
-    env = {
+def tm_env(tmp_path, tiny_marian):
+    """The environment the test's `tm serve` runs in: run `tm` commands with it on its memory."""
+    return {
         **os.environ,
         "TM_DB": str(tmp_path / "memory.db"),
         "TM_HOME": str(tmp_path / "home"),
         "TM_MODEL": str(tiny_marian),
         "TM_BEAMS": "1",
     }
+
+
+def add_user(env: dict[str, str], name: str, role: str) -> None:
+    """Create an account with the test password through `tm user add`."""
+    subprocess.run(
+        [TM, "user", "add", name, "--role", role, "--password-stdin"],
+        input=PASSWORD + "\n",
+        text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def server(tmp_path, tm_env):
+    """Start `tm serve` with a new memory, an admin and a translator; yield its base URL."""
+    env = tm_env
     subprocess.run([TM, "init"], env=env, check=True, capture_output=True)
     for name, role in (("ada", "admin"), ("tom", "translator")):
-        subprocess.run(
-            [TM, "user", "add", name, "--role", role, "--password-stdin"],
-            input=PASSWORD + "\n",
-            text=True,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        add_user(env, name, role)
     port = free_port()
     log = open(tmp_path / "serve.log", "w")
     proc = subprocess.Popen([TM, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -138,7 +138,7 @@
   }
 
   function renderDiff(chunks, fallback) {
-    const box = el("div", { className: "m-src", dir: "rtl", lang: "ar" });
+    const box = el("div", { className: "m-src diff", dir: "rtl", lang: "ar" });
     if (!chunks || !chunks.length) { box.textContent = fallback; return box; }
     chunks.forEach((c) => {
       const tag = c.op === "delete" ? "del" : c.op === "insert" ? "ins" : "span";
