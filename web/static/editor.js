@@ -28,6 +28,7 @@
   let active = null;
   let matches = [];
   const timers = new Map();
+  const conflicts = new Map(); // row -> the segment as someone else saved it
 
   helpToggle.addEventListener("click", () => {
     help.hidden = !help.hidden;
@@ -60,6 +61,10 @@
   function apply(seg, keepText) {
     const row = document.getElementById(`seg-${seg.idx}`);
     if (!row) return;
+    if (conflicts.has(row) && !keepText) { // the box holds unsaved work: show the news as theirs
+      showConflict(row, seg);
+      return;
+    }
     row.dataset.version = seg.version;
     row.dataset.status = seg.status;
     row.className = row.className.replace(/status-\w+/, `status-${seg.status}`);
@@ -73,25 +78,110 @@
     refreshProgress();
   }
 
-  async function save(row) {
+  // Save the box as a draft; true when saved. A conflict keeps the text and shows both versions.
+  async function save(row, version) {
     timers.delete(row);
     const idx = row.dataset.idx;
     try {
       const data = await api("PUT", `/api/documents/${docId}/segments/${idx}`, {
         target: textarea(row).value,
-        version: Number(row.dataset.version),
+        version: version === undefined ? Number(row.dataset.version) : version,
       });
       apply(data.segment, true);
+      return true;
     } catch (e) {
-      say(e.status === 409 ? "Someone else changed this sentence: reload the page." : `Not saved: ${e.message}`, true);
+      if (e.status === 409) await conflict(row, e.message);
+      else say(`Not saved: ${e.message}`, true);
+      return false;
     }
   }
 
+  // -- someone else changed the sentence: show theirs beside ours, lose nothing ----------
+
+  function when(stamp) {
+    const t = new Date(stamp || "");
+    return Number.isNaN(t.getTime()) ? "" : t.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+  }
+
+  function closeConflict(row) {
+    conflicts.delete(row);
+    delete row.dataset.conflict;
+    row.classList.remove("conflicted");
+    row.querySelectorAll(".conflict, .yours").forEach((n) => n.remove());
+  }
+
+  // A save was refused because the sentence changed: fetch theirs and show it beside the box.
+  async function conflict(row, message) {
+    let theirs;
+    try {
+      const data = await api("GET", `/api/documents/${docId}`);
+      theirs = data.segments.find((s) => s.idx === Number(row.dataset.idx));
+    } catch (e) {
+      theirs = null;
+    }
+    if (!theirs) {
+      say(`${message} Your text is still in the box; copy it before you reload.`, true);
+      return;
+    }
+    if (theirs.target === textarea(row).value) { // the same English: nothing to choose
+      closeConflict(row);
+      apply(theirs, true);
+      return;
+    }
+    showConflict(row, theirs);
+    say(`Someone else changed sentence ${Number(row.dataset.idx) + 1}: your text is kept, choose in its row.`, true);
+  }
+
+  function showConflict(row, theirs) {
+    const fresh = !conflicts.has(row);
+    conflicts.set(row, theirs);
+    row.dataset.conflict = String(theirs.version);
+    row.classList.add("conflicted");
+    const by = [theirs.changed_by, when(theirs.changed_at)].filter(Boolean).join(", ");
+    const mine = el("button", { type: "button", className: "primary", "data-act": "keep-mine", text: "Keep mine" });
+    const take = el("button", { type: "button", "data-act": "take-theirs", text: "Take theirs" });
+    mine.addEventListener("click", () => keepMine(row));
+    take.addEventListener("click", () => takeTheirs(row));
+    const view = el(
+      "div",
+      { className: "conflict", role: "group", "aria-label": `Sentence ${Number(row.dataset.idx) + 1} was changed by someone else` },
+      el("p", { className: "conflict-head", text: `Someone else changed this sentence${by ? ` (${by})` : ""}. Your text stays in the box until you choose.` }),
+      el("div", { className: "version-label", text: `Theirs · ${theirs.status}` }),
+      el("p", { className: "theirs", dir: "ltr", lang: "en", text: theirs.target || "(empty)" }),
+      el("div", { className: "conflict-actions" }, mine, take,
+        el("span", { className: "muted small", text: "Keep mine saves the box (edit it first to merge)." })),
+    );
+    const old = row.querySelector(".conflict");
+    const hadFocus = old && old.contains(document.activeElement);
+    if (old) old.replaceWith(view); else textarea(row).after(view);
+    if (fresh) textarea(row).before(el("div", { className: "version-label yours", text: "Yours · not saved" }));
+    if (hadFocus) mine.focus();
+  }
+
+  async function keepMine(row) {
+    if (await save(row, Number(row.dataset.conflict))) {
+      closeConflict(row);
+      say("Your text is saved over theirs.");
+      textarea(row).focus();
+    }
+  }
+
+  function takeTheirs(row) {
+    const theirs = conflicts.get(row);
+    closeConflict(row);
+    apply(theirs, false);
+    say("Their text is in the box.");
+    textarea(row).focus();
+  }
+
+  // true when the row has nothing unsaved
   async function flush(row) {
+    if (row.dataset.conflict) return false;
     if (timers.has(row)) {
       clearTimeout(timers.get(row));
-      await save(row);
+      return save(row);
     }
+    return true;
   }
 
   function nextUnconfirmed(from) {
@@ -104,7 +194,11 @@
   }
 
   async function confirm(row, approve) {
-    await flush(row);
+    if (row.dataset.conflict) {
+      say("Someone else changed this sentence: choose Keep mine or Take theirs first.", true);
+      return;
+    }
+    if (!(await flush(row))) return;
     const target = textarea(row).value;
     if (!target.trim()) { say("Type a translation first.", true); return; }
     try {
@@ -119,11 +213,16 @@
       const next = nextUnconfirmed(row);
       if (next) activate(next);
     } catch (e) {
-      say(e.status === 409 ? "Someone else changed this sentence: reload the page." : e.message, true);
+      if (e.status === 409) await conflict(row, e.message);
+      else say(e.message, true);
     }
   }
 
   async function revert(row) {
+    if (row.dataset.conflict) {
+      say("Someone else changed this sentence: choose Keep mine or Take theirs first.", true);
+      return;
+    }
     clearTimeout(timers.get(row));
     timers.delete(row);
     try {
@@ -133,8 +232,44 @@
       apply(data.segment, false);
       say("Back to the draft.");
     } catch (e) {
-      say(e.message, true);
+      if (e.status === 409) await conflict(row, e.message);
+      else say(e.message, true);
     }
+  }
+
+  // Esc on a confirmed or approved sentence asks in its row first: Enter puts the draft
+  // back, Esc (or leaving the bar) keeps the English.
+  function askRevert(row) {
+    if (row.dataset.status === "draft" || row.dataset.conflict) { revert(row); return; }
+    if (row.querySelector(".ask")) return;
+    const yes = el("button", { type: "button", className: "primary", text: "Back to the draft (Enter)" });
+    const no = el("button", { type: "button", text: "Keep it (Esc)" });
+    const bar = el(
+      "div",
+      { className: "ask", role: "alertdialog", "aria-label": "Replace the English with the draft?" },
+      el("span", { text: `This sentence is ${row.dataset.status}. Replace its English with the draft?` }),
+      yes,
+      no,
+    );
+    let open = true;
+    const close = (back) => {
+      if (!open) return;
+      open = false;
+      if (back) textarea(row).focus(); // before the removal, which would drop the focus on the page
+      bar.remove();
+    };
+    yes.addEventListener("click", () => { close(true); revert(row); });
+    no.addEventListener("click", () => close(true));
+    bar.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        close(true);
+      }
+    });
+    bar.addEventListener("focusout", (e) => { if (!bar.contains(e.relatedTarget)) close(false); });
+    textarea(row).after(bar);
+    yes.focus();
   }
 
   function renderDiff(chunks, fallback) {
@@ -250,10 +385,19 @@
     fit(box);
     box.addEventListener("input", () => {
       fit(box);
+      if (row.dataset.conflict) return; // nothing saves until the user chooses
       clearTimeout(timers.get(row));
       timers.set(row, setTimeout(() => save(row), 700));
     });
-    row.querySelector(".src").addEventListener("click", () => activate(row));
+    // a click on the Arabic (or anywhere in the row) keeps the typing in the English; a
+    // selection of Arabic words stays for Ctrl+K, and the next typed letter goes to the box
+    row.addEventListener("click", (e) => {
+      if (e.target.closest("textarea, button, a, input, select, .ask, .conflict")) return;
+      const sel = window.getSelection();
+      const selecting = sel && !sel.isCollapsed && row.contains(sel.anchorNode);
+      if (active !== row) activate(row, selecting);
+      else if (!selecting) box.focus();
+    });
   });
 
   document.getElementById("concordance-form").addEventListener("submit", (e) => {
@@ -262,8 +406,13 @@
   });
 
   document.addEventListener("keydown", (e) => {
-    if (!active) return;
+    if (!active || e.defaultPrevented) return;
     const ctrl = e.ctrlKey || e.metaKey;
+    const typing = e.key.length === 1 && !ctrl && !e.altKey;
+    if (typing && !e.target.closest("input, textarea, select, button, a, [contenteditable]")) {
+      textarea(active).focus(); // the letter lands in the box, not on the page
+      return;
+    }
     const digit = /^Digit([1-9])$/.exec(e.code);
     if (ctrl && e.key === "Enter") {
       e.preventDefault();
@@ -282,7 +431,7 @@
       box.dispatchEvent(new Event("input"));
     } else if (e.key === "Escape" && document.activeElement === textarea(active)) {
       e.preventDefault();
-      revert(active);
+      askRevert(active);
     } else if ((ctrl || e.altKey) && digit) {
       e.preventDefault();
       insertMatch(Number(digit[1]) - 1);
