@@ -308,3 +308,82 @@ class DocumentsContract:
         assert len(store.documents.segments(other)) == len(ARTICLE)
         with pytest.raises(NotFound):
             store.documents.delete(doc_id)
+
+    # -- the desk's workflow: assignment, deadline, priority, stage ---------------------
+
+    def test_a_new_document_is_new_unassigned_and_of_normal_priority(self, store):
+        doc = store.documents.get(add_article(store))
+        assert (doc.stage, doc.translator, doc.reviewer, doc.deadline, doc.priority) == (
+            "new",
+            None,
+            None,
+            None,
+            "normal",
+        )
+
+    def test_a_document_keeps_its_assignment_from_creation(self, store):
+        doc_id = store.documents.add(
+            "خبر", "sara", LAYOUT, 38, list(ARTICLE),
+            translator="omar", reviewer="rana", deadline="2026-12-31", priority="urgent",
+        )  # fmt: skip
+        doc = store.documents.get(doc_id, layout=False)
+        assert (doc.translator, doc.reviewer, doc.deadline, doc.priority) == (
+            "omar",
+            "rana",
+            "2026-12-31",
+            "urgent",
+        )
+        [(listed, _)] = store.documents.all()
+        assert (listed.translator, listed.reviewer, listed.deadline, listed.priority, listed.stage) == (
+            "omar",
+            "rana",
+            "2026-12-31",
+            "urgent",
+            "new",
+        )
+
+    def test_assign_changes_translator_reviewer_deadline_and_priority(self, store):
+        doc_id = add_article(store)
+        store.documents.assign(
+            doc_id, translator="omar", reviewer="rana", deadline="2027-01-02", priority="high"
+        )
+        doc = store.documents.get(doc_id)
+        assert (doc.translator, doc.reviewer, doc.deadline, doc.priority) == (
+            "omar",
+            "rana",
+            "2027-01-02",
+            "high",
+        )
+        store.documents.assign(doc_id, translator=None, reviewer=None, deadline=None, priority="normal")
+        doc = store.documents.get(doc_id)
+        assert (doc.translator, doc.reviewer, doc.deadline, doc.priority) == (None, None, None, "normal")
+        assert doc.status == "translating"  # the drafting state is a separate thing
+
+    def test_an_unknown_priority_is_refused_and_changes_nothing(self, store):
+        doc_id = add_article(store)
+        with pytest.raises(ValueError):
+            store.documents.assign(doc_id, translator="omar", reviewer=None, deadline=None, priority="asap")
+        with pytest.raises(ValueError):
+            store.documents.add("خبر", "sara", LAYOUT, 38, list(ARTICLE), priority="asap")
+        assert store.documents.get(doc_id).translator is None
+        assert len(store.documents.all()) == 1
+
+    def test_assigning_a_missing_document_raises_not_found(self, store):
+        with pytest.raises(NotFound):
+            store.documents.assign(99, translator=None, reviewer=None, deadline=None, priority="normal")
+        with pytest.raises(NotFound):
+            store.documents.set_stage(99, "done")
+
+    def test_set_stage_moves_only_from_the_expected_stage(self, store):
+        doc_id = add_article(store)
+        assert store.documents.set_stage(doc_id, "translating", expected="new") is True
+        assert store.documents.set_stage(doc_id, "done", expected="new") is False  # someone moved it first
+        assert store.documents.get(doc_id).stage == "translating"
+        assert store.documents.set_stage(doc_id, "in review") is True
+        assert store.documents.get(doc_id).stage == "in review"
+
+    def test_an_unknown_stage_is_refused(self, store):
+        doc_id = add_article(store)
+        with pytest.raises(ValueError):
+            store.documents.set_stage(doc_id, "ready")
+        assert store.documents.get(doc_id).stage == "new"

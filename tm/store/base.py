@@ -248,9 +248,19 @@ class DocumentStore(Protocol):
     """The editor's documents and their segments."""
 
     def add(
-        self, title: str, owner: str, layout: dict[str, Any], words: int, sources: list[tuple[int, str]]
+        self,
+        title: str,
+        owner: str,
+        layout: dict[str, Any],
+        words: int,
+        sources: list[tuple[int, str]],
+        *,
+        translator: str | None = None,
+        reviewer: str | None = None,
+        deadline: str | None = None,
+        priority: str = "normal",
     ) -> int:
-        """Store a new document (status translating) with its segments (paragraph, source)."""
+        """Store a new document (status translating, stage new) with its segments (paragraph, source)."""
         ...
 
     def get(self, doc_id: int, *, layout: bool = True) -> DocRow:
@@ -271,6 +281,22 @@ class DocumentStore(Protocol):
         job_id: int | None = None,
     ) -> None:
         """Record pre-translation progress, the status, a note and the drafting job."""
+        ...
+
+    def assign(
+        self,
+        doc_id: int,
+        *,
+        translator: str | None,
+        reviewer: str | None,
+        deadline: str | None,
+        priority: str,
+    ) -> None:
+        """Set a document's translator, reviewer, deadline (YYYY-MM-DD) and priority (NotFound if none)."""
+        ...
+
+    def set_stage(self, doc_id: int, stage: str, *, expected: str | None = None) -> bool:
+        """Move a document to a stage (with `expected`: only from that one); return whether it moved."""
         ...
 
     def delete(self, doc_id: int) -> None:

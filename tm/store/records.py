@@ -13,7 +13,9 @@ ORIGINS = ("human", "mt", "import")
 DUPLICATE_POLICIES = ("skip", "overwrite", "keep")
 ROLES = ("admin", "translator", "reviewer")
 SEGMENT_STATUSES = ("draft", "confirmed", "approved")
-DOCUMENT_STATUSES = ("translating", "ready", "failed")
+DOCUMENT_STATUSES = ("translating", "ready", "failed")  # the drafting state, not the desk's workflow
+STAGES = ("new", "translating", "in review", "done")  # the desk's workflow of a document
+PRIORITIES = ("normal", "high", "urgent")
 JOB_STATES = ("queued", "running", "done", "failed")
 MIN_PASSWORD = 8
 
@@ -189,6 +191,11 @@ class DocRow:
     created_at: str
     changed_at: str
     job_id: int | None = None  # the newest pre-translation job of the document
+    translator: str | None = None  # the assigned translator (writes while new or translating)
+    reviewer: str | None = None  # the assigned reviewer (writes while in review)
+    deadline: str | None = None  # YYYY-MM-DD
+    priority: str = "normal"  # one of PRIORITIES
+    stage: str = "new"  # one of STAGES
 
 
 @dataclass

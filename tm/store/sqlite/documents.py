@@ -8,10 +8,22 @@ from typing import Any
 
 from tm.errors import NotFound, StaleSegment
 from tm.lang import normalize
-from tm.store.records import DOCUMENT_STATUSES, SEGMENT_STATUSES, DocRow, SegmentRow, now, source_hash
+from tm.store.records import (
+    DOCUMENT_STATUSES,
+    PRIORITIES,
+    SEGMENT_STATUSES,
+    STAGES,
+    DocRow,
+    SegmentRow,
+    now,
+    source_hash,
+)
 from tm.store.sqlite.db import Database
 
-_DOC_COLS = "id, title, owner, layout, words, status, progress, total, note, created_at, changed_at, job_id"
+_DOC_COLS = (
+    "id, title, owner, layout, words, status, progress, total, note, created_at, changed_at, job_id, "
+    "translator, reviewer, deadline, priority, stage"
+)
 _SEG_COLS = (
     "document_id, idx, paragraph, source, target, draft, origin, score, unit_id, mt_draft, status, "
     "version, repeat_of, info, changed_by, changed_at"
@@ -21,8 +33,13 @@ _SEG_COLS = (
 def _doc(row: tuple) -> DocRow:
     return DocRow(
         row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6], row[7], row[8], row[9],
-        row[10], row[11],
+        row[10], row[11], row[12], row[13], row[14], row[15], row[16],
     )  # fmt: skip
+
+
+def _check_assignment(priority: str) -> None:
+    if priority not in PRIORITIES:
+        raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
 
 
 class SQLiteDocuments:
@@ -34,15 +51,39 @@ class SQLiteDocuments:
     # -- documents -------------------------------------------------------------
 
     def add(
-        self, title: str, owner: str, layout: dict[str, Any], words: int, sources: list[tuple[int, str]]
+        self,
+        title: str,
+        owner: str,
+        layout: dict[str, Any],
+        words: int,
+        sources: list[tuple[int, str]],
+        *,
+        translator: str | None = None,
+        reviewer: str | None = None,
+        deadline: str | None = None,
+        priority: str = "normal",
     ) -> int:
-        """Store a new document (status translating) with its segments (paragraph, source)."""
+        """Store a new document (status translating, stage new) with its segments (paragraph, source)."""
+        _check_assignment(priority)
         at = now()
         with self.db.transaction():
             cur = self.db.execute(
-                "INSERT INTO documents (title, owner, layout, words, status, total, created_at, changed_at) "
-                "VALUES (?, ?, ?, ?, 'translating', ?, ?, ?)",
-                (title, owner, json.dumps(layout, ensure_ascii=False), words, len(sources), at, at),
+                "INSERT INTO documents (title, owner, layout, words, status, total, created_at, changed_at, "
+                "translator, reviewer, deadline, priority) "
+                "VALUES (?, ?, ?, ?, 'translating', ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    title,
+                    owner,
+                    json.dumps(layout, ensure_ascii=False),
+                    words,
+                    len(sources),
+                    at,
+                    at,
+                    translator,
+                    reviewer,
+                    deadline,
+                    priority,
+                ),
             )
             doc_id = int(cur.lastrowid or 0)
             self.db.executemany(
@@ -94,6 +135,42 @@ class SQLiteDocuments:
                     self.db.execute(
                         f"UPDATE documents SET {key}=?, changed_at=? WHERE id=?", (value, now(), doc_id)
                     )
+
+    def assign(
+        self,
+        doc_id: int,
+        *,
+        translator: str | None,
+        reviewer: str | None,
+        deadline: str | None,
+        priority: str,
+    ) -> None:
+        """Set a document's translator, reviewer, deadline (YYYY-MM-DD) and priority (NotFound if none)."""
+        _check_assignment(priority)
+        with self.db.transaction():
+            cur = self.db.execute(
+                "UPDATE documents SET translator=?, reviewer=?, deadline=?, priority=?, changed_at=? "
+                "WHERE id=?",
+                (translator, reviewer, deadline, priority, now(), doc_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"document {doc_id} does not exist")
+
+    def set_stage(self, doc_id: int, stage: str, *, expected: str | None = None) -> bool:
+        """Move a document to a workflow stage; with `expected`, only from that stage.
+
+        Returns whether it moved (False when another change moved it first). NotFound if none.
+        """
+        if stage not in STAGES:
+            raise ValueError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
+        with self.db.transaction():
+            self.get(doc_id, layout=False)
+            sql = "UPDATE documents SET stage=?, changed_at=? WHERE id=?"
+            args: list[Any] = [stage, now(), doc_id]
+            if expected is not None:
+                sql += " AND stage=?"
+                args.append(expected)
+            return self.db.execute(sql, args).rowcount == 1
 
     def delete(self, doc_id: int) -> None:
         """Remove a document and its segments (the memory keeps what was confirmed)."""

@@ -169,6 +169,16 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     CREATE INDEX sessions_user ON sessions (user_id);
     CREATE INDEX sessions_seen ON sessions (seen_at);
     """,
+    # 6: the desk's workflow: who translates and reviews a document, by when, how urgent, which stage
+    """
+    ALTER TABLE documents ADD COLUMN translator TEXT;
+    ALTER TABLE documents ADD COLUMN reviewer TEXT;
+    ALTER TABLE documents ADD COLUMN deadline TEXT;
+    ALTER TABLE documents ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal'
+        CHECK (priority IN ('normal', 'high', 'urgent'));
+    ALTER TABLE documents ADD COLUMN stage TEXT NOT NULL DEFAULT 'new'
+        CHECK (stage IN ('new', 'translating', 'in review', 'done'));
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
