@@ -6,11 +6,13 @@ The web views call this; nothing here knows about HTTP.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
-from tm.errors import Busy, TMError
+from tm.errors import Busy, Forbidden, TMError
 from tm.formats.tmx import write_tmx
 from tm.glossary import Glossary
 from tm.lang import PUNCT, tokenize
@@ -19,9 +21,116 @@ from tm.pretranslate import TranslatorSource, pretranslate
 from tm.qa import check
 from tm.segment import Document, Paragraph, Segment, segment
 from tm.store.base import Store
-from tm.store.records import DocRow, SegmentRow, Unit, context_hash
+from tm.store.records import PRIORITIES, STAGES, DocRow, SegmentRow, Unit, User, context_hash
 
 MAX_SEGMENTS = 5000
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PRIORITY_ORDER = {p: i for i, p in enumerate(reversed(PRIORITIES))}  # urgent first
+
+# (from, to) -> who besides the owner and admins may make the move: the translator or the reviewer
+_MOVES: dict[tuple[str, str], str | None] = {
+    ("new", "translating"): "translator",
+    ("new", "in review"): "translator",
+    ("translating", "in review"): "translator",
+    ("in review", "translating"): "reviewer",
+    ("in review", "done"): "reviewer",
+    ("done", "translating"): None,  # reopening a finished document is for admins
+}
+
+
+# -- rights: the one place that says who may write a document ------------------------
+
+
+def assignee(doc: DocRow) -> str | None:
+    """Return who is assigned the document's current stage (None when done or nobody is)."""
+    if doc.stage in ("new", "translating"):
+        return doc.translator
+    if doc.stage == "in review":
+        return doc.reviewer
+    return None
+
+
+def can_manage(user: User, doc: DocRow) -> bool:
+    """Tell whether a user may change a document's assignment, deadline and priority."""
+    return user.role == "admin" or user.name == doc.owner
+
+
+def can_write(user: User, doc: DocRow) -> bool:
+    """Tell whether a user may change a document's sentences (save, confirm, revert).
+
+    Admins always may; nobody else writes a done document; otherwise its owner and the
+    assignee of the current stage (the translator while new or translating, the reviewer
+    while in review) may. Everyone else reads.
+    """
+    if user.role == "admin":
+        return True
+    if doc.stage == "done":
+        return False
+    return user.name == doc.owner or (user.name is not None and user.name == assignee(doc))
+
+
+def can_redraft(user: User, doc: DocRow) -> bool:
+    """Tell whether a user may draft a document again: its owner or an admin, and once done only an admin."""
+    return user.role == "admin" or (user.name == doc.owner and doc.stage != "done")
+
+
+def may_move(user: User, doc: DocRow, stage: str) -> bool:
+    """Tell whether a user may move a document from its stage to another."""
+    if (doc.stage, stage) not in _MOVES:
+        return False
+    who = _MOVES[(doc.stage, stage)]
+    holder = doc.translator if who == "translator" else doc.reviewer
+    return user.role == "admin" or (who is not None and user.name in (doc.owner, holder))
+
+
+def moves(user: User, doc: DocRow) -> list[str]:
+    """Return the stages this user may move the document to now."""
+    return [to for (frm, to) in _MOVES if frm == doc.stage and may_move(user, doc, to)]
+
+
+def read_only_reason(doc: DocRow) -> str:
+    """Say why a document is read-only for someone who cannot write it."""
+    if doc.stage == "done":
+        return "read only: the document is done (an admin can reopen it)"
+    who = assignee(doc)
+    return f"read only: assigned to {who}" if who else f"read only: assigned to its owner {doc.owner}"
+
+
+def require_write(user: User, doc: DocRow) -> None:
+    """Raise Forbidden unless the user may change the document's sentences."""
+    if not can_write(user, doc):
+        raise Forbidden(f"{read_only_reason(doc)}; ask them, the owner or an admin")
+
+
+def require_manage(user: User, doc: DocRow) -> None:
+    """Raise Forbidden unless the user may change the document's assignment."""
+    if not can_manage(user, doc):
+        raise Forbidden(f"only the owner ({doc.owner}) or an admin can change who works on this document")
+
+
+def parse_deadline(text: str | None) -> str | None:
+    """Return a deadline as YYYY-MM-DD, None for an empty one; TMError for anything else."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        if not _DATE.fullmatch(text):
+            raise ValueError
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise TMError(
+            f"the deadline {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-31"
+        ) from None
+
+
+@dataclass
+class QueueRow:
+    """A document in the desk's queue with its progress and whether it is late."""
+
+    doc: DocRow
+    done: int
+    percent: int
+    overdue: bool
 
 
 def word_count(text: str) -> int:
@@ -55,8 +164,19 @@ class Documents:
     def store(self) -> Store:
         return self.memory.store
 
-    def create(self, title: str, text: str, owner: str) -> int:
+    def create(
+        self,
+        title: str,
+        text: str,
+        owner: str,
+        *,
+        translator: str | None = None,
+        reviewer: str | None = None,
+        deadline: str | None = None,
+        priority: str = "normal",
+    ) -> int:
         """Segment text and store it as a new document waiting for pre-translation."""
+        translator, reviewer, deadline, priority = self._assignment(translator, reviewer, deadline, priority)
         doc = segment(text)
         sources = [(i, s.text) for i, p in enumerate(doc.paragraphs) for s in p.segments]
         if not sources:
@@ -66,7 +186,106 @@ class Documents:
                 f"the text has {len(sources)} sentences; split it into parts of at most {MAX_SEGMENTS}"
             )
         title = title.strip() or sources[0][1][:60]
-        return self.store.documents.add(title, owner, layout_of(doc), word_count(text), sources)
+        return self.store.documents.add(
+            title,
+            owner,
+            layout_of(doc),
+            word_count(text),
+            sources,
+            translator=translator,
+            reviewer=reviewer,
+            deadline=deadline,
+            priority=priority,
+        )
+
+    # -- the desk's workflow --------------------------------------------------------
+
+    def _person(self, name: str | None, what: str, roles: tuple[str, ...]) -> str | None:
+        name = (name or "").strip()
+        if not name:
+            return None
+        user = self.store.accounts.find(name)
+        if user is None or not user.active:
+            raise TMError(f"there is no active account {name!r} to be the {what}; pick one from the list")
+        if user.role not in roles:
+            raise TMError(f"{name} is a {user.role} and cannot be the {what}; pick a {' or an '.join(roles)}")
+        return name
+
+    def _assignment(
+        self, translator: str | None, reviewer: str | None, deadline: str | None, priority: str | None
+    ) -> tuple[str | None, str | None, str | None, str]:
+        priority = (priority or "normal").strip()
+        if priority not in PRIORITIES:
+            raise TMError(f"the priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
+        return (
+            self._person(translator, "translator", ("translator", "admin")),
+            self._person(reviewer, "reviewer", ("reviewer", "admin")),
+            parse_deadline(deadline),
+            priority,
+        )
+
+    def assign(
+        self,
+        doc_id: int,
+        user: User,
+        *,
+        translator: str | None,
+        reviewer: str | None,
+        deadline: str | None,
+        priority: str | None,
+    ) -> None:
+        """Change who translates and reviews a document, its deadline and priority (owner or admin)."""
+        require_manage(user, self.store.documents.get(doc_id, layout=False))
+        t, r, d, p = self._assignment(translator, reviewer, deadline, priority)
+        self.store.documents.assign(doc_id, translator=t, reviewer=r, deadline=d, priority=p)
+
+    def move(self, doc_id: int, user: User, stage: str) -> DocRow:
+        """Move a document to another stage, if this user may make that move from its current stage."""
+        if stage not in STAGES:
+            raise TMError(f"the stage must be one of {', '.join(STAGES)}, not {stage!r}")
+        doc = self.store.documents.get(doc_id, layout=False)
+        if (doc.stage, stage) not in _MOVES:
+            raise TMError(f"a document {doc.stage} cannot go to {stage}")
+        if not may_move(user, doc, stage):
+            who = _MOVES[(doc.stage, stage)]
+            may = "an admin" if who is None else f"its {who}, its owner or an admin"
+            raise Forbidden(f"only {may} can move this document from {doc.stage} to {stage}")
+        if stage == "in review" and not doc.reviewer:
+            raise TMError("assign a reviewer before sending the document to review")
+        if not self.store.documents.set_stage(doc_id, stage, expected=doc.stage):
+            raise TMError("someone else moved this document meanwhile; reload the page and try again")
+        return self.store.documents.get(doc_id, layout=False)
+
+    def start_writing(self, doc_id: int, user: User) -> DocRow:
+        """Check that the user may change the document's sentences; a new document starts translating."""
+        doc = self.store.documents.get(doc_id, layout=False)
+        require_write(user, doc)
+        if doc.stage == "new":
+            self.store.documents.set_stage(doc_id, "translating", expected="new")
+        return doc
+
+    def queue(
+        self, user: User, *, mine: bool = False, stage: str | None = None, today: date | None = None
+    ) -> list[QueueRow]:
+        """Return the desk's queue: by deadline (none last), then priority, newest first; filtered."""
+        if stage is not None and stage not in STAGES:
+            raise TMError(f"the stage must be one of {', '.join(STAGES)}, not {stage!r}")
+        today_s = (today or datetime.now(UTC).date()).isoformat()
+        rows = []
+        for doc, counts in self.store.documents.all():
+            if mine and user.name not in (doc.owner, doc.translator, doc.reviewer):
+                continue
+            if stage is not None and doc.stage != stage:
+                continue
+            done = counts.get("confirmed", 0) + counts.get("approved", 0)
+            percent = round(100 * done / doc.total) if doc.total else 0
+            late = doc.deadline is not None and doc.deadline < today_s and doc.stage != "done"
+            rows.append(QueueRow(doc, done, percent, late))
+        rows.sort(key=lambda r: -r.doc.id)  # stable sorts: newest first among equals
+        rows.sort(
+            key=lambda r: (r.doc.deadline is None, r.doc.deadline or "", _PRIORITY_ORDER[r.doc.priority])
+        )
+        return rows
 
     def pretranslate(
         self,

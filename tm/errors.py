@@ -109,3 +109,7 @@ class StaleSegment(StaleUnit):
             f"{expected}, now {actual}); nothing was overwritten: reload it and apply your change again",
         )
         self.unit_id, self.expected, self.actual = idx, expected, actual
+
+
+class Forbidden(TMError):
+    """An action this user may not take on a resource (a read-only document, say); the web answers 403."""

@@ -89,6 +89,7 @@ def document(doc_id: int) -> ResponseReturnValue:
 def save(doc_id: int, idx: int) -> ResponseReturnValue:
     """Autosave an edited target as a draft."""
     data = _body()
+    services().documents.start_writing(doc_id, g.user)
     seg = services().documents.save(doc_id, idx, _target(data), g.user.name, _version(data))
     return jsonify(segment=segment_json(seg))
 
@@ -100,6 +101,7 @@ def confirm(doc_id: int, idx: int) -> ResponseReturnValue:
     approve = bool(data.get("approve"))
     if approve and g.user.role not in ("reviewer", "admin"):
         abort(403)
+    services().documents.start_writing(doc_id, g.user)
     changed = services().documents.confirm(
         doc_id,
         idx,
@@ -115,6 +117,7 @@ def confirm(doc_id: int, idx: int) -> ResponseReturnValue:
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/revert")
 def revert(doc_id: int, idx: int) -> ResponseReturnValue:
     """Put the pre-translation draft back."""
+    services().documents.start_writing(doc_id, g.user)
     seg = services().documents.revert(doc_id, idx, g.user.name, _version(_body()))
     return jsonify(segment=segment_json(seg))
 

@@ -5,23 +5,46 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tm.errors import FormatError, NotFound, TMError
+from tm.documents import can_manage, can_redraft, can_write, moves, read_only_reason
+from tm.errors import Forbidden, FormatError, NotFound, TMError
 from tm.formats.text import MAX_TEXT_BYTES, decode
-from tm.store.records import DocRow
-from web import services
+from tm.store.records import PRIORITIES, STAGES, DocRow
+from web import _error, services
 from web.jobs import PRETRANSLATE
 
 bp = Blueprint("documents", __name__)
 
 
+@bp.app_errorhandler(Forbidden)
+def forbidden(e: Forbidden) -> ResponseReturnValue:
+    """Answer an action the user may not take on a resource with 403 and the reason."""
+    return _error(403, str(e))
+
+
 @bp.route("/")
 def index() -> ResponseReturnValue:
-    """List documents with word counts, progress, owner and dates."""
-    rows = []
-    for doc, counts in services().store.documents.all():
-        done = counts.get("confirmed", 0) + counts.get("approved", 0)
-        rows.append({"doc": doc, "done": done, "percent": round(100 * done / doc.total) if doc.total else 0})
-    return render_template("documents.html", rows=rows, memory_units=services().store.units.count())
+    """The desk's queue: by deadline, filtered to mine or a stage, with progress, assignees and lateness."""
+    mine = request.args.get("mine", "") == "1"
+    stage = request.args.get("stage", "") or None
+    rows = services().documents.queue(g.user, mine=mine, stage=stage)
+    return render_template(
+        "documents.html",
+        rows=rows,
+        mine=mine,
+        stage=stage,
+        stages=STAGES,
+        memory_units=services().store.units.count(),
+    )
+
+
+def _people() -> dict[str, list[str]]:
+    """Return the active accounts that can translate and review, for the assignment forms."""
+    users = [u for u in services().store.accounts.all() if u.active]
+    return {
+        "translators": [u.name for u in users if u.role in ("translator", "admin")],
+        "reviewers": [u.name for u in users if u.role in ("reviewer", "admin")],
+        "priorities": list(PRIORITIES),
+    }
 
 
 def _start_pretranslation(doc_id: int) -> None:
@@ -49,8 +72,15 @@ def drafting_stuck(doc: DocRow) -> bool:
 @bp.route("/documents/new", methods=["GET", "POST"])
 def new() -> ResponseReturnValue:
     """Create a document from pasted text or an uploaded .txt file, then pre-translate it."""
+    # the creator translates by default when a translator; the form can name someone else or nobody
+    chosen = {
+        "translator": request.form.get("translator", g.user.name if g.user.role == "translator" else ""),
+        "reviewer": request.form.get("reviewer", ""),
+        "deadline": request.form.get("deadline", ""),
+        "priority": request.form.get("priority", "normal"),
+    }
     if request.method == "GET":
-        return render_template("new_document.html", text="", title="")
+        return render_template("new_document.html", text="", title="", chosen=chosen, **_people())
     title = request.form.get("title", "")
     text = request.form.get("text", "")
     upload = request.files.get("file")
@@ -65,10 +95,10 @@ def new() -> ResponseReturnValue:
                 raise FormatError("the file is larger than 50 MB", path=upload.filename)
             text = decode(data, path=upload.filename)
             title = title or upload.filename.rsplit(".", 1)[0]
-        doc_id = services().documents.create(title, text, g.user.name)
+        doc_id = services().documents.create(title, text, g.user.name, **chosen)
     except TMError as e:
         flash(str(e), "error")
-        return render_template("new_document.html", text=text, title=title), 400
+        return render_template("new_document.html", text=text, title=title, chosen=chosen, **_people()), 400
     _start_pretranslation(doc_id)
     return redirect(url_for("documents.editor", doc_id=doc_id))
 
@@ -79,7 +109,40 @@ def editor(doc_id: int) -> ResponseReturnValue:
     svc = services()
     doc = svc.store.documents.get(doc_id)
     segments = svc.store.documents.segments(doc_id) if doc.status == "ready" else []
-    return render_template("editor.html", doc=doc, segments=segments, stuck=drafting_stuck(doc))
+    return render_template(
+        "editor.html",
+        doc=doc,
+        segments=segments,
+        stuck=drafting_stuck(doc),
+        writable=can_write(g.user, doc),
+        read_only=read_only_reason(doc),
+        manage=can_manage(g.user, doc),
+        moves=moves(g.user, doc),
+        **_people(),
+    )
+
+
+@bp.route("/documents/<int:doc_id>/assign", methods=["POST"])
+def assign(doc_id: int) -> ResponseReturnValue:
+    """Change a document's translator, reviewer, deadline and priority (its owner or an admin)."""
+    services().documents.assign(
+        doc_id,
+        g.user,
+        translator=request.form.get("translator", ""),
+        reviewer=request.form.get("reviewer", ""),
+        deadline=request.form.get("deadline", ""),
+        priority=request.form.get("priority", ""),
+    )
+    flash("Assignment saved.", "ok")
+    return redirect(url_for("documents.editor", doc_id=doc_id))
+
+
+@bp.route("/documents/<int:doc_id>/stage", methods=["POST"])
+def stage(doc_id: int) -> ResponseReturnValue:
+    """Move a document to another stage (to review, done, back to translating) if this user may."""
+    doc = services().documents.move(doc_id, g.user, request.form.get("stage", ""))
+    flash(f"“{doc.title}” is now {doc.stage}.", "ok")
+    return redirect(url_for("documents.editor", doc_id=doc_id))
 
 
 @bp.route("/documents/<int:doc_id>/english.txt")
@@ -114,9 +177,9 @@ def delete(doc_id: int) -> ResponseReturnValue:
 
 @bp.route("/documents/<int:doc_id>/retranslate", methods=["POST"])
 def retranslate(doc_id: int) -> ResponseReturnValue:
-    """Draft a document again (its owner or an admin); what people saved is kept."""
+    """Draft a document again (its owner or an admin; once done, an admin); what people saved is kept."""
     doc = services().store.documents.get(doc_id, layout=False)
-    if g.user.role != "admin" and g.user.name != doc.owner:
+    if not can_redraft(g.user, doc):
         abort(403)
     if doc.status == "translating" and not drafting_stuck(doc):
         flash("This document is being drafted already.", "ok")

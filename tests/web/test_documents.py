@@ -125,6 +125,11 @@ def test_confirming_an_empty_translation_is_refused(app, translator):
 
 def test_only_reviewers_and_admins_approve(app, translator, reviewer):
     doc_id = translator.new_document(ARTICLE)
+    # a reviewer writes a document assigned to her and in review (tests/web/test_assignment.py)
+    translator.post(
+        f"/documents/{doc_id}/assign", {"translator": "tom", "reviewer": "rita", "priority": "normal"}
+    )
+    translator.post(f"/documents/{doc_id}/stage", {"stage": "in review"})
     assert (
         translator.api(
             "POST",
