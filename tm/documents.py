@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,6 +20,7 @@ from tm.lang import PUNCT, tokenize
 from tm.memory import TranslationMemory
 from tm.pretranslate import TranslatorSource, pretranslate
 from tm.qa import check
+from tm.rights import MOVES, may_move, require_manage, require_write
 from tm.segment import Document, Paragraph, Segment, segment
 from tm.store.base import Store
 from tm.store.records import PRIORITIES, STAGES, DocRow, SegmentRow, Unit, User, context_hash
@@ -26,86 +28,6 @@ from tm.store.records import PRIORITIES, STAGES, DocRow, SegmentRow, Unit, User,
 MAX_SEGMENTS = 5000
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PRIORITY_ORDER = {p: i for i, p in enumerate(reversed(PRIORITIES))}  # urgent first
-
-# (from, to) -> who besides the owner and admins may make the move: the translator or the reviewer
-_MOVES: dict[tuple[str, str], str | None] = {
-    ("new", "translating"): "translator",
-    ("new", "in review"): "translator",
-    ("translating", "in review"): "translator",
-    ("in review", "translating"): "reviewer",
-    ("in review", "done"): "reviewer",
-    ("done", "translating"): None,  # reopening a finished document is for admins
-}
-
-
-# -- rights: the one place that says who may write a document ------------------------
-
-
-def assignee(doc: DocRow) -> str | None:
-    """Return who is assigned the document's current stage (None when done or nobody is)."""
-    if doc.stage in ("new", "translating"):
-        return doc.translator
-    if doc.stage == "in review":
-        return doc.reviewer
-    return None
-
-
-def can_manage(user: User, doc: DocRow) -> bool:
-    """Tell whether a user may change a document's assignment, deadline and priority."""
-    return user.role == "admin" or user.name == doc.owner
-
-
-def can_write(user: User, doc: DocRow) -> bool:
-    """Tell whether a user may change a document's sentences (save, confirm, revert).
-
-    Admins always may; nobody else writes a done document; otherwise its owner and the
-    assignee of the current stage (the translator while new or translating, the reviewer
-    while in review) may. Everyone else reads.
-    """
-    if user.role == "admin":
-        return True
-    if doc.stage == "done":
-        return False
-    return user.name == doc.owner or (user.name is not None and user.name == assignee(doc))
-
-
-def can_redraft(user: User, doc: DocRow) -> bool:
-    """Tell whether a user may draft a document again: its owner or an admin, and once done only an admin."""
-    return user.role == "admin" or (user.name == doc.owner and doc.stage != "done")
-
-
-def may_move(user: User, doc: DocRow, stage: str) -> bool:
-    """Tell whether a user may move a document from its stage to another."""
-    if (doc.stage, stage) not in _MOVES:
-        return False
-    who = _MOVES[(doc.stage, stage)]
-    holder = doc.translator if who == "translator" else doc.reviewer
-    return user.role == "admin" or (who is not None and user.name in (doc.owner, holder))
-
-
-def moves(user: User, doc: DocRow) -> list[str]:
-    """Return the stages this user may move the document to now."""
-    return [to for (frm, to) in _MOVES if frm == doc.stage and may_move(user, doc, to)]
-
-
-def read_only_reason(doc: DocRow) -> str:
-    """Say why a document is read-only for someone who cannot write it."""
-    if doc.stage == "done":
-        return "read only: the document is done (an admin can reopen it)"
-    who = assignee(doc)
-    return f"read only: assigned to {who}" if who else f"read only: assigned to its owner {doc.owner}"
-
-
-def require_write(user: User, doc: DocRow) -> None:
-    """Raise Forbidden unless the user may change the document's sentences."""
-    if not can_write(user, doc):
-        raise Forbidden(f"{read_only_reason(doc)}; ask them, the owner or an admin")
-
-
-def require_manage(user: User, doc: DocRow) -> None:
-    """Raise Forbidden unless the user may change the document's assignment."""
-    if not can_manage(user, doc):
-        raise Forbidden(f"only the owner ({doc.owner}) or an admin can change who works on this document")
 
 
 def parse_deadline(text: str | None) -> str | None:
@@ -244,10 +166,10 @@ class Documents:
         if stage not in STAGES:
             raise TMError(f"the stage must be one of {', '.join(STAGES)}, not {stage!r}")
         doc = self.store.documents.get(doc_id, layout=False)
-        if (doc.stage, stage) not in _MOVES:
+        if (doc.stage, stage) not in MOVES:
             raise TMError(f"a document {doc.stage} cannot go to {stage}")
         if not may_move(user, doc, stage):
-            who = _MOVES[(doc.stage, stage)]
+            who = MOVES[(doc.stage, stage)]
             may = "an admin" if who is None else f"its {who}, its owner or an admin"
             raise Forbidden(f"only {may} can move this document from {doc.stage} to {stage}")
         if stage == "in review" and not doc.reviewer:
@@ -301,10 +223,14 @@ class Documents:
         self.store.documents.set_state(doc_id, status="translating", progress=0)
         done = 0
 
+        last = 0.0
+
         def progress(n: int) -> None:
-            nonlocal done
+            nonlocal done, last
             done += n
-            if done % 10 == 0:
+            # a few writes a second at most, but every batch of a short document shows
+            if time.monotonic() - last >= 0.3:
+                last = time.monotonic()
                 try:
                     self.store.documents.set_state(doc_id, progress=done)
                 except Busy:  # progress is advisory: a busy memory must not fail the drafting

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tm.documents import can_manage, can_redraft, can_write, moves, read_only_reason
 from tm.errors import Forbidden, FormatError, NotFound, TMError
 from tm.formats.text import MAX_TEXT_BYTES, decode
+from tm.rights import can_manage, can_redraft, can_write, moves, read_only_reason
 from tm.store.records import PRIORITIES, STAGES, DocRow
 from web import _error, services
 from web.jobs import PRETRANSLATE

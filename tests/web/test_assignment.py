@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from werkzeug.security import generate_password_hash
 
-from tm.documents import can_write
+from tm.rights import can_write
 
 from .conftest import PASSWORD, Client, services
 
