@@ -26,7 +26,7 @@ from typing import Any
 
 from tm.errors import Busy, TMError
 from tm.store.base import Store
-from tm.store.records import Job
+from tm.store.records import Job, iso
 
 log = logging.getLogger("tm.jobs")
 
@@ -74,10 +74,6 @@ class JobContext:
 def worker_name() -> str:
     """Return a name for a worker that tells its machine and process apart from others."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _iso(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _process_gone(worker: str | None) -> bool:
@@ -150,7 +146,7 @@ class Worker:
 
     def recover(self) -> list[Job]:
         """Queue again (or fail) the jobs whose workers died; return them."""
-        stale_before = _iso(datetime.now(UTC) - STALE_AFTER)
+        stale_before = iso(datetime.now(UTC) - STALE_AFTER)
         recovered = []
         for job in self.store.jobs.running():
             if job.worker == self.name:
@@ -176,7 +172,7 @@ class Worker:
 
     def prune(self) -> int:
         """Delete finished jobs older than KEEP_FINISHED."""
-        return self.store.jobs.prune(_iso(datetime.now(UTC) - KEEP_FINISHED))
+        return self.store.jobs.prune(iso(datetime.now(UTC) - KEEP_FINISHED))
 
     # -- the loop -----------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from tm.config import Settings
 from tm.documents import Documents
-from tm.errors import Busy, NotFound, StaleUnit, TMError, UnitNotFound
+from tm.errors import Busy, Forbidden, NotFound, StaleUnit, TMError, UnitNotFound
 from tm.glossary import Glossary
 from tm.jobs import Worker
 from tm.memory import TranslationMemory
@@ -113,7 +113,14 @@ def create_app(
             response = _error(503, str(e))
             response.headers["Retry-After"] = "2"
             return response
-        status = 404 if isinstance(e, UnitNotFound | NotFound) else 409 if isinstance(e, StaleUnit) else 400
+        if isinstance(e, UnitNotFound | NotFound):
+            status = 404
+        elif isinstance(e, StaleUnit):
+            status = 409
+        elif isinstance(e, Forbidden):  # with the reason (who the document is assigned to)
+            status = 403
+        else:
+            status = 400
         return _error(status, str(e))
 
     @app.errorhandler(HTTPException)

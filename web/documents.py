@@ -5,20 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tm.errors import Forbidden, FormatError, NotFound, TMError
+from tm.errors import FormatError, NotFound, TMError
 from tm.formats.text import MAX_TEXT_BYTES, decode
 from tm.rights import can_manage, can_redraft, can_write, moves, read_only_reason
 from tm.store.records import PRIORITIES, STAGES, DocRow
-from web import _error, services
+from web import services
 from web.jobs import PRETRANSLATE
 
 bp = Blueprint("documents", __name__)
-
-
-@bp.app_errorhandler(Forbidden)
-def forbidden(e: Forbidden) -> ResponseReturnValue:
-    """Answer an action the user may not take on a resource with 403 and the reason."""
-    return _error(403, str(e))
 
 
 @bp.route("/")

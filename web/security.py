@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask, Response, abort, g, jsonify, redirect, request, session, url_for
 
 from tm.errors import Busy
-from tm.store.records import Session, User
+from tm.store.records import Session, User, iso
 
 PUBLIC = {"auth.login", "static"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -36,11 +36,6 @@ def clock() -> datetime:
     return datetime.now(UTC)
 
 
-def stamp(t: datetime) -> str:
-    """Return a time the way the store writes times (ISO 8601, to the second, with Z)."""
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def start_session(user: User) -> Session:
     """Log a user in: a new session in the store, its token alone in a fresh cookie."""
     from web import services
@@ -48,14 +43,14 @@ def start_session(user: User) -> Session:
     svc = services()
     t = clock()
     try:  # expired sessions go when someone logs in; a busy memory can prune next time
-        svc.store.accounts.prune_sessions(now=stamp(t), idle_before=stamp(t - _idle()))
+        svc.store.accounts.prune_sessions(now=iso(t), idle_before=iso(t - _idle()))
     except Busy:
         pass
     token = secrets.token_urlsafe(32)
     found = svc.store.accounts.add_session(
         user.id,
         token,
-        expires_at=stamp(t + timedelta(days=svc.settings.session_max_days)),
+        expires_at=iso(t + timedelta(days=svc.settings.session_max_days)),
         ip=request.remote_addr or "",
         user_agent=request.user_agent.string,
     )
@@ -84,11 +79,11 @@ def _current_session() -> tuple[User, Session] | None:
         return None
     t = clock()
     user = accounts.get(found.user_id)
-    if found.expires_at <= stamp(t) or found.seen_at < stamp(t - _idle()) or user is None or not user.active:
+    if found.expires_at <= iso(t) or found.seen_at < iso(t - _idle()) or user is None or not user.active:
         return None  # the next login prunes it: a read request does not wait to write
-    if found.seen_at < stamp(t - TOUCH_EVERY):
+    if found.seen_at < iso(t - TOUCH_EVERY):
         try:
-            accounts.touch_session(found.id, stamp(t))
+            accounts.touch_session(found.id, iso(t))
         except Busy:  # another writer holds the memory: only the idle clock is late; the request goes on
             pass
     return user, found

@@ -15,6 +15,7 @@ import web.security
 from tests.conftest import EchoTranslator
 from tm.config import Settings
 from tm.errors import SettingsError
+from tm.store.records import iso
 from web import create_app
 
 from .conftest import PASSWORD, Client, services
@@ -434,4 +435,4 @@ def test_pages_do_not_wait_for_another_writer_to_note_that_a_session_was_used(ap
         importer.close()
     assert tom.get("/").status_code == 200
     seen = services(app).store.accounts.sessions(user_id(app, "tom"))[0].seen_at
-    assert seen == web.security.stamp(start + timedelta(minutes=5))
+    assert seen == iso(start + timedelta(minutes=5))

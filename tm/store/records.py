@@ -20,9 +20,14 @@ JOB_STATES = ("queued", "running", "done", "failed")
 MIN_PASSWORD = 8
 
 
+def iso(t: datetime) -> str:
+    """Return a time as the store writes times: ISO 8601 with a Z, to the second."""
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def now() -> str:
-    """Return the current UTC time as ISO 8601 with a Z, to the second."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Return the current UTC time as the store writes times."""
+    return iso(datetime.now(UTC))
 
 
 def source_hash(norm: str) -> int:
