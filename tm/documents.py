@@ -13,17 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from tm.editing import Editing
 from tm.errors import Busy, Forbidden, TMError
 from tm.formats.tmx import write_tmx
 from tm.glossary import Glossary
 from tm.lang import PUNCT, tokenize
 from tm.memory import TranslationMemory
 from tm.pretranslate import TranslatorSource, pretranslate
-from tm.qa import check
-from tm.rights import MOVES, may_move, require_manage, require_write
+from tm.rights import MOVES, may_move, require_manage
 from tm.segment import Document, Paragraph, Segment, segment
-from tm.store.base import Store
-from tm.store.records import PRIORITIES, STAGES, DocRow, SegmentRow, Unit, User, context_hash
+from tm.store.records import PRIORITIES, STAGES, DocRow, Unit, User
 
 MAX_SEGMENTS = 5000
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -76,15 +75,11 @@ def layout_document(layout: dict[str, Any]) -> Document:
 
 
 @dataclass
-class Documents:
+class Documents(Editing):
     """The editor's operations on documents, over one memory (and its store) and a glossary."""
 
     memory: TranslationMemory
     glossary: Glossary
-
-    @property
-    def store(self) -> Store:
-        return self.memory.store
 
     def create(
         self,
@@ -178,14 +173,6 @@ class Documents:
             raise TMError("someone else moved this document meanwhile; reload the page and try again")
         return self.store.documents.get(doc_id, layout=False)
 
-    def start_writing(self, doc_id: int, user: User) -> DocRow:
-        """Check that the user may change the document's sentences; a new document starts translating."""
-        doc = self.store.documents.get(doc_id, layout=False)
-        require_write(user, doc)
-        if doc.stage == "new":
-            self.store.documents.set_stage(doc_id, "translating", expected="new")
-        return doc
-
     def queue(
         self, user: User, *, mine: bool = False, stage: str | None = None, today: date | None = None
     ) -> list[QueueRow]:
@@ -272,99 +259,6 @@ class Documents:
         self.store.documents.set_drafts(doc_id, drafts)
         self.store.documents.set_state(
             doc_id, status="ready", progress=len(drafts), note=result.mt_error or ""
-        )
-
-    # -- editing ----------------------------------------------------------------
-
-    def _info(self, seg: SegmentRow, target: str) -> dict[str, Any]:
-        hits = self.glossary.hits(seg.source)
-        qa = check(seg.source, target, hits) if target.strip() or seg.status != "draft" else []
-        return {**seg.info, "terms": [h.to_json() for h in hits], "qa": [q.to_json() for q in qa]}
-
-    def save(self, doc_id: int, idx: int, target: str, user: str, version: int | None) -> SegmentRow:
-        """Autosave an edit as a draft (a confirmed segment that changes goes back to draft)."""
-        seg = self.store.documents.segment(doc_id, idx)
-        status = seg.status if target == seg.target else "draft"
-        return self.store.documents.save_segment(
-            doc_id,
-            idx,
-            target=target,
-            status=status,
-            user=user,
-            expected_version=version,
-            info=self._info(seg, target),
-        )
-
-    def confirm(
-        self,
-        doc_id: int,
-        idx: int,
-        target: str,
-        user: str,
-        version: int | None,
-        *,
-        approve: bool = False,
-        propagate: bool = True,
-    ) -> list[SegmentRow]:
-        """Confirm (or approve) a segment: it goes into the memory with its MT draft and author.
-
-        Unconfirmed repetitions of the same sentence in the document get the same translation
-        when `propagate` is set. Returns every segment that changed.
-        """
-        if not target.strip():
-            raise TMError("an empty translation cannot be confirmed")
-        docs = self.store.documents
-        # only this segment, its neighbours (the context) and its repetitions are read
-        before, seg, after = docs.neighbours(doc_id, idx)
-        status = "approved" if approve else "confirmed"
-        context = context_hash(before.source if before else None, after.source if after else None)
-        title = docs.get(doc_id, layout=False).title
-        with self.store.transaction():
-            saved = docs.save_segment(
-                doc_id,
-                idx,
-                target=target,
-                status=status,
-                user=user,
-                expected_version=version,
-                info=self._info(seg, target),
-            )
-            self.memory.confirm(
-                seg.source,
-                target,
-                author=user,
-                mt_draft=seg.mt_draft,
-                context=context,
-                meta={"document": title},
-            )
-            changed = [saved]
-            if propagate:
-                for other in docs.repetitions(doc_id, idx, status="draft"):
-                    changed.append(
-                        docs.save_segment(
-                            doc_id,
-                            other.idx,
-                            target=target,
-                            status="confirmed",
-                            user=user,
-                            info=self._info(other, target),
-                        )
-                    )
-        # the index learns the confirmed unit now that it is committed
-        self.memory.learn_committed()
-        return changed
-
-    def revert(self, doc_id: int, idx: int, user: str, version: int | None) -> SegmentRow:
-        """Put the pre-translation draft back."""
-        seg = self.store.documents.segment(doc_id, idx)
-        return self.store.documents.save_segment(
-            doc_id,
-            idx,
-            target=seg.draft,
-            status="draft",
-            user=user,
-            expected_version=version,
-            info=self._info(seg, seg.draft),
         )
 
     # -- output -----------------------------------------------------------------

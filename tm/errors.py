@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TMError(Exception):
     """Base of every error tm reports to a user."""
@@ -113,3 +115,15 @@ class StaleSegment(StaleUnit):
 
 class Forbidden(TMError):
     """An action this user may not take on a resource (a read-only document, say); the web answers 403."""
+
+
+class QABlocked(TMError):
+    """A confirm refused for blocking QA findings; the translator may confirm again with an override."""
+
+    def __init__(self, idx: int, issues: list[Any]):
+        listed = "; ".join(i.message for i in issues)
+        super().__init__(
+            f"sentence {idx + 1} was not confirmed: {listed}. Fix it, or confirm anyway "
+            "(the override is recorded with your name)"
+        )
+        self.idx, self.issues = idx, issues

@@ -39,6 +39,9 @@ class Match:
             "origin": self.unit.origin,
             "author": self.unit.author,
             "changed_at": self.unit.changed_at,
+            "status": self.unit.status,
+            "reviewer": self.unit.reviewer,
+            "provenance": self.unit.provenance,
             "numbers": [{"memory": m, "query": q} for m, q in self.changed_numbers],
             "diff": [c.to_json() for c in self.diff],
         }
@@ -145,7 +148,9 @@ class TranslationMemory:
         matches: list[Match] = []
         units = self.store.units
         exact = units.find_source(norm)
+        # an approved translation first, then the newest (sorts are stable)
         exact.sort(key=lambda u: u.changed_at, reverse=True)
+        exact.sort(key=lambda u: u.status != "approved")
         for u in exact:
             if ctx is not None and u.context == ctx:
                 matches.append(Match(CONTEXT, 101, u))
@@ -165,9 +170,9 @@ class TranslationMemory:
                 s = score(normalize(unit.source), norm)
                 if s.score >= min_score:
                     fuzzy.append(Match(FUZZY, s.score, unit, [], s.changed_numbers, s.punct_changes))
-            # best score first; among equals the newest translation (sorts are stable)
+            # best score first; among equals an approved translation, then the newest (stable sorts)
             fuzzy.sort(key=lambda m: m.unit.changed_at, reverse=True)
-            fuzzy.sort(key=lambda m: m.score, reverse=True)
+            fuzzy.sort(key=lambda m: (m.score, m.unit.status == "approved"), reverse=True)
             matches.extend(fuzzy)
         matches = matches[:limit]
         for m in matches:
@@ -213,12 +218,19 @@ class TranslationMemory:
         mt_draft: str | None = None,
         context: tuple[str | None, str | None] | str | None = None,
         meta: dict[str, Any] | None = None,
+        status: str = "confirmed",
+        reviewer: str | None = None,
+        provenance: str | None = None,
+        qa_override: list[str] | None = None,
+        changed_by: str | None = None,
     ) -> Unit:
-        """Record a translator's confirmed translation.
+        """Record a translator's confirmed (or a reviewer's approved) translation.
 
         The unit of the same original source (and context, when given) is updated, so
         the memory keeps one current translation per sentence and the old one in its
-        history; otherwise a new unit is added.
+        history; otherwise a new unit is added. `author` wrote the English, `changed_by`
+        (default: the author) made this change, `reviewer` approved it; `provenance` says
+        how the English came to be and `qa_override` which blocking QA findings were overridden.
         """
         ctx = context_hash(*context) if isinstance(context, tuple) else context
         units = self.store.units
@@ -227,7 +239,13 @@ class TranslationMemory:
             same.sort(key=lambda u: (u.context != ctx, u.id))
             if same and (ctx is None or same[0].context in (ctx, None)):
                 old = same[0]
-                if old.target == target and (ctx is None or old.context == ctx):
+                if (
+                    old.target == target
+                    and (ctx is None or old.context == ctx)
+                    and (old.status, old.reviewer) == (status, reviewer)
+                    and provenance in (None, old.provenance)
+                    and not qa_override
+                ):
                     return old
                 unit = units.update(
                     old.id,
@@ -237,9 +255,28 @@ class TranslationMemory:
                     mt_draft=mt_draft if mt_draft is not None else old.mt_draft,
                     context=ctx if ctx is not None else old.context,
                     meta={**old.meta, **(meta or {})},
+                    status=status,
+                    reviewer=reviewer,
+                    provenance=provenance if provenance is not None else old.provenance,
+                    qa_override=qa_override,
+                    changed_by=changed_by,
                 )
             else:
-                unit = self.add(source, target, author=author, mt_draft=mt_draft, context=ctx, meta=meta)
+                unit = self.store.units.add(
+                    NewUnit(
+                        source,
+                        target,
+                        author=author,
+                        mt_draft=mt_draft,
+                        context=ctx,
+                        meta=meta or {},
+                        status=status,
+                        reviewer=reviewer,
+                        provenance=provenance,
+                        qa_override=qa_override,
+                        changed_by=changed_by,
+                    )
+                )
         self.learn_committed()
         return unit
 

@@ -23,6 +23,10 @@ ARABIC_PUNCT = "arabic-punctuation"
 DOUBLE_SPACE = "double-space"
 
 
+# Findings that stop a confirm unless the translator overrides them (and the override is recorded)
+BLOCKING = (EMPTY, NUMBER_MISSING, TERM_FORBIDDEN, ARABIC_IN_TARGET, UNTRANSLATED)
+
+
 @dataclass(frozen=True)
 class Issue:
     """One QA finding."""
@@ -98,3 +102,8 @@ def check(source: str, target: str, hits: list[TermHit] | None = None) -> list[I
     if "  " in target.strip():
         issues.append(Issue(DOUBLE_SPACE, "double space in the translation"))
     return issues
+
+
+def blocking(issues: list[Issue]) -> list[Issue]:
+    """Return the findings of the blocking kind (BLOCKING) among issues."""
+    return [i for i in issues if i.code in BLOCKING]

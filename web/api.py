@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tm.errors import NotFound
+from tm.errors import NotFound, QABlocked
+from tm.rights import can_write
 from tm.store.records import SegmentRow
 from web import services
 from web.documents import drafting_stuck
@@ -34,6 +35,9 @@ def segment_json(s: SegmentRow) -> dict[str, Any]:
         "adapted": s.info.get("adapted", []),
         "changed_by": s.changed_by,
         "changed_at": s.changed_at,
+        "provenance": s.provenance,
+        "rejected_by": s.rejected_by,
+        "override": s.info.get("override"),
     }
 
 
@@ -53,6 +57,14 @@ def _target(data: dict[str, Any]) -> str:
     if not isinstance(target, str):
         abort(400, "target must be the English text, as a string")
     return target
+
+
+def _flag(data: dict[str, Any], name: str, default: bool = False) -> bool:
+    """Return a true/false field; anything but a JSON boolean is refused."""
+    value = data.get(name, default)
+    if not isinstance(value, bool):
+        abort(400, f"{name} must be true or false")
+    return value
 
 
 def _version(data: dict[str, Any]) -> int:
@@ -76,6 +88,8 @@ def document(doc_id: int) -> ResponseReturnValue:
     return jsonify(
         id=doc.id,
         title=doc.title,
+        stage=doc.stage,
+        writable=can_write(g.user, doc),
         status=doc.status,
         progress=doc.progress,
         total=doc.total,
@@ -89,36 +103,67 @@ def document(doc_id: int) -> ResponseReturnValue:
 def save(doc_id: int, idx: int) -> ResponseReturnValue:
     """Autosave an edited target as a draft."""
     data = _body()
-    services().documents.start_writing(doc_id, g.user)
-    seg = services().documents.save(doc_id, idx, _target(data), g.user.name, _version(data))
+    seg = services().documents.save(doc_id, idx, _target(data), g.user, _version(data))
     return jsonify(segment=segment_json(seg))
 
 
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/confirm")
 def confirm(doc_id: int, idx: int) -> ResponseReturnValue:
-    """Confirm a segment into the memory (reviewers and admins may approve instead)."""
+    """Confirm a segment into the memory (reviewers and admins may approve instead).
+
+    Blocking QA findings answer 422 with the findings unless `override` is true.
+    """
     data = _body()
-    approve = bool(data.get("approve"))
-    if approve and g.user.role not in ("reviewer", "admin"):
-        abort(403)
-    services().documents.start_writing(doc_id, g.user)
-    changed = services().documents.confirm(
-        doc_id,
-        idx,
-        _target(data),
-        g.user.name,
-        _version(data),
-        approve=approve,
-        propagate=bool(data.get("propagate", True)),
-    )
+    try:
+        changed = services().documents.confirm(
+            doc_id,
+            idx,
+            _target(data),
+            g.user,
+            _version(data),
+            approve=_flag(data, "approve"),
+            propagate=_flag(data, "propagate", True),
+            override=_flag(data, "override"),
+        )
+    except QABlocked as e:
+        response = jsonify(error=str(e), qa=[i.to_json() for i in e.issues])
+        response.status_code = 422
+        return response
     return jsonify(segments=[segment_json(s) for s in changed])
+
+
+@bp.post("/documents/<int:doc_id>/segments/<int:idx>/reject")
+def reject(doc_id: int, idx: int) -> ResponseReturnValue:
+    """Send a sentence back to the translator with a reason (reviewers and admins)."""
+    data = _body()
+    reason = data.get("reason", "")
+    if not isinstance(reason, str):
+        abort(400, "reason must be text")
+    seg, comment = services().documents.reject(doc_id, idx, g.user, _version(data), reason)
+    return jsonify(segment=segment_json(seg), comment=comment.to_json())
+
+
+@bp.get("/documents/<int:doc_id>/segments/<int:idx>/history")
+def history(doc_id: int, idx: int) -> ResponseReturnValue:
+    """Return a sentence's changes, newest first (what undo can go back to)."""
+    return jsonify(changes=[c.to_json() for c in services().documents.history(doc_id, idx)])
+
+
+@bp.post("/documents/<int:doc_id>/segments/<int:idx>/restore")
+def restore(doc_id: int, idx: int) -> ResponseReturnValue:
+    """Put an earlier English of a sentence back from its history, as a draft."""
+    data = _body()
+    change = data.get("change")
+    if isinstance(change, bool) or not isinstance(change, int) or not 1 <= change < 2**63:
+        abort(400, "change must be the id of an entry of the sentence's history")
+    seg = services().documents.restore(doc_id, idx, change, g.user, _version(data))
+    return jsonify(segment=segment_json(seg))
 
 
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/revert")
 def revert(doc_id: int, idx: int) -> ResponseReturnValue:
     """Put the pre-translation draft back."""
-    services().documents.start_writing(doc_id, g.user)
-    seg = services().documents.revert(doc_id, idx, g.user.name, _version(_body()))
+    seg = services().documents.revert(doc_id, idx, g.user, _version(_body()))
     return jsonify(segment=segment_json(seg))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tm.store.records import (
+    Comment,
     DocRow,
     FeedPosition,
     HistoryEntry,
@@ -20,6 +21,7 @@ from tm.store.records import (
     Job,
     NewTerm,
     NewUnit,
+    SegmentChange,
     SegmentRow,
     Session,
     Term,
@@ -49,8 +51,17 @@ class UnitStore(Protocol):
         mt_draft: str | None = _UNSET,
         context: str | None = _UNSET,
         meta: dict[str, Any] | None = None,
+        status: str | None = None,
+        reviewer: str | None = _UNSET,
+        provenance: str | None = _UNSET,
+        qa_override: list[str] | None = None,
+        changed_by: str | None = None,
     ) -> Unit:
-        """Change a unit, bump its version and append the change to its history."""
+        """Change a unit, bump its version and append the change to its history.
+
+        The entry names `changed_by` (default: `author`) and records in `qa_override` the
+        blocking QA findings that person confirmed over.
+        """
         ...
 
     def delete(self, unit_id: int, *, author: str | None, expected_version: int | None = None) -> None:
@@ -333,8 +344,52 @@ class DocumentStore(Protocol):
         user: str,
         expected_version: int | None = None,
         info: dict[str, Any] | None = None,
+        action: str = "save",
+        provenance: str | None = _UNSET,
+        rejected_by: str | None = _UNSET,
     ) -> SegmentRow:
-        """Save a segment's target and status; a save based on an older version is refused."""
+        """Save a segment's target and status; a save based on an older version is refused.
+
+        The change goes into the segment's history as `action` (a person's run of autosaves
+        within two minutes is one entry, updated).
+        """
+        ...
+
+    def history(self, doc_id: int, idx: int, *, limit: int = 50) -> list[SegmentChange]:
+        """Return a segment's changes, newest first (NotFound if the segment is not there)."""
+        ...
+
+
+class CommentStore(Protocol):
+    """Threaded comments on the segments of documents."""
+
+    def add(
+        self,
+        doc_id: int,
+        idx: int,
+        author: str,
+        body: str,
+        *,
+        thread: int | None = None,
+        kind: str = "comment",
+    ) -> Comment:
+        """Start a thread on a segment, or reply to `thread` (NotFound if it or the segment is not there)."""
+        ...
+
+    def get(self, comment_id: int) -> Comment:
+        """Return a comment or raise NotFound."""
+        ...
+
+    def for_document(self, doc_id: int, idx: int | None = None) -> list[Comment]:
+        """Return a document's (or one segment's) comments, threads in order, replies after their thread."""
+        ...
+
+    def resolve(self, thread: int, by: str | None) -> Comment:
+        """Mark a thread resolved by someone, or open again with None; return its first comment."""
+        ...
+
+    def unresolved(self) -> dict[int, int]:
+        """Return, per document with any, the number of threads not resolved."""
         ...
 
 
@@ -419,6 +474,11 @@ class Store(Protocol):
     @property
     def jobs(self) -> JobStore:
         """Return the background jobs."""
+        ...
+
+    @property
+    def comments(self) -> CommentStore:
+        """Return the comments on segments."""
         ...
 
     @property

@@ -13,6 +13,11 @@ ORIGINS = ("human", "mt", "import")
 DUPLICATE_POLICIES = ("skip", "overwrite", "keep")
 ROLES = ("admin", "translator", "reviewer")
 SEGMENT_STATUSES = ("draft", "confirmed", "approved")
+UNIT_STATUSES = ("confirmed", "approved")  # approved: a reviewer signed the translation off
+# How a confirmed English came to be, compared with what the translator was given (honest origins)
+PROVENANCES = ("mt-unchanged", "mt-edited", "match-unchanged", "match-edited", "scratch")
+TERM_STATUSES = ("proposed", "approved")
+COMMENT_KINDS = ("comment", "rejection")
 DOCUMENT_STATUSES = ("translating", "ready", "failed")  # the drafting state, not the desk's workflow
 STAGES = ("new", "translating", "in review", "done")  # the desk's workflow of a document
 PRIORITIES = ("normal", "high", "urgent")
@@ -28,6 +33,14 @@ def iso(t: datetime) -> str:
 def now() -> str:
     """Return the current UTC time as the store writes times."""
     return iso(datetime.now(UTC))
+
+
+def check_review(status: str, provenance: str | None) -> None:
+    """Raise ValueError for a unit status or provenance outside its vocabulary."""
+    if status not in UNIT_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(UNIT_STATUSES)}, not {status!r}")
+    if provenance is not None and provenance not in PROVENANCES:
+        raise ValueError(f"provenance must be one of {', '.join(PROVENANCES)}, not {provenance!r}")
 
 
 def source_hash(norm: str) -> int:
@@ -56,10 +69,17 @@ class NewUnit:
     meta: dict[str, Any] = field(default_factory=dict)
     created_at: str | None = None
     changed_at: str | None = None
+    status: str = "confirmed"  # one of UNIT_STATUSES
+    reviewer: str | None = None
+    provenance: str | None = None  # one of PROVENANCES; None when unknown (imports, older units)
+    # for the creating history entry only: who made it (default: the author), QA findings overridden
+    changed_by: str | None = None
+    qa_override: list[str] | None = None
 
     def __post_init__(self) -> None:
         if self.origin not in ORIGINS:
             raise ValueError(f"origin must be one of {', '.join(ORIGINS)}, not {self.origin!r}")
+        check_review(self.status, self.provenance)
 
 
 @dataclass
@@ -79,6 +99,9 @@ class Unit:
     created_at: str
     changed_at: str
     version: int
+    status: str = "confirmed"  # one of UNIT_STATUSES
+    reviewer: str | None = None  # who approved it
+    provenance: str | None = None  # one of PROVENANCES, None when unknown
 
     def to_json(self) -> dict[str, Any]:
         """Return the stable JSON shape of a unit."""
@@ -96,6 +119,9 @@ class Unit:
             "created_at": self.created_at,
             "changed_at": self.changed_at,
             "version": self.version,
+            "status": self.status,
+            "reviewer": self.reviewer,
+            "provenance": self.provenance,
         }
 
 
@@ -124,6 +150,8 @@ class Term:
     author: str | None
     created_at: str
     changed_at: str
+    status: str = "approved"  # one of TERM_STATUSES: a proposal is not used until approved
+    reviewed_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON shape of a term."""
@@ -145,6 +173,10 @@ class HistoryEntry:
     author: str | None
     at: str
     meta: dict[str, Any]
+    status: str = "confirmed"
+    reviewer: str | None = None
+    provenance: str | None = None
+    qa_override: list[str] | None = None  # the blocking QA codes the author confirmed over
 
 
 @dataclass
@@ -223,6 +255,47 @@ class SegmentRow:
     info: dict[str, Any]
     changed_by: str | None
     changed_at: str | None
+    provenance: str | None = None  # how the confirmed English came to be (PROVENANCES)
+    rejected_by: str | None = None  # the reviewer who sent it back, until it is confirmed again
+
+
+@dataclass
+class SegmentChange:
+    """One change of a segment in a document (its undo history): the English after the change."""
+
+    id: int
+    document_id: int
+    idx: int
+    version: int
+    target: str
+    status: str
+    action: str  # draft | save | confirm | approve | reject | revert | restore | replace
+    author: str | None
+    at: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON shape of a segment change."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class Comment:
+    """A comment on a segment; `thread_id` is the id of the thread's first comment (its own, for that one)."""
+
+    id: int
+    document_id: int
+    idx: int
+    thread_id: int
+    author: str
+    body: str
+    kind: str  # one of COMMENT_KINDS: a rejection is the reviewer's reason for sending a sentence back
+    created_at: str
+    resolved_by: str | None = None  # set on the thread's first comment
+    resolved_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON shape of a comment."""
+        return dict(self.__dict__)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from tm.store.records import NewUnit
 
 INSERT_COLS = (
     "id, source, target, source_lang, target_lang, source_norm, source_hash, origin, mt_draft, author, "
-    "context, meta, created_at, changed_at"
+    "context, meta, created_at, changed_at, status, reviewer, provenance"
 )
 
 
@@ -26,4 +26,7 @@ def unit_values(new: NewUnit, norm: str, h: int, meta: str, created: str, change
         meta,
         created,
         changed,
+        new.status,
+        new.reviewer,
+        new.provenance,
     )

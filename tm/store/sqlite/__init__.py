@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tm.store.sqlite.accounts import SQLiteAccounts
+from tm.store.sqlite.comments import SQLiteComments
 from tm.store.sqlite.db import BUSY_TIMEOUT, Database
 from tm.store.sqlite.documents import SQLiteDocuments
 from tm.store.sqlite.glossary import SQLiteGlossary, SQLiteMTCache
@@ -33,6 +34,7 @@ class SQLiteStore:
         self.accounts = SQLiteAccounts(self.db)
         self.documents = SQLiteDocuments(self.db)
         self.jobs = SQLiteJobs(self.db)
+        self.comments = SQLiteComments(self.db)
         self._memory_id: str | None = None
 
     @property

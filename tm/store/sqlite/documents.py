@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from tm.errors import NotFound, StaleSegment
 from tm.lang import normalize
+from tm.store.base import _UNSET
 from tm.store.records import (
     DOCUMENT_STATUSES,
     PRIORITIES,
+    PROVENANCES,
     SEGMENT_STATUSES,
     STAGES,
     DocRow,
+    SegmentChange,
     SegmentRow,
+    iso,
     now,
     source_hash,
 )
@@ -26,8 +31,10 @@ _DOC_COLS = (
 )
 _SEG_COLS = (
     "document_id, idx, paragraph, source, target, draft, origin, score, unit_id, mt_draft, status, "
-    "version, repeat_of, info, changed_by, changed_at"
+    "version, repeat_of, info, changed_by, changed_at, provenance, rejected_by"
 )
+# a person's autosaves of one segment closer together than this are one history entry
+SAVE_RUN_SECONDS = 120
 
 
 def _doc(row: tuple) -> DocRow:
@@ -183,7 +190,7 @@ class SQLiteDocuments:
     def _segment(self, row: tuple) -> SegmentRow:
         return SegmentRow(
             row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
-            row[11], row[12], json.loads(row[13]), row[14], row[15],
+            row[11], row[12], json.loads(row[13]), row[14], row[15], row[16], row[17],
         )  # fmt: skip
 
     def segments(self, doc_id: int) -> list[SegmentRow]:
@@ -244,6 +251,13 @@ class SQLiteDocuments:
                 "WHERE document_id=:doc AND idx=:idx AND changed_by IS NULL",
                 rows,
             )
+            # the draft as the first entry of an untouched segment's history (undo goes back to it)
+            self.db.executemany(
+                "INSERT INTO segment_history (document_id, idx, version, target, status, action, at) "
+                "SELECT document_id, idx, version, target, status, 'draft', :at FROM segments "
+                "WHERE document_id=:doc AND idx=:idx AND changed_by IS NULL",
+                [{"doc": doc_id, "idx": d["idx"], "at": now()} for d in rows],
+            )
             self.db.executemany(
                 "UPDATE segments SET draft=:target, mt_draft=:mt_draft "
                 "WHERE document_id=:doc AND idx=:idx AND changed_by IS NOT NULL",
@@ -260,26 +274,69 @@ class SQLiteDocuments:
         user: str,
         expected_version: int | None = None,
         info: dict | None = None,
+        action: str = "save",
+        provenance: str | None = _UNSET,
+        rejected_by: str | None = _UNSET,
     ) -> SegmentRow:
-        """Save a segment's target and status; a save based on an older version is refused."""
+        """Save a segment's target and status; a save based on an older version is refused.
+
+        The change goes into the segment's history as `action`; a person's autosaves within
+        SAVE_RUN_SECONDS of their previous one update that entry instead of adding one.
+        """
         if status not in SEGMENT_STATUSES:
             raise ValueError(f"segment status must be one of {', '.join(SEGMENT_STATUSES)}")
+        if provenance is not _UNSET and provenance is not None and provenance not in PROVENANCES:
+            raise ValueError(f"provenance must be one of {', '.join(PROVENANCES)}")
+        at = now()
         with self.db.transaction():
             old = self.segment(doc_id, idx)
             if expected_version is not None and expected_version != old.version:
                 raise StaleSegment(idx, expected_version, old.version)
             self.db.execute(
                 "UPDATE segments SET target=?, status=?, version=version+1, changed_by=?, changed_at=?, "
-                "info=? WHERE document_id=? AND idx=?",
+                "info=?, provenance=?, rejected_by=? WHERE document_id=? AND idx=?",
                 (
                     target,
                     status,
                     user,
-                    now(),
+                    at,
                     json.dumps(info if info is not None else old.info, ensure_ascii=False),
+                    old.provenance if provenance is _UNSET else provenance,
+                    old.rejected_by if rejected_by is _UNSET else rejected_by,
                     doc_id,
                     idx,
                 ),
             )
-            self.db.execute("UPDATE documents SET changed_at=? WHERE id=?", (now(), doc_id))
+            self._record(old, target, status, action, user, at)
+            self.db.execute("UPDATE documents SET changed_at=? WHERE id=?", (at, doc_id))
             return self.segment(doc_id, idx)
+
+    def _record(self, old: SegmentRow, target: str, status: str, action: str, user: str, at: str) -> None:
+        """Append the change to the segment's history, or extend the author's run of autosaves."""
+        last = self.db.execute(
+            "SELECT id, action, author, at FROM segment_history WHERE document_id=? AND idx=? "
+            "ORDER BY id DESC LIMIT 1",
+            (old.document_id, old.idx),
+        ).fetchone()
+        run_start = iso(datetime.fromisoformat(at) - timedelta(seconds=SAVE_RUN_SECONDS))
+        if action == "save" and last is not None and last[1:3] == ("save", user) and last[3] >= run_start:
+            self.db.execute(
+                "UPDATE segment_history SET version=?, target=?, status=?, at=? WHERE id=?",
+                (old.version + 1, target, status, at, last[0]),
+            )
+            return
+        self.db.execute(
+            "INSERT INTO segment_history (document_id, idx, version, target, status, action, author, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (old.document_id, old.idx, old.version + 1, target, status, action, user, at),
+        )
+
+    def history(self, doc_id: int, idx: int, *, limit: int = 50) -> list[SegmentChange]:
+        """Return a segment's changes, newest first (NotFound if the segment is not there)."""
+        self.segment(doc_id, idx)
+        rows = self.db.execute(
+            "SELECT id, document_id, idx, version, target, status, action, author, at FROM segment_history "
+            "WHERE document_id=? AND idx=? ORDER BY id DESC LIMIT ?",
+            (doc_id, idx, limit),
+        )
+        return [SegmentChange(*r) for r in rows]

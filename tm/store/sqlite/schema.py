@@ -179,6 +179,54 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     ALTER TABLE documents ADD COLUMN stage TEXT NOT NULL DEFAULT 'new'
         CHECK (stage IN ('new', 'translating', 'in review', 'done'));
     """,
+    # 7: review and honest origins on units and their history; a segment's own history (undo)
+    """
+    ALTER TABLE units ADD COLUMN status TEXT NOT NULL DEFAULT 'confirmed'
+        CHECK (status IN ('confirmed', 'approved'));
+    ALTER TABLE units ADD COLUMN reviewer TEXT;
+    ALTER TABLE units ADD COLUMN provenance TEXT;
+    ALTER TABLE history ADD COLUMN status TEXT NOT NULL DEFAULT 'confirmed';
+    ALTER TABLE history ADD COLUMN reviewer TEXT;
+    ALTER TABLE history ADD COLUMN provenance TEXT;
+    ALTER TABLE history ADD COLUMN qa_override TEXT;
+    ALTER TABLE segments ADD COLUMN provenance TEXT;
+    ALTER TABLE segments ADD COLUMN rejected_by TEXT;
+    CREATE TABLE segment_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        status TEXT NOT NULL,
+        action TEXT NOT NULL,
+        author TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX segment_history_seg ON segment_history (document_id, idx, id);
+    """,
+    # 8: threaded comments on segments; a thread is its first comment and the replies to it
+    """
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        thread_id INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        body TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'comment' CHECK (kind IN ('comment', 'rejection')),
+        created_at TEXT NOT NULL,
+        resolved_by TEXT,
+        resolved_at TEXT
+    );
+    CREATE INDEX comments_segment ON comments (document_id, idx, id);
+    CREATE INDEX comments_thread ON comments (thread_id, id);
+    """,
+    # 9: terms translators propose, waiting for a reviewer or an admin
+    """
+    ALTER TABLE terms ADD COLUMN status TEXT NOT NULL DEFAULT 'approved'
+        CHECK (status IN ('proposed', 'approved'));
+    ALTER TABLE terms ADD COLUMN reviewed_by TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,6 +19,7 @@ from tm.store.records import (
     ImportResult,
     NewUnit,
     Unit,
+    check_review,
     now,
     source_hash,
 )
@@ -27,14 +28,18 @@ from tm.store.sqlite.db import Database
 
 _UNIT_COLS = (
     "id, source, target, origin, source_lang, target_lang, mt_draft, author, context, meta, "
-    "created_at, changed_at, version"
+    "created_at, changed_at, version, status, reviewer, provenance"
+)
+_HISTORY_COLS = (
+    "id, unit_id, version, action, source, target, origin, mt_draft, author, at, meta, "
+    "status, reviewer, provenance, qa_override"
 )
 
 
 def _unit(row: tuple) -> Unit:
     return Unit(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
-        json.loads(row[9]), row[10], row[11], row[12],
+        json.loads(row[9]), row[10], row[11], row[12], row[13], row[14], row[15],
     )  # fmt: skip
 
 
@@ -51,10 +56,13 @@ class SQLiteUnits:
 
     # -- writes ---------------------------------------------------------------
 
-    def _history(self, unit: Unit, action: str, author: str | None, at: str) -> None:
+    def _history(
+        self, unit: Unit, action: str, author: str | None, at: str, qa_override: list[str] | None = None
+    ) -> None:
         self.db.execute(
             "INSERT INTO history (unit_id, version, action, source, target, origin, mt_draft, "
-            "author, at, meta, token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, random())",
+            "author, at, meta, status, reviewer, provenance, qa_override, token) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, random())",
             (
                 unit.id,
                 unit.version,
@@ -66,6 +74,10 @@ class SQLiteUnits:
                 author,
                 at,
                 json.dumps(unit.meta, ensure_ascii=False),
+                unit.status,
+                unit.reviewer,
+                unit.provenance,
+                None if qa_override is None else json.dumps(qa_override),
             ),
         )
 
@@ -75,7 +87,7 @@ class SQLiteUnits:
         changed = new.changed_at or created
         meta = json.dumps(new.meta, ensure_ascii=False)
         cur = self.db.execute(
-            f"INSERT INTO units ({INSERT_COLS}) VALUES (NULL, {', '.join('?' * 13)})",
+            f"INSERT INTO units ({INSERT_COLS}) VALUES (NULL, {', '.join('?' * 16)})",
             unit_values(new, norm, h, meta, created, changed),
         )
         unit_id = cur.lastrowid
@@ -97,8 +109,11 @@ class SQLiteUnits:
             created,
             changed,
             1,
+            new.status,
+            new.reviewer,
+            new.provenance,
         )
-        self._history(unit, "create", new.author, changed)
+        self._history(unit, "create", new.changed_by or new.author, changed, new.qa_override)
         return unit
 
     def _fts_delete(self, unit: Unit) -> None:
@@ -125,8 +140,17 @@ class SQLiteUnits:
         mt_draft: str | None = _UNSET,
         context: str | None = _UNSET,
         meta: dict[str, Any] | None = None,
+        status: str | None = None,
+        reviewer: str | None = _UNSET,
+        provenance: str | None = _UNSET,
+        qa_override: list[str] | None = None,
+        changed_by: str | None = None,
     ) -> Unit:
-        """Change a unit, bump its version and append the change to its history."""
+        """Change a unit, bump its version and append the change to its history.
+
+        The history entry names `changed_by` (default: `author`) as who made the change, and
+        records in `qa_override` the blocking QA findings that person confirmed over.
+        """
         if origin is not None and origin not in ORIGINS:
             raise ValueError(f"origin must be one of {', '.join(ORIGINS)}")
         with self.db.transaction():
@@ -148,11 +172,16 @@ class SQLiteUnits:
                 old.created_at,
                 now(),
                 old.version + 1,
+                old.status if status is None else status,
+                old.reviewer if reviewer is _UNSET else reviewer,
+                old.provenance if provenance is _UNSET else provenance,
             )
+            check_review(new.status, new.provenance)
             norm = normalize(new.source)
             self.db.execute(
                 "UPDATE units SET source=?, target=?, source_norm=?, source_hash=?, origin=?, "
-                "mt_draft=?, author=?, context=?, meta=?, changed_at=?, version=? WHERE id=?",
+                "mt_draft=?, author=?, context=?, meta=?, changed_at=?, version=?, status=?, reviewer=?, "
+                "provenance=? WHERE id=?",
                 (
                     new.source,
                     new.target,
@@ -165,13 +194,16 @@ class SQLiteUnits:
                     json.dumps(new.meta, ensure_ascii=False),
                     new.changed_at,
                     new.version,
+                    new.status,
+                    new.reviewer,
+                    new.provenance,
                     unit_id,
                 ),
             )
             self.db.execute(
                 "INSERT INTO units_fts (rowid, target_norm) VALUES (?, ?)", (unit_id, normalize(new.target))
             )
-            self._history(new, "update", author, new.changed_at)
+            self._history(new, "update", changed_by or author, new.changed_at, qa_override)
             return new
 
     def delete(self, unit_id: int, *, author: str | None, expected_version: int | None = None) -> None:
@@ -215,13 +247,11 @@ class SQLiteUnits:
 
     def history(self, unit_id: int) -> list[HistoryEntry]:
         """Return every change of a unit, oldest first, also after its deletion."""
-        rows = self.db.execute(
-            "SELECT id, unit_id, version, action, source, target, origin, mt_draft, author, at, meta "
-            "FROM history WHERE unit_id=? ORDER BY id",
-            (unit_id,),
-        )
+        rows = self.db.execute(f"SELECT {_HISTORY_COLS} FROM history WHERE unit_id=? ORDER BY id", (unit_id,))
         return [
-            HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], json.loads(r[10]))
+            HistoryEntry(
+                *r[:10], json.loads(r[10]), r[11], r[12], r[13], None if r[14] is None else json.loads(r[14])
+            )
             for r in rows
         ]
 

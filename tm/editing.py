@@ -1,0 +1,246 @@
+"""Changing a document's sentences: autosave, confirm, approve, reject, revert and restore.
+
+Every change checks the user's rights inside the transaction that makes it, records an
+honest origin (how the English came to be) and keeps the segment's own history for undo.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rapidfuzz import fuzz
+
+from tm.errors import Forbidden, NotFound, QABlocked, TMError
+from tm.qa import Issue, blocking, check
+from tm.rights import require_write
+from tm.store.records import Comment, DocRow, SegmentChange, SegmentRow, User, context_hash, now
+
+if TYPE_CHECKING:
+    from tm.glossary import Glossary
+    from tm.memory import TranslationMemory
+    from tm.store.base import Store
+
+MATCH_ORIGINS = ("context", "exact", "fuzzy", "adapted")
+# an English sharing less than this (rapidfuzz ratio, 0-100) with the draft was written anew
+SCRATCH_BELOW = 30
+MAX_COMMENT = 4000
+
+
+def provenance(seg: SegmentRow, target: str) -> str:
+    """Say how a confirmed English came to be from what the translator was given.
+
+    The MT draft unchanged or edited, a memory match (the draft or one inserted from the
+    match panel) unchanged or edited, or written from scratch: no draft, or too little of it kept.
+    """
+    if seg.mt_draft and target == seg.mt_draft:
+        return "mt-unchanged"
+    matches = [m.get("target") for m in seg.info.get("matches", [])]
+    if (seg.origin in MATCH_ORIGINS and target == seg.draft) or target in matches:
+        return "match-unchanged"
+    base = seg.draft if seg.draft.strip() else (seg.mt_draft or "")
+    if not base.strip() or fuzz.ratio(base.lower(), target.lower()) < SCRATCH_BELOW:
+        return "scratch"
+    return "match-edited" if seg.origin in MATCH_ORIGINS else "mt-edited"
+
+
+class Editing:
+    """The sentence-changing operations of Documents (a mixin over its memory and glossary)."""
+
+    memory: TranslationMemory
+    glossary: Glossary
+
+    @property
+    def store(self) -> Store:
+        return self.memory.store
+
+    def _writable(self, doc_id: int, user: User) -> DocRow:
+        """Check, inside the caller's transaction, that the user may change the document's sentences."""
+        doc = self.store.documents.get(doc_id, layout=False)
+        require_write(user, doc)
+        if doc.stage == "new":  # the first change starts the translation
+            self.store.documents.set_stage(doc_id, "translating", expected="new")
+        return doc
+
+    def _qa(self, seg: SegmentRow, target: str) -> tuple[dict[str, Any], list[Issue]]:
+        hits = self.glossary.hits(seg.source)
+        qa = check(seg.source, target, hits) if target.strip() or seg.status != "draft" else []
+        info = {**seg.info, "terms": [h.to_json() for h in hits], "qa": [q.to_json() for q in qa]}
+        return info, qa
+
+    def _info(self, seg: SegmentRow, target: str) -> dict[str, Any]:
+        return self._qa(seg, target)[0]
+
+    def start_writing(self, doc_id: int, user: User) -> DocRow:
+        """Check that the user may change the document's sentences; a new document starts translating."""
+        with self.store.transaction():
+            return self._writable(doc_id, user)
+
+    def save(self, doc_id: int, idx: int, target: str, user: User, version: int | None) -> SegmentRow:
+        """Autosave an edit as a draft (a confirmed segment that changes goes back to draft)."""
+        with self.store.transaction():
+            self._writable(doc_id, user)
+            seg = self.store.documents.segment(doc_id, idx)
+            status = seg.status if target == seg.target else "draft"
+            return self.store.documents.save_segment(
+                doc_id,
+                idx,
+                target=target,
+                status=status,
+                user=user.name,
+                expected_version=version,
+                info=self._info(seg, target),
+            )
+
+    def confirm(
+        self,
+        doc_id: int,
+        idx: int,
+        target: str,
+        user: User,
+        version: int | None,
+        *,
+        approve: bool = False,
+        propagate: bool = True,
+        override: bool = False,
+    ) -> list[SegmentRow]:
+        """Confirm (or, for reviewers and admins, approve) a segment into the memory.
+
+        Blocking QA findings (BLOCKING) refuse the confirm with QABlocked unless `override`
+        is set; the override is recorded on the segment and in the unit's history. The unit
+        records how its English came to be (provenance) and, when approved, who approved it.
+        Unconfirmed repetitions of the sentence get the same English when `propagate` is set.
+        Returns every segment that changed.
+        """
+        if not target.strip():
+            raise TMError("an empty translation cannot be confirmed")
+        if approve and user.role not in ("reviewer", "admin"):
+            raise Forbidden("only reviewers and admins approve sentences; confirm it instead")
+        docs = self.store.documents
+        with self.store.transaction():
+            doc = self._writable(doc_id, user)
+            # only this segment, its neighbours (the context) and its repetitions are read
+            before, seg, after = docs.neighbours(doc_id, idx)
+            info, qa = self._qa(seg, target)
+            stops = blocking(qa)
+            if stops and not override:
+                raise QABlocked(idx, stops)
+            codes = [i.code for i in stops] or None
+            if codes:
+                info["override"] = {"by": user.name, "at": now(), "codes": codes}
+            else:
+                info.pop("override", None)
+            # a reviewer signing off the translator's English keeps its author and provenance
+            signed_off = approve and target == seg.target and seg.status != "draft" and seg.provenance
+            prov = seg.provenance if signed_off else provenance(seg, target)
+            author = (seg.changed_by or user.name) if signed_off else user.name
+            status = "approved" if approve else "confirmed"
+            saved = docs.save_segment(
+                doc_id,
+                idx,
+                target=target,
+                status=status,
+                user=user.name,
+                expected_version=version,
+                info=info,
+                action="approve" if approve else "confirm",
+                provenance=prov,
+                rejected_by=None,
+            )
+            self.memory.confirm(
+                seg.source,
+                target,
+                author=author,
+                mt_draft=seg.mt_draft,
+                context=context_hash(before.source if before else None, after.source if after else None),
+                meta={"document": doc.title},
+                status=status,
+                reviewer=user.name if approve else None,
+                provenance=prov,
+                qa_override=codes,
+                changed_by=user.name,
+            )
+            changed = [saved]
+            if propagate:
+                for other in docs.repetitions(doc_id, idx, status="draft"):
+                    changed.append(
+                        docs.save_segment(
+                            doc_id,
+                            other.idx,
+                            target=target,
+                            status=status,
+                            user=user.name,
+                            info=self._info(other, target),
+                            action="approve" if approve else "confirm",
+                            provenance=prov,
+                            rejected_by=None,
+                        )
+                    )
+        # the index learns the confirmed unit now that it is committed
+        self.memory.learn_committed()
+        return changed
+
+    def reject(
+        self, doc_id: int, idx: int, user: User, version: int | None, reason: str
+    ) -> tuple[SegmentRow, Comment]:
+        """Send a sentence back to the translator with the reviewer's reason (a comment thread)."""
+        reason = reason.strip()
+        if not reason:
+            raise TMError("say why the sentence is rejected: the translator reads it in the comment")
+        if len(reason) > MAX_COMMENT:
+            raise TMError(f"the reason is longer than {MAX_COMMENT} characters; shorten it")
+        if user.role not in ("reviewer", "admin"):
+            raise Forbidden("only reviewers and admins reject sentences; leave a comment instead")
+        with self.store.transaction():
+            self._writable(doc_id, user)
+            seg = self.store.documents.segment(doc_id, idx)
+            saved = self.store.documents.save_segment(
+                doc_id,
+                idx,
+                target=seg.target,
+                status="draft",
+                user=user.name,
+                expected_version=version,
+                action="reject",
+                rejected_by=user.name,
+            )
+            comment = self.store.comments.add(doc_id, idx, user.name, reason, kind="rejection")
+        return saved, comment
+
+    def revert(self, doc_id: int, idx: int, user: User, version: int | None) -> SegmentRow:
+        """Put the pre-translation draft back."""
+        with self.store.transaction():
+            self._writable(doc_id, user)
+            seg = self.store.documents.segment(doc_id, idx)
+            return self.store.documents.save_segment(
+                doc_id,
+                idx,
+                target=seg.draft,
+                status="draft",
+                user=user.name,
+                expected_version=version,
+                info=self._info(seg, seg.draft),
+                action="revert",
+            )
+
+    def restore(self, doc_id: int, idx: int, change_id: int, user: User, version: int | None) -> SegmentRow:
+        """Put an earlier English of the segment back from its history, as a draft (undo)."""
+        with self.store.transaction():
+            self._writable(doc_id, user)
+            found = [c for c in self.store.documents.history(doc_id, idx, limit=10**6) if c.id == change_id]
+            if not found:
+                raise NotFound(f"sentence {idx + 1} has no change {change_id} to go back to")
+            seg = self.store.documents.segment(doc_id, idx)
+            return self.store.documents.save_segment(
+                doc_id,
+                idx,
+                target=found[0].target,
+                status="draft",
+                user=user.name,
+                expected_version=version,
+                info=self._info(seg, found[0].target),
+                action="restore",
+            )
+
+    def history(self, doc_id: int, idx: int) -> list[SegmentChange]:
+        """Return a segment's changes, newest first."""
+        return self.store.documents.history(doc_id, idx)
