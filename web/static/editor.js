@@ -27,6 +27,7 @@
   const help = document.getElementById("help");
   let active = null;
   let matches = [];
+  const listeners = { activate: [], apply: [] };
   const timers = new Map();
   const conflicts = new Map(); // row -> the segment as someone else saved it
 
@@ -76,6 +77,7 @@
     const qa = row.querySelector("ul.qa");
     qa.replaceChildren(...seg.qa.map((q) => el("li", { "data-code": q.code, text: q.message })));
     refreshProgress();
+    listeners.apply.forEach((fn) => fn(row, seg));
   }
 
   // Save the box as a draft; true when saved. A conflict keeps the text and shows both versions.
@@ -354,6 +356,7 @@
     if (!keepFocus) textarea(row).focus();
     showMatches(row);
     showTerms(row);
+    listeners.activate.forEach((fn) => fn(row));
   }
 
   async function concordance(query) {
@@ -454,7 +457,30 @@
   }
   filter.addEventListener("change", applyFilter);
 
+  // What the feature scripts (comments, terms, history, find and replace) build on; they load
+  // after this one and register with on(). Text always goes in through textContent.
+  window.tm.editor = {
+    docId,
+    role,
+    writable: workspace.dataset.writable === "1",
+    rows,
+    row: (idx) => document.getElementById(`seg-${idx}`),
+    active: () => active,
+    textarea,
+    sourceText,
+    apply,
+    activate,
+    save,
+    flush,
+    say,
+    fit,
+    showTerms,
+    conflicted: (row) => Boolean(row.dataset.conflict),
+    on(event, fn) { listeners[event].push(fn); },
+  };
+
   refreshProgress();
   const first = rows.find((r) => r.dataset.status === "draft") || rows[0];
-  if (first) activate(first);
+  // after the feature scripts have registered (they are deferred like this one)
+  document.addEventListener("DOMContentLoaded", () => { if (first) activate(first); });
 })();
