@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from tm.config import Settings
 from tm.documents import Documents
-from tm.errors import Busy, Forbidden, NotFound, StaleUnit, TMError, UnitNotFound
+from tm.errors import Busy, Forbidden, NotFound, QABlocked, StaleUnit, TMError, UnitNotFound
 from tm.glossary import Glossary
 from tm.jobs import Worker
 from tm.memory import TranslationMemory
@@ -102,9 +102,9 @@ def create_app(
 
     install_security(app)
 
-    from web import api, auth, documents, glossary, memory
+    from web import api, auth, comments, documents, glossary, memory, tools
 
-    for module in (auth, documents, api, memory, glossary):
+    for module in (auth, documents, api, comments, tools, memory, glossary):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(TMError)
@@ -119,6 +119,8 @@ def create_app(
             status = 409
         elif isinstance(e, Forbidden):  # with the reason (who the document is assigned to)
             status = 403
+        elif isinstance(e, QABlocked):  # the API answers with the findings (web/api.py)
+            status = 422
         else:
             status = 400
         return _error(status, str(e))

@@ -28,6 +28,7 @@ def index() -> ResponseReturnValue:
         stage=stage,
         stages=STAGES,
         memory_units=services().store.units.count(),
+        unresolved=services().store.comments.unresolved(),
     )
 
 
