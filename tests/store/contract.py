@@ -14,6 +14,7 @@ from .contract_feed import FeedContract
 from .contract_glossary import GlossaryContract, MTCacheContract
 from .contract_imports import ImportsContract
 from .contract_jobs import JobsContract
+from .contract_review import ReviewContract
 from .contract_sessions import SessionsContract
 from .contract_transactions import TransactionsContract
 from .contract_units import UnitsContract
@@ -31,6 +32,7 @@ class StoreContract(
     SessionsContract,
     DocumentsContract,
     JobsContract,
+    ReviewContract,
     TransactionsContract,
 ):
     """Every part of a store, tested through the protocol: subclass it and give a `store` fixture."""
