@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from tm.store.base import Store
 
 MATCH_ORIGINS = ("context", "exact", "fuzzy", "adapted")
-# an English sharing less than this (rapidfuzz ratio, 0-100) with the draft was written anew
+# an English sharing less than this with the draft (rapidfuzz ratio over words, 0-100) was written anew
 SCRATCH_BELOW = 30
 MAX_COMMENT = 4000
 
@@ -38,7 +38,7 @@ def provenance(seg: SegmentRow, target: str) -> str:
     if (seg.origin in MATCH_ORIGINS and target == seg.draft) or target in matches:
         return "match-unchanged"
     base = seg.draft if seg.draft.strip() else (seg.mt_draft or "")
-    if not base.strip() or fuzz.ratio(base.lower(), target.lower()) < SCRATCH_BELOW:
+    if not base.strip() or fuzz.ratio(base.lower().split(), target.lower().split()) < SCRATCH_BELOW:
         return "scratch"
     return "match-edited" if seg.origin in MATCH_ORIGINS else "mt-edited"
 
