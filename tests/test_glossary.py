@@ -129,3 +129,52 @@ def test_hostile_tbx_is_refused():
         read_tbx(bomb)
     with pytest.raises(FormatError, match="not a martif/tbx file"):
         read_tbx(b"<tmx/>")
+
+
+# -- proposals ---------------------------------------------------------------------------
+
+
+def test_a_proposal_is_no_hit_until_it_is_approved(glossary):
+    proposal = glossary.propose("الرباط", "Rabat", "tom", notes="capital")
+    assert (proposal.status, proposal.author, proposal.notes) == ("proposed", "tom", "capital")
+    assert glossary.hits("زار الوفد الرباط") == []
+    assert [(h.text, h.term.author) for h in glossary.hits("زار الوفد الرباط", proposed=True)] == [
+        ("الرباط", "tom")
+    ]
+    glossary.approve(proposal.id, "rita")
+    assert [h.term.target for h in glossary.hits("زار الوفد الرباط")] == ["Rabat"]
+    assert glossary.hits("زار الوفد الرباط", proposed=True) == []
+
+
+def test_a_proposal_is_neither_checked_by_qa_nor_protected_in_mt(glossary):
+    from tm.qa import TERM_FORBIDDEN, TERM_MISSING, check
+
+    glossary.propose("الرباط", "Rabat", "tom")
+    s = "زار الوفد الرباط"
+    hits = glossary.hits(s)
+    assert Glossary.mask(s, hits) == s
+    codes = {i.code for i in check(s, "The delegation visited the capital.", hits)}
+    assert not codes & {TERM_MISSING, TERM_FORBIDDEN}
+
+
+def test_proposals_and_terms_are_listed_with_their_status(glossary):
+    glossary.propose("الرباط", "Rabat", "tom")
+    assert [(t.target, t.status) for t in glossary.search("رباط")] == [("Rabat", "proposed")]
+    assert [t.target for t in glossary.terms("proposed")] == ["Rabat"]
+    assert "Rabat" not in [t.target for t in glossary.terms("approved")]
+    assert len(glossary.terms()) == 5
+    assert glossary.find("الرِّباط", "Rabat").status == "proposed"
+    assert glossary.find("الرباط", "rabat") is None
+
+
+def test_a_proposal_of_an_existing_term_is_refused(glossary):
+    with pytest.raises(DuplicateTerm):
+        glossary.propose("المغرب", "Morocco", "tom")
+
+
+def test_an_approval_is_seen_at_once(glossary):
+    before = glossary.version()
+    p = glossary.propose("الرباط", "Rabat", "tom")
+    assert glossary.version() != before and glossary.hits("زار الرباط") == []
+    glossary.approve(p.id, "ada")
+    assert [h.term.target for h in glossary.hits("زار الرباط")] == ["Rabat"]

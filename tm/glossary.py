@@ -50,37 +50,70 @@ def contains_term(text: str, term: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, flags=re.IGNORECASE) is not None
 
 
+Index = dict[str, list[tuple[Term, list[str]]]]
+
+
+def _build_index(terms: list[Term]) -> Index:
+    """Index terms by their first normalized word (and by their words run together)."""
+    first: Index = {}
+    for term in terms:
+        words = _words(normalize(term.source))
+        if not words:
+            continue
+        first.setdefault(words[0], []).append((term, words))
+        if len(words) > 1:  # بلو بورد is often written بلوبورد
+            first.setdefault("".join(words), []).append((term, ["".join(words)]))
+    return first
+
+
 class Glossary:
-    """Terms of one store, with a lookup structure rebuilt when the glossary changes."""
+    """Terms of one store, with a lookup structure rebuilt when the glossary changes.
+
+    Only approved terms are hits (for the editor, QA and term protection in MT drafts); the
+    translators' proposals have hits of their own, asked for with `proposed=True`, to show as such.
+    """
 
     def __init__(self, store: Store):
         self.store = store
         self._lock = threading.Lock()
         self._version: str | None = None
-        self._first: dict[str, list[tuple[Term, list[str]]]] = {}
+        self._indexes: dict[str, Index] = {"approved": {}, "proposed": {}}
 
-    def _index(self) -> dict[str, list[tuple[Term, list[str]]]]:
+    def _index(self, status: str = "approved") -> Index:
         version = self.store.glossary.version()
         with self._lock:
             if version != self._version:
-                first: dict[str, list[tuple[Term, list[str]]]] = {}
+                by_status: dict[str, list[Term]] = {"approved": [], "proposed": []}
                 for term in self.store.glossary.all():
-                    words = _words(normalize(term.source))
-                    if not words:
-                        continue
-                    first.setdefault(words[0], []).append((term, words))
-                    if len(words) > 1:  # بلو بورد is often written بلوبورد
-                        first.setdefault("".join(words), []).append((term, ["".join(words)]))
-                self._first, self._version = first, version
-            return self._first
+                    by_status.setdefault(term.status, []).append(term)
+                self._indexes = {k: _build_index(v) for k, v in by_status.items()}
+                self._version = version
+            return self._indexes.get(status, {})
 
-    def terms(self) -> list[Term]:
-        """Return every term."""
-        return self.store.glossary.all()
+    def version(self) -> str:
+        """Return the glossary's version: it changes when a term is added, changed, approved or deleted."""
+        return self.store.glossary.version()
 
-    def add(self, source: str, target: str, **kw: object) -> Term:
-        """Add a term (see NewTerm for the fields)."""
-        return self.store.glossary.add(NewTerm(source, target, **kw))  # type: ignore[arg-type]
+    def terms(self, status: str | None = None) -> list[Term]:
+        """Return every term, or those with a status (proposed, approved)."""
+        return self.store.glossary.all(status=status)
+
+    def add(self, source: str, target: str, *, status: str = "approved", **kw: object) -> Term:
+        """Add a term, or a proposal with status="proposed" (see NewTerm for the fields)."""
+        return self.store.glossary.add(NewTerm(source, target, **kw), status=status)  # type: ignore[arg-type]
+
+    def propose(self, source: str, target: str, author: str, notes: str = "") -> Term:
+        """Add a translator's proposal: not used for hits, QA or MT until a reviewer approves it."""
+        return self.store.glossary.add(NewTerm(source, target, notes, author=author), status="proposed")
+
+    def approve(self, term_id: int, by: str) -> Term:
+        """Approve a proposal: from now on it is a term like any other."""
+        return self.store.glossary.approve(term_id, by)
+
+    def find(self, source: str, target: str) -> Term | None:
+        """Return the term (approved or proposed) with this Arabic, normalized, and this English."""
+        key = (normalize(source), target)
+        return next((t for t in self.store.glossary.all() if (normalize(t.source), t.target) == key), None)
 
     def import_terms(self, terms: list[NewTerm], *, enforce: bool | None = None) -> tuple[int, int]:
         """Add terms in one transaction, skipping those already there; return (added, skipped)."""
@@ -100,17 +133,17 @@ class Glossary:
         return added, skipped
 
     def search(self, query: str) -> list[Term]:
-        """Return terms whose source or target contains the query (normalized)."""
+        """Return terms (approved and proposed) whose source or target contains the query (normalized)."""
         q = normalize(query)
         return [t for t in self.store.glossary.all() if q in normalize(t.source) or q in normalize(t.target)]
 
-    def hits(self, sentence: str) -> list[TermHit]:
-        """Find the terms in an Arabic sentence, longest first, without overlaps.
+    def hits(self, sentence: str, *, proposed: bool = False) -> list[TermHit]:
+        """Find the approved terms in an Arabic sentence (the proposals instead with proposed=True).
 
-        A term's first word may carry proclitics (و ف ب ل ك, ال): `والمغرب`, `بالمغرب` and
-        `للمغرب` all hit `المغرب`; the hit's span leaves the clitic out.
+        Longest first, without overlaps. A term's first word may carry proclitics (و ف ب ل ك, ال):
+        `والمغرب`, `بالمغرب` and `للمغرب` all hit `المغرب`; the hit's span leaves the clitic out.
         """
-        index = self._index()
+        index = self._index("proposed" if proposed else "approved")
         if not index:
             return []
         tokens = [t for t in tokenize(sentence) if t.kind != PUNCT]

@@ -156,6 +156,109 @@ class GlossaryContract:
         store.units.add(unit())
         assert store.glossary.version() == before
 
+    # -- proposals: terms translators propose, used once a reviewer or an admin approves them --
+
+    def test_a_term_added_without_a_status_is_approved_and_was_reviewed_by_nobody(self, store):
+        got = store.glossary.get(store.glossary.add(term(author="rita")).id)
+        assert (got.status, got.reviewed_by) == ("approved", None)
+
+    def test_a_proposal_is_stored_as_proposed_with_its_author(self, store):
+        t = store.glossary.add(term(notes="الاسم الرسمي", author="tom"), status="proposed")
+        got = store.glossary.get(t.id)
+        assert got == t
+        assert (got.status, got.reviewed_by, got.author, got.notes) == (
+            "proposed",
+            None,
+            "tom",
+            "الاسم الرسمي",
+        )
+
+    def test_all_lists_proposals_and_terms_by_source_or_those_of_one_status(self, store):
+        a = store.glossary.add(term("وزارة الخارجية", "Foreign Ministry"))
+        p = store.glossary.add(term("برلمان", "parliament", author="tom"), status="proposed")
+        b = store.glossary.add(term("حكومة", "government"))
+        assert [(t.id, t.status) for t in store.glossary.all()] == [
+            (p.id, "proposed"),
+            (b.id, "approved"),
+            (a.id, "approved"),
+        ]
+        assert [t.id for t in store.glossary.all(status="approved")] == [b.id, a.id]
+        assert [t.id for t in store.glossary.all(status="proposed")] == [p.id]
+
+    def test_approve_makes_a_proposal_a_term_and_records_the_reviewer(self, store):
+        t = store.glossary.add(term(author="tom"), status="proposed")
+        got = store.glossary.approve(t.id, "rita")
+        assert (got.status, got.reviewed_by, got.author, got.created_at) == (
+            "approved",
+            "rita",
+            "tom",
+            t.created_at,
+        )
+        assert store.glossary.get(t.id) == got
+        assert [x.id for x in store.glossary.all(status="approved")] == [t.id]
+
+    def test_approving_an_approved_term_changes_nothing(self, store):
+        t = store.glossary.add(term(author="ada"))
+        before = store.glossary.version()
+        assert store.glossary.approve(t.id, "rita") == t
+        assert store.glossary.version() == before
+
+    def test_approving_a_missing_term_raises_term_not_found(self, store):
+        with pytest.raises(TermNotFound):
+            store.glossary.approve(4242, "rita")
+
+    def test_a_proposal_of_a_pair_already_there_is_refused_either_way(self, store):
+        store.glossary.add(term())
+        with pytest.raises(DuplicateTerm):
+            store.glossary.add(term("مَجْلِسُ الامن"), status="proposed")
+        store.glossary.add(term("هدنة", "truce"), status="proposed")
+        with pytest.raises(DuplicateTerm):
+            store.glossary.add(term("هدنة", "truce"))
+        with pytest.raises(DuplicateTerm):
+            store.glossary.add(term("هدنة", "truce"), status="proposed")
+        assert len(store.glossary.all()) == 2
+
+    def test_an_edited_proposal_stays_a_proposal(self, store):
+        t = store.glossary.add(term(author="tom"), status="proposed")
+        got = store.glossary.update(t.id, target="UN Security Council", enforce=True)
+        assert (got.status, got.target, got.enforce, got.author) == (
+            "proposed",
+            "UN Security Council",
+            True,
+            "tom",
+        )
+
+    def test_the_status_changes_only_through_approve(self, store):
+        t = store.glossary.add(term(), status="proposed")
+        with pytest.raises(TypeError):
+            store.glossary.update(t.id, status="approved")
+        assert store.glossary.get(t.id).status == "proposed"
+
+    @pytest.mark.parametrize("status", ["rejected", "", "APPROVED"])
+    def test_a_status_outside_the_vocabulary_is_refused(self, store, status):
+        with pytest.raises(ValueError):
+            store.glossary.add(term(), status=status)
+        with pytest.raises(ValueError):
+            store.glossary.all(status=status)
+        assert store.glossary.all() == []
+
+    def test_the_version_changes_when_a_proposal_comes_is_approved_or_is_rejected(self, store):
+        seen = [store.glossary.version()]
+
+        def changed():
+            now = store.glossary.version()
+            assert now not in seen, "the glossary changed but its version did not"
+            seen.append(now)
+
+        p = store.glossary.add(term(author="tom"), status="proposed")
+        changed()
+        store.glossary.approve(p.id, "rita")
+        changed()
+        q = store.glossary.add(term("هدنة", "truce", author="tom"), status="proposed")
+        changed()
+        store.glossary.delete(q.id)  # a rejection
+        changed()
+
 
 class MTCacheContract:
     MODEL = "Helsinki-NLP/opus-mt-ar-en"

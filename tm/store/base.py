@@ -149,12 +149,16 @@ class UnitStore(Protocol):
 class GlossaryStore(Protocol):
     """The desk's glossary terms."""
 
-    def add(self, term: NewTerm) -> Term:
-        """Add a term (DuplicateTerm when source and target are already there)."""
+    def add(self, term: NewTerm, *, status: str = "approved") -> Term:
+        """Add a term, or a proposal with status="proposed" (DuplicateTerm if the pair is there)."""
         ...
 
     def update(self, term_id: int, **changes: Any) -> Term:
-        """Change fields of a term."""
+        """Change fields of a term (source, target, notes, forbidden, enforce, author), not its status."""
+        ...
+
+    def approve(self, term_id: int, by: str) -> Term:
+        """Approve a proposed term, recording who did; an approved term is left as it is."""
         ...
 
     def delete(self, term_id: int) -> None:
@@ -165,12 +169,12 @@ class GlossaryStore(Protocol):
         """Return a term or raise TermNotFound."""
         ...
 
-    def all(self) -> list[Term]:
-        """Return every term, by source."""
+    def all(self, *, status: str | None = None) -> list[Term]:
+        """Return every term (or those with one status: proposed or approved), by source."""
         ...
 
     def version(self) -> str:
-        """Return a value that changes whenever the glossary does."""
+        """Return a value that changes whenever the glossary does (added, changed, approved, deleted)."""
         ...
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from tm.errors import DuplicateTerm, TermNotFound
 from tm.lang import normalize
-from tm.store.records import NewTerm, Term, now
+from tm.store.records import TERM_STATUSES, NewTerm, Term, now
 from tm.store.sqlite.db import Database
 
 
@@ -21,20 +21,28 @@ class SQLiteGlossary:
         self.db = db
         self._memory_id = memory_id
 
-    _TERM_COLS = "id, source, target, notes, forbidden, enforce, author, created_at, changed_at"
+    _TERM_COLS = (
+        "id, source, target, notes, forbidden, enforce, author, created_at, changed_at, status, reviewed_by"
+    )
 
     @staticmethod
     def _term(row: tuple) -> Term:
         return Term(row[0], row[1], row[2], row[3], json.loads(row[4]), bool(row[5]), *row[6:])
 
-    def add(self, term: NewTerm) -> Term:
-        """Add a glossary term; the same source and target twice is refused."""
+    @staticmethod
+    def _check_status(status: str) -> None:
+        if status not in TERM_STATUSES:
+            raise ValueError(f"a term's status is one of {', '.join(TERM_STATUSES)}, not {status!r}")
+
+    def add(self, term: NewTerm, *, status: str = "approved") -> Term:
+        """Add a term (a proposal with status="proposed"); the same source and target twice is refused."""
+        self._check_status(status)
         at = now()
         with self.db.transaction():
             try:
                 cur = self.db.execute(
                     "INSERT INTO terms (source, target, source_norm, notes, forbidden, enforce, author, "
-                    "created_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "created_at, changed_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         term.source,
                         term.target,
@@ -45,6 +53,7 @@ class SQLiteGlossary:
                         term.author,
                         at,
                         at,
+                        status,
                     ),
                 )
             except sqlite3.IntegrityError:
@@ -54,7 +63,10 @@ class SQLiteGlossary:
             return self.get(cur.lastrowid)
 
     def update(self, term_id: int, **changes: Any) -> Term:
-        """Change fields of a term (source, target, notes, forbidden, enforce, author)."""
+        """Change fields of a term (source, target, notes, forbidden, enforce, author), not its status."""
+        unknown = set(changes) - {"source", "target", "notes", "forbidden", "enforce", "author"}
+        if unknown:  # the status changes through approve() only, which records the reviewer
+            raise TypeError(f"a term has no changeable field {', '.join(sorted(unknown))}")
         with self.db.transaction():
             old = self.get(term_id)
             new = {**old.__dict__, **{k: v for k, v in changes.items() if v is not None}}
@@ -79,6 +91,18 @@ class SQLiteGlossary:
             self._bump_glossary()
             return self.get(term_id)
 
+    def approve(self, term_id: int, by: str) -> Term:
+        """Approve a proposed term (from now on it is used), recording who; an approved one stays as it is."""
+        with self.db.transaction():
+            if self.get(term_id).status == "approved":
+                return self.get(term_id)
+            self.db.execute(
+                "UPDATE terms SET status='approved', reviewed_by=?, changed_at=? WHERE id=?",
+                (by, now(), term_id),
+            )
+            self._bump_glossary()
+            return self.get(term_id)
+
     def delete(self, term_id: int) -> None:
         """Remove a glossary term."""
         with self.db.transaction():
@@ -93,9 +117,15 @@ class SQLiteGlossary:
             raise TermNotFound(term_id)
         return self._term(row)
 
-    def all(self) -> list[Term]:
-        """Return every glossary term, by source."""
-        rows = self.db.execute(f"SELECT {self._TERM_COLS} FROM terms ORDER BY source_norm, id")
+    def all(self, *, status: str | None = None) -> list[Term]:
+        """Return every glossary term, by source; only those with a status when one is given."""
+        if status is None:
+            rows = self.db.execute(f"SELECT {self._TERM_COLS} FROM terms ORDER BY source_norm, id")
+        else:
+            self._check_status(status)
+            rows = self.db.execute(
+                f"SELECT {self._TERM_COLS} FROM terms WHERE status=? ORDER BY source_norm, id", (status,)
+            )
         return [self._term(r) for r in rows]
 
     def _bump_glossary(self) -> None:
