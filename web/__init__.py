@@ -101,6 +101,7 @@ def create_app(
             abort(413)
 
     install_security(app)
+    app.jinja_env.globals["provenance_label"] = lambda p: PROVENANCE_LABELS.get(p or "", p or "unknown")
 
     from web import api, auth, comments, documents, glossary, memory, tools
 
@@ -139,6 +140,16 @@ def create_app(
         return _error(e.code or 500, messages.get(e.code or 500, e.description or e.name))
 
     return app
+
+
+# How a confirmed English came to be, in the words the pages use (editor.js has the same)
+PROVENANCE_LABELS = {
+    "mt-unchanged": "MT unchanged",
+    "mt-edited": "MT edited",
+    "match-unchanged": "match unchanged",
+    "match-edited": "match edited",
+    "scratch": "written anew",
+}
 
 
 class _StoreInt(IntegerConverter):

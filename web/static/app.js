@@ -17,6 +17,7 @@ window.tm = {
     if (!res.ok) {
       const err = new Error(data.error || res.statusText);
       err.status = res.status;
+      err.data = data;
       throw err;
     }
     return data;

@@ -27,7 +27,7 @@
   const help = document.getElementById("help");
   let active = null;
   let matches = [];
-  const listeners = { activate: [], apply: [] };
+  const listeners = { activate: [], apply: [], comment: [] };
   const timers = new Map();
   const conflicts = new Map(); // row -> the segment as someone else saved it
 
@@ -45,6 +45,32 @@
   }
 
   function textarea(row) { return row.querySelector("textarea"); }
+
+  // How a confirmed English came to be (the server decides; these are the words for it)
+  const PROVENANCE = {
+    "mt-unchanged": "MT unchanged",
+    "mt-edited": "MT edited",
+    "match-unchanged": "match unchanged",
+    "match-edited": "match edited",
+    scratch: "written anew",
+  };
+  const writable = workspace.dataset.writable === "1";
+  const reviewing = role === "reviewer" || role === "admin";
+  const bases = new Map(); // row -> the English as the server last had it (the base of a merge)
+
+  function drawMeta(row, seg) {
+    const prov = row.querySelector(".prov");
+    const shown = seg.status !== "draft" && seg.provenance;
+    prov.textContent = shown ? PROVENANCE[seg.provenance] || seg.provenance : "";
+    prov.hidden = !shown;
+    const over = row.querySelector(".override");
+    over.hidden = !seg.override;
+    over.title = seg.override ? `${seg.override.by} confirmed over: ${seg.override.codes.join(", ")}` : "";
+    const rej = row.querySelector(".rejected-note");
+    rej.hidden = !seg.rejected_by;
+    rej.textContent = seg.rejected_by ? `rejected by ${seg.rejected_by}` : "";
+    row.classList.toggle("rejected", Boolean(seg.rejected_by));
+  }
 
   // a translation box is as tall as its text
   function fit(box) {
@@ -68,6 +94,8 @@
     }
     row.dataset.version = seg.version;
     row.dataset.status = seg.status;
+    bases.set(row, seg.target);
+    drawMeta(row, seg);
     row.className = row.className.replace(/status-\w+/, `status-${seg.status}`);
     row.querySelector(".status").textContent = seg.status;
     if (!keepText) {
@@ -142,16 +170,18 @@
     const by = [theirs.changed_by, when(theirs.changed_at)].filter(Boolean).join(", ");
     const mine = el("button", { type: "button", className: "primary", "data-act": "keep-mine", text: "Keep mine" });
     const take = el("button", { type: "button", "data-act": "take-theirs", text: "Take theirs" });
+    const join = el("button", { type: "button", "data-act": "merge", text: "Merge" });
     mine.addEventListener("click", () => keepMine(row));
     take.addEventListener("click", () => takeTheirs(row));
+    join.addEventListener("click", () => mergeInto(row));
     const view = el(
       "div",
       { className: "conflict", role: "group", "aria-label": `Sentence ${Number(row.dataset.idx) + 1} was changed by someone else` },
       el("p", { className: "conflict-head", text: `Someone else changed this sentence${by ? ` (${by})` : ""}. Your text stays in the box until you choose.` }),
       el("div", { className: "version-label", text: `Theirs · ${theirs.status}` }),
       el("p", { className: "theirs", dir: "ltr", lang: "en", text: theirs.target || "(empty)" }),
-      el("div", { className: "conflict-actions" }, mine, take,
-        el("span", { className: "muted small", text: "Keep mine saves the box (edit it first to merge)." })),
+      el("div", { className: "conflict-actions" }, mine, take, join,
+        el("span", { className: "muted small", text: "Merge puts both changes in the box; Keep mine then saves it." })),
     );
     const old = row.querySelector(".conflict");
     const hadFocus = old && old.contains(document.activeElement);
@@ -166,6 +196,68 @@
       say("Your text is saved over theirs.");
       textarea(row).focus();
     }
+  }
+
+  // Word-level three-way merge of the base (what both started from), mine and theirs. Changes
+  // that touch different words are both kept; where both changed the same words, mine stays
+  // and the overlap is reported (theirs remains visible above until the user chooses).
+  function words(text) { return text.match(/\s+|[^\s]+/g) || []; }
+
+  function hunks(base, other) {
+    const n = base.length;
+    const m = other.length;
+    const lcs = Array.from({ length: n + 1 }, () => new Int32Array(m + 1));
+    for (let i = n - 1; i >= 0; i -= 1) {
+      for (let j = m - 1; j >= 0; j -= 1) {
+        lcs[i][j] = base[i] === other[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      }
+    }
+    const out = [];
+    let i = 0;
+    let j = 0;
+    let open = null;
+    const close = () => { if (open) { out.push(open); open = null; } };
+    while (i < n || j < m) {
+      if (i < n && j < m && base[i] === other[j]) { close(); i += 1; j += 1; continue; }
+      if (!open) open = { start: i, end: i, words: [] };
+      if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) { open.words.push(other[j]); j += 1; } else { i += 1; open.end = i; }
+    }
+    close();
+    return out;
+  }
+
+  function merge3(baseText, mineText, theirsText) {
+    const base = words(baseText);
+    const ours = hunks(base, words(mineText)).map((h) => ({ ...h, side: "mine" }));
+    const theirs = hunks(base, words(theirsText)).map((h) => ({ ...h, side: "theirs" }));
+    const all = [...ours, ...theirs].sort((a, b) => a.start - b.start || (a.side === "mine" ? -1 : 1));
+    const out = [];
+    let pos = 0;
+    let overlaps = 0;
+    let last = null;
+    all.forEach((h) => {
+      if (last && (h.start < last.end || (h.start === last.start && h.start === h.end && last.start === last.end))) {
+        if (h.words.join("") !== last.words.join("") || h.end !== last.end) overlaps += 1;
+        return; // the same words changed on both sides: mine (sorted first) stays
+      }
+      out.push(...base.slice(pos, h.start), ...h.words);
+      pos = Math.max(pos, h.end);
+      last = h;
+    });
+    out.push(...base.slice(pos));
+    return { text: out.join(""), overlaps };
+  }
+
+  function mergeInto(row) {
+    const theirs = conflicts.get(row);
+    const box = textarea(row);
+    const result = merge3(bases.get(row) || "", box.value, theirs.target);
+    box.value = result.text;
+    fit(box);
+    box.focus();
+    say(result.overlaps
+      ? `Merged; ${result.overlaps} place${result.overlaps > 1 ? "s" : ""} where you both changed the same words keep yours. Check it, then Keep mine saves it.`
+      : "Both changes are in the box. Check it, then Keep mine saves it.", Boolean(result.overlaps));
   }
 
   function takeTheirs(row) {
@@ -195,19 +287,21 @@
     return null;
   }
 
-  async function confirm(row, approve) {
+  async function confirm(row, approve, override) {
     if (row.dataset.conflict) {
-      say("Someone else changed this sentence: choose Keep mine or Take theirs first.", true);
+      say("Someone else changed this sentence: choose Keep mine, Take theirs or Merge first.", true);
       return;
     }
     if (!(await flush(row))) return;
     const target = textarea(row).value;
     if (!target.trim()) { say("Type a translation first.", true); return; }
+    row.querySelectorAll(".blocked").forEach((n) => n.remove());
     try {
       const data = await api("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/confirm`, {
         target,
         version: Number(row.dataset.version),
         approve,
+        override: Boolean(override),
       });
       data.segments.forEach((s) => apply(s, s.idx === Number(row.dataset.idx)));
       const also = data.segments.length - 1;
@@ -216,8 +310,86 @@
       if (next) activate(next);
     } catch (e) {
       if (e.status === 409) await conflict(row, e.message);
+      else if (e.status === 422) showBlocked(row, e.data.qa || [], approve);
       else say(e.message, true);
     }
+  }
+
+  // Blocking QA findings stopped a confirm: say which, in the row; only a click confirms over them.
+  function showBlocked(row, findings, approve) {
+    const over = el("button", { type: "button", "data-act": "override", text: `${approve ? "Approve" : "Confirm"} anyway` });
+    const fix = el("button", { type: "button", className: "primary", text: "Fix it" });
+    const bar = el(
+      "div",
+      { className: "blocked", role: "alert" },
+      el("strong", { text: "Not confirmed: " }),
+      el("span", { text: findings.map((f) => f.message).join("; ") }),
+      el("div", { className: "conflict-actions" }, fix, over,
+        el("span", { className: "muted small", text: "An override is recorded with your name." })),
+    );
+    fix.addEventListener("click", () => { bar.remove(); textarea(row).focus(); });
+    over.addEventListener("click", () => { bar.remove(); confirm(row, approve, true); });
+    textarea(row).after(bar);
+    say("Not confirmed: see the QA findings in the row.", true);
+  }
+
+  // A reviewer sends a sentence back to the translator with a reason (it becomes a comment).
+  function askReject(row) {
+    if (row.querySelector(".reject-form")) { row.querySelector(".reject-form textarea").focus(); return; }
+    const reason = el("textarea", { rows: "2", dir: "auto", "aria-label": "Why is it rejected?", placeholder: "Why? The translator reads this." });
+    const send = el("button", { type: "submit", className: "primary", text: "Send back" });
+    const cancel = el("button", { type: "button", text: "Cancel" });
+    const form = el("form", { className: "reject-form ask" }, reason, el("div", { className: "conflict-actions" }, send, cancel));
+    const close = () => { form.remove(); textarea(row).focus(); };
+    cancel.addEventListener("click", close);
+    reason.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); close(); }
+      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); form.requestSubmit(); }
+    });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!reason.value.trim()) { say("Say why, so the translator knows what to fix.", true); reason.focus(); return; }
+      if (!(await flush(row))) return;
+      try {
+        const data = await api("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/reject`, {
+          version: Number(row.dataset.version),
+          reason: reason.value,
+        });
+        form.remove();
+        apply(data.segment, true);
+        listeners.comment.forEach((fn) => fn(row, data.comment));
+        say(`Sentence ${Number(row.dataset.idx) + 1} goes back to the translator.`);
+        const next = nextUnconfirmed(row);
+        if (next) activate(next);
+      } catch (err) {
+        if (err.status === 409) await conflict(row, err.message);
+        else say(err.message, true);
+      }
+    });
+    textarea(row).after(form);
+    reason.focus();
+  }
+
+  // The active row's buttons: the same actions as the keys, for the mouse and to be seen.
+  const actions = el("div", { className: "row-actions" });
+  function drawActions(row) {
+    actions.replaceChildren();
+    if (!writable) return;
+    const main = el("button", { type: "button", className: "primary", "data-act": reviewing && role === "reviewer" ? "approve" : "confirm",
+      text: role === "reviewer" ? "Approve (Ctrl+Enter)" : "Confirm (Ctrl+Enter)" });
+    main.addEventListener("click", () => confirm(row, role === "reviewer"));
+    actions.append(main);
+    if (role === "admin") {
+      const approveBtn = el("button", { type: "button", "data-act": "approve", text: "Approve (Ctrl+Shift+Enter)" });
+      approveBtn.addEventListener("click", () => confirm(row, true));
+      actions.append(approveBtn);
+    }
+    if (reviewing) {
+      const rejectBtn = el("button", { type: "button", "data-act": "reject", text: "Reject… (Alt+R)" });
+      rejectBtn.addEventListener("click", () => askReject(row));
+      actions.append(rejectBtn);
+    }
+    row.querySelector(".tgt").append(actions);
   }
 
   async function revert(row) {
@@ -315,7 +487,8 @@
         "li",
         {},
         el("div", {}, el("span", { className: "key", text: `Ctrl+${i + 1}  ` }), el("strong", { text: label(m) }),
-          el("span", { className: "muted small", text: `  ${m.origin}${m.author ? ` · ${m.author}` : ""}` })),
+          el("span", { className: "muted small", text: `  ${m.origin}${m.author ? ` · ${m.author}` : ""}${m.provenance ? ` · ${PROVENANCE[m.provenance] || m.provenance}` : ""}` }),
+          m.status === "approved" ? el("span", { className: "approved-mark", text: ` ✓ approved${m.reviewer ? ` by ${m.reviewer}` : ""}` }) : ""),
         renderDiff(m.diff, m.source),
         el("div", { dir: "ltr", lang: "en", text: m.target }),
         numbers,
@@ -356,6 +529,7 @@
     if (!keepFocus) textarea(row).focus();
     showMatches(row);
     showTerms(row);
+    drawActions(row);
     listeners.activate.forEach((fn) => fn(row));
   }
 
@@ -384,6 +558,7 @@
 
   rows.forEach((row) => {
     const box = textarea(row);
+    bases.set(row, box.value);
     box.addEventListener("focus", () => activate(row, true));
     fit(box);
     box.addEventListener("input", () => {
@@ -421,6 +596,9 @@
       e.preventDefault();
       const approve = role === "reviewer" || (role === "admin" && e.shiftKey);
       confirm(active, approve);
+    } else if (e.altKey && !ctrl && e.code === "KeyR" && reviewing && writable) {
+      e.preventDefault();
+      askReject(active);
     } else if (ctrl && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
       e.preventDefault();
       const visible = rows.filter((r) => !r.hidden);
@@ -452,7 +630,8 @@
     rows.forEach((row) => {
       const open = row.dataset.status === "draft";
       const warned = row.querySelector("ul.qa li") !== null;
-      row.hidden = (filter.value === "open" && !open) || (filter.value === "qa" && !warned);
+      row.hidden = (filter.value === "open" && !open) || (filter.value === "qa" && !warned)
+        || (filter.value === "rejected" && !row.classList.contains("rejected"));
     });
   }
   filter.addEventListener("change", applyFilter);
@@ -476,6 +655,7 @@
     fit,
     showTerms,
     conflicted: (row) => Boolean(row.dataset.conflict),
+    merge3,
     on(event, fn) { listeners[event].push(fn); },
   };
 
