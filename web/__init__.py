@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -102,6 +103,8 @@ def create_app(
 
     install_security(app)
     app.jinja_env.globals["provenance_label"] = lambda p: PROVENANCE_LABELS.get(p or "", p or "unknown")
+    # metadata as people write it: Arabic as Arabic, not \u escapes (autoescaping still applies)
+    app.jinja_env.filters["readable_json"] = lambda v: json.dumps(v, ensure_ascii=False)
 
     from web import api, auth, comments, documents, glossary, memory, tools
 

@@ -97,6 +97,13 @@ def unit(unit_id: int) -> ResponseReturnValue:
     return render_template("unit.html", unit=current, history=history, unit_id=unit_id)
 
 
+def edited(provenance: str | None) -> str | None:
+    """Return the provenance of an English someone changed by hand: still from MT or a match, edited."""
+    if provenance in ("mt-unchanged", "match-unchanged"):
+        return provenance.replace("unchanged", "edited")
+    return provenance
+
+
 @bp.post("/units/<int:unit_id>")
 @roles("admin", "reviewer")
 def edit(unit_id: int) -> ResponseReturnValue:
@@ -108,6 +115,7 @@ def edit(unit_id: int) -> ResponseReturnValue:
     if not target.strip() or not source.strip():
         flash("Source and target cannot be empty; delete the unit instead.", "error")
     else:
+        old = services().store.units.get(unit_id)
         services().memory.update(
             unit_id,
             author=g.user.name,
@@ -115,6 +123,7 @@ def edit(unit_id: int) -> ResponseReturnValue:
             source=source,
             target=target,
             origin="human",
+            provenance=edited(old.provenance) if target != old.target else old.provenance,
         )
         flash("Saved. The previous text is in the history below.", "ok")
     return redirect(url_for("memory.unit", unit_id=unit_id))
