@@ -183,6 +183,11 @@ def test_a_rejection_goes_back_to_the_translator_with_the_reason_as_a_comment(de
     desk.move(doc, user(desk, "rita"), "translating")
     [fixed] = confirm(desk, doc, 0, "The ministry unveiled a new transport plan.")
     assert (fixed.status, fixed.rejected_by) == ("confirmed", None)
+    assert desk.store.comments.unresolved() == {doc: 1}  # the reviewer has not seen the fix yet
+    desk.move(doc, user(desk, "tom"), "in review")
+    confirm(desk, doc, 0, "The ministry unveiled a new transport plan.", who="rita", approve=True)
+    assert desk.store.comments.unresolved() == {}  # approving the fix resolves the rejection
+    assert desk.store.comments.get(comment.id).resolved_by == "rita"
 
 
 def test_a_rejection_needs_a_reason_and_a_reviewer(desk):

@@ -159,6 +159,10 @@ class Editing:
                 qa_override=codes,
                 changed_by=user.name,
             )
+            if approve:  # the approval answers the reviewers' own reasons for sending it back
+                for c in self.store.comments.for_document(doc_id, idx):
+                    if c.kind == "rejection" and c.id == c.thread_id and c.resolved_at is None:
+                        self.store.comments.resolve(c.id, user.name)
             changed = [saved]
             if propagate:
                 for other in docs.repetitions(doc_id, idx, status="draft"):
