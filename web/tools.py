@@ -2,6 +2,110 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from tm import replace
+from tm.qa_report import report, report_csv
+from tm.rights import can_write
+from web import services
+from web.api import segment_json
 
 bp = Blueprint("tools", __name__)
+
+
+def _body() -> dict[str, Any]:
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the decoder goes
+        data = None
+    if not isinstance(data, dict):
+        abort(400, "send a JSON object")
+    return data
+
+
+def _search(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the find text, replacement and options sent; anything of the wrong type is refused."""
+    find, repl = data.get("find"), data.get("replace", "")
+    if not isinstance(find, str) or not isinstance(repl, str):
+        abort(400, "find and replace must be text")
+    opts = {}
+    for name in ("case", "whole_words", "regex"):
+        value = data.get(name, False)
+        if not isinstance(value, bool):
+            abort(400, f"{name} must be true or false")
+        opts[name] = value
+    return {"find": find, "replace": repl, **opts}
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+@bp.post("/api/documents/<int:doc_id>/replace/preview")
+def replace_preview(doc_id: int) -> ResponseReturnValue:
+    """Return what a replacement would change in each sentence's English (nothing is saved)."""
+    search = _search(_body())
+    svc = services()
+    doc = svc.store.documents.get(doc_id, layout=False)
+    found = replace.preview(svc.store.documents.segments(doc_id), **search)
+    return jsonify(
+        changes=[c.to_json() for c in found],
+        matches=sum(len(c.spans) for c in found),
+        unconfirms=sum(c.unconfirms for c in found),
+        writable=can_write(g.user, doc),
+    )
+
+
+@bp.post("/api/documents/<int:doc_id>/replace")
+def replace_apply(doc_id: int) -> ResponseReturnValue:
+    """Replace in the chosen sentences, each at the version previewed; changed ones are skipped."""
+    data = _body()
+    search = _search(data)
+    chosen = data.get("segments")
+    if not isinstance(chosen, list) or not chosen:
+        abort(400, 'send the sentences to replace in as segments: [{"idx": 0, "version": 3}, ...]')
+    idxs, versions = [], []
+    for item in chosen:
+        if not isinstance(item, dict) or not _int(item.get("idx")) or not _int(item.get("version")):
+            abort(400, "each segment must be {idx, version} with whole numbers, as the preview gave them")
+        idxs.append(item["idx"])
+        versions.append(item["version"])
+    svc = services()
+    done = replace.apply(svc.documents, doc_id, g.user, idxs=idxs, versions=versions, **search)
+    return jsonify(
+        segments=[segment_json(s) for s in done.changed],
+        skipped=[s.to_json() for s in done.skipped],
+        unconfirmed=done.unconfirmed,
+    )
+
+
+def _report(doc_id: int) -> tuple[Any, Any]:
+    svc = services()
+    doc = svc.store.documents.get(doc_id, layout=False)
+    segs = svc.store.documents.segments(doc_id) if doc.status == "ready" else []
+    return doc, report(segs, svc.glossary.hits)
+
+
+@bp.get("/documents/<int:doc_id>/qa")
+def qa_page(doc_id: int) -> ResponseReturnValue:
+    """The document's QA findings now, by kind, blocking first, and the confirms over QA."""
+    doc, rep = _report(doc_id)
+    return render_template("qa_report.html", doc=doc, report=rep)
+
+
+@bp.get("/documents/<int:doc_id>/qa.csv")
+def qa_csv(doc_id: int) -> ResponseReturnValue:
+    """Download the QA findings as CSV, one row per finding."""
+    doc, rep = _report(doc_id)
+    name = f"{doc.title}.qa.csv"
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
+    # a byte-order mark so that spreadsheets read the Arabic as UTF-8
+    response = Response("\ufeff" + report_csv(rep), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    )
+    return response
