@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tm.lang import PUNCT, clitic_variants, normalize, normalize_with_map, tokenize
+from tm.lang import PUNCT, Token, clitic_variants, normalize, normalize_with_map, tokenize
 from tm.store.base import Store
 from tm.store.records import NewTerm, Term
 
@@ -66,6 +66,49 @@ def _build_index(terms: list[Term]) -> Index:
     return first
 
 
+def _find(sentence: str, tokens: list[Token], index: Index) -> list[TermHit]:
+    """Find the terms of an index in a sentence's words, longest first, without overlaps."""
+    if not index:
+        return []
+    found: list[tuple[int, int, int, Term]] = []  # (token index, length, prefix chars, term)
+    for i, tok in enumerate(tokens):
+        for variant in clitic_variants(tok.text):
+            for term, words in index.get(variant, ()):
+                n = len(words)
+                if [t.text for t in tokens[i + 1 : i + n]] == words[1:]:
+                    found.append((i, n, len(tok.text) - len(variant), term))
+    found.sort(key=lambda f: (f[0], -f[1], f[2]))
+    hits: list[TermHit] = []
+    taken: set[int] = set()
+    for i, n, prefix, term in sorted(found, key=lambda f: (-f[1], f[0], f[2])):
+        span = set(range(i, i + n))
+        if span & taken:
+            continue
+        taken |= span
+        first = tokens[i]
+        start = first.start
+        if prefix:
+            _, index_map = normalize_with_map(sentence[first.start : first.end])
+            start = first.start + index_map[prefix]
+        end = tokens[i + n - 1].end
+        hits.append(TermHit(term, start, end, sentence[start:end]))
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+@dataclass
+class _State:
+    """A glossary version's indexes of approved terms and of proposals, and the hits found under it."""
+
+    version: str | None
+    approved: Index
+    proposed: Index
+    found: dict[str, tuple[list[TermHit], list[TermHit]]]
+
+
+_MAX_FOUND = 50_000  # sentences whose hits are kept; beyond it the memo starts again
+
+
 class Glossary:
     """Terms of one store, with a lookup structure rebuilt when the glossary changes.
 
@@ -76,19 +119,19 @@ class Glossary:
     def __init__(self, store: Store):
         self.store = store
         self._lock = threading.Lock()
-        self._version: str | None = None
-        self._indexes: dict[str, Index] = {"approved": {}, "proposed": {}}
+        self._state = _State(None, {}, {}, {})
 
-    def _index(self, status: str = "approved") -> Index:
+    def _current(self) -> _State:
+        """Return the indexes (and hits found so far) of the glossary as it is now."""
         version = self.store.glossary.version()
         with self._lock:
-            if version != self._version:
-                by_status: dict[str, list[Term]] = {"approved": [], "proposed": []}
+            if version != self._state.version:
+                approved: list[Term] = []
+                proposed: list[Term] = []
                 for term in self.store.glossary.all():
-                    by_status.setdefault(term.status, []).append(term)
-                self._indexes = {k: _build_index(v) for k, v in by_status.items()}
-                self._version = version
-            return self._indexes.get(status, {})
+                    (proposed if term.status == "proposed" else approved).append(term)
+                self._state = _State(version, _build_index(approved), _build_index(proposed), {})
+            return self._state
 
     def version(self) -> str:
         """Return the glossary's version: it changes when a term is added, changed, approved or deleted."""
@@ -143,34 +186,27 @@ class Glossary:
         Longest first, without overlaps. A term's first word may carry proclitics (و ف ب ل ك, ال):
         `والمغرب`, `بالمغرب` and `للمغرب` all hit `المغرب`; the hit's span leaves the clitic out.
         """
-        index = self._index("proposed" if proposed else "approved")
-        if not index:
-            return []
-        tokens = [t for t in tokenize(sentence) if t.kind != PUNCT]
-        found: list[tuple[int, int, int, Term]] = []  # (token index, length, prefix chars, term)
-        for i, tok in enumerate(tokens):
-            for variant in clitic_variants(tok.text):
-                for term, words in index.get(variant, ()):
-                    n = len(words)
-                    if [t.text for t in tokens[i + 1 : i + n]] == words[1:]:
-                        found.append((i, n, len(tok.text) - len(variant), term))
-        found.sort(key=lambda f: (f[0], -f[1], f[2]))
-        hits: list[TermHit] = []
-        taken: set[int] = set()
-        for i, n, prefix, term in sorted(found, key=lambda f: (-f[1], f[0], f[2])):
-            span = set(range(i, i + n))
-            if span & taken:
-                continue
-            taken |= span
-            first = tokens[i]
-            start = first.start
-            if prefix:
-                _, index_map = normalize_with_map(sentence[first.start : first.end])
-                start = first.start + index_map[prefix]
-            end = tokens[i + n - 1].end
-            hits.append(TermHit(term, start, end, sentence[start:end]))
-        hits.sort(key=lambda h: h.start)
-        return hits
+        return list(self._lookup(self._current(), sentence)[1 if proposed else 0])
+
+    def hits_many(self, sentences: list[str]) -> list[tuple[list[TermHit], list[TermHit]]]:
+        """Return (approved hits, proposal hits) of each sentence, all under one glossary version."""
+        state = self._current()
+        return [(list(a), list(p)) for a, p in (self._lookup(state, s) for s in sentences)]
+
+    @staticmethod
+    def _lookup(state: _State, sentence: str) -> tuple[list[TermHit], list[TermHit]]:
+        # an open document asks for all its sentences after every glossary change, and a
+        # document with several editors open asks several times: the hits are kept per version
+        found = state.found.get(sentence)
+        if found is None:
+            if not state.approved and not state.proposed:
+                return [], []
+            tokens = [t for t in tokenize(sentence) if t.kind != PUNCT]
+            found = (_find(sentence, tokens, state.approved), _find(sentence, tokens, state.proposed))
+            if len(state.found) >= _MAX_FOUND:
+                state.found.clear()
+            state.found[sentence] = found
+        return found
 
     # -- protection in machine translation -----------------------------------------
 
