@@ -8,6 +8,7 @@ tests/store/contract_*.py; engine-specific checks belong in the engine's own tes
 from __future__ import annotations
 
 from .contract_accounts import AccountsContract
+from .contract_comments import CommentsContract
 from .contract_common import Boom, unit
 from .contract_documents import DocumentsContract
 from .contract_feed import FeedContract
@@ -31,6 +32,7 @@ class StoreContract(
     AccountsContract,
     SessionsContract,
     DocumentsContract,
+    CommentsContract,
     JobsContract,
     ReviewContract,
     TransactionsContract,
