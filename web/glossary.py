@@ -162,7 +162,7 @@ def add() -> ResponseReturnValue:
     if reviewer:
         return _done(f"Added {term.source} → {term.target}.", term, 201)
     return _done(
-        f"Proposed {term.source} → {term.target}: proposed by {term.author}, waiting for review "
+        f"Proposed {term.source} → {term.target}, waiting for review "
         "(a reviewer or an admin approves it before it is used).",
         term,
         201,
