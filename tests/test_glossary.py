@@ -178,3 +178,33 @@ def test_an_approval_is_seen_at_once(glossary):
     assert glossary.version() != before and glossary.hits("زار الرباط") == []
     glossary.approve(p.id, "ada")
     assert [h.term.target for h in glossary.hits("زار الرباط")] == ["Rabat"]
+
+
+def test_the_cli_lists_approves_and_rejects_proposals(tmp_path):
+    from tests.cli_run import run_tm
+
+    run_tm(tmp_path, "init")
+    store = SQLiteStore(tmp_path / "memory.db")
+    g = Glossary(store)
+    rabat = g.propose("الرباط", "Rabat", "tom")
+    typo = g.propose("المغرب", "Marocco", "tia")
+    g.add("الجزائر", "Algeria")
+    listed = run_tm(tmp_path, "glossary", "list", "--proposed").stdout
+    assert "Rabat  [proposed by tom, waiting for review]" in listed and "Algeria" not in listed
+    assert (
+        "approved (proposed by tom)"
+        in run_tm(tmp_path, "glossary", "approve", str(rabat.id), "--by", "rita").stdout
+    )
+    assert (store.glossary.get(rabat.id).status, store.glossary.get(rabat.id).reviewed_by) == (
+        "approved",
+        "rita",
+    )
+    assert "the proposal is deleted" in run_tm(tmp_path, "glossary", "reject", str(typo.id)).stdout
+    refused = run_tm(tmp_path, "glossary", "reject", str(rabat.id), check=False)
+    assert refused.returncode != 0 and "not a proposal" in refused.stderr
+    run_tm(tmp_path, "glossary", "export", str(tmp_path / "g.csv"))
+    g.propose("تونس", "Tunisia", "tom")
+    run_tm(tmp_path, "glossary", "export", str(tmp_path / "g.csv"))
+    exported = (tmp_path / "g.csv").read_text()
+    assert "Rabat" in exported and "Algeria" in exported and "Tunisia" not in exported
+    store.close()

@@ -1,4 +1,4 @@
-"""Glossary commands: add, import, export, list."""
+"""Glossary commands: add, import, export, list, approve and reject proposals."""
 
 from __future__ import annotations
 
@@ -65,10 +65,10 @@ def glossary_import(ctx, file, fmt, enforce, encoding, source_lang, target_lang)
 @click.option("--format", "fmt", type=click.Choice(GLOSSARY_FORMATS))
 @click.pass_context
 def glossary_export(ctx, file, fmt) -> None:
-    """Export the glossary as CSV, TSV or TBX."""
+    """Export the glossary's approved terms as CSV, TSV or TBX (proposals are not the glossary yet)."""
     from tm.formats.tbx import write_glossary_csv, write_tbx
 
-    terms = open_memory(ctx).store.glossary.all()
+    terms = open_memory(ctx).store.glossary.all(status="approved")
     fmt = format_of(file, fmt, GLOSSARY_FORMATS)
     with open(file, "w", encoding="utf-8", newline="") as out:
         n = write_tbx(out, terms) if fmt == "tbx" else write_glossary_csv(out, terms)
@@ -78,16 +78,51 @@ def glossary_export(ctx, file, fmt) -> None:
 @glossary.command("list")
 @click.argument("query", required=False)
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--proposed", is_flag=True, help="Only the proposals waiting for review.")
 @click.pass_context
-def glossary_list(ctx, query, as_json) -> None:
-    """List the terms, or those containing QUERY."""
+def glossary_list(ctx, query, as_json, proposed) -> None:
+    """List the terms and proposals, or those containing QUERY."""
     from tm.glossary import Glossary
 
     g = Glossary(open_memory(ctx).store)
     terms = g.search(query) if query else g.terms()
+    if proposed:
+        terms = [t for t in terms if t.status == "proposed"]
     if as_json:
         click.echo(json.dumps([t.to_json() for t in terms], ensure_ascii=False, indent=2))
         return
     for t in terms:
         extra = f"  (not: {', '.join(t.forbidden)})" if t.forbidden else ""
-        click.echo(f"{t.id}\t{t.source}\t{t.target}{' [enforced]' if t.enforce else ''}{extra}")
+        waiting = (
+            f"  [proposed by {t.author or 'someone'}, waiting for review]" if t.status == "proposed" else ""
+        )
+        click.echo(f"{t.id}\t{t.source}\t{t.target}{' [enforced]' if t.enforce else ''}{extra}{waiting}")
+
+
+@glossary.command("approve")
+@click.argument("term_id", type=int)
+@click.option("--by", default=lambda: os.environ.get("USER"), help="Who approves (the reviewer).")
+@click.pass_context
+def glossary_approve(ctx, term_id, by) -> None:
+    """Approve a proposed term: from now on it is used in drafts, QA and the editor."""
+    from tm.glossary import Glossary
+
+    term = Glossary(open_memory(ctx).store).approve(term_id, by or "cli")
+    click.echo(
+        f"term {term.id}: {term.source} -> {term.target} approved (proposed by {term.author or 'nobody'})"
+    )
+
+
+@glossary.command("reject")
+@click.argument("term_id", type=int)
+@click.pass_context
+def glossary_reject(ctx, term_id) -> None:
+    """Reject a proposed term: it is deleted."""
+    from tm.errors import TMError
+
+    store = open_memory(ctx).store
+    term = store.glossary.get(term_id)
+    if term.status != "proposed":
+        raise TMError(f"term {term_id} is approved, not a proposal; delete it on the glossary page instead")
+    store.glossary.delete(term_id)
+    click.echo(f"rejected {term.source} -> {term.target}: the proposal is deleted")
