@@ -189,7 +189,10 @@
     });
   });
   // the editor's keys (Ctrl+Enter confirms, Ctrl+1…9 insert) stay out of the dialog
-  dialog.addEventListener("keydown", (e) => e.stopPropagation());
+  dialog.addEventListener("keydown", (e) => {
+    e.stopPropagation();
+    if ((e.ctrlKey || e.metaKey) && e.code === "KeyH") e.preventDefault(); // not the browser's history
+  });
   dialog.addEventListener("click", (e) => { if (e.target === dialog) close(); }); // the backdrop
   dialog.addEventListener("close", () => { const row = ed.active(); if (row) ed.textarea(row).focus(); });
 
