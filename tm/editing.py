@@ -13,7 +13,7 @@ from rapidfuzz import fuzz
 from tm.errors import Forbidden, NotFound, QABlocked, TMError
 from tm.qa import Issue, blocking, check
 from tm.rights import require_write
-from tm.store.records import Comment, DocRow, SegmentChange, SegmentRow, User, context_hash, now
+from tm.store.records import MAX_COMMENT, Comment, DocRow, SegmentChange, SegmentRow, User, context_hash, now
 
 if TYPE_CHECKING:
     from tm.glossary import Glossary
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 MATCH_ORIGINS = ("context", "exact", "fuzzy", "adapted")
 # an English sharing less than this with the draft (rapidfuzz ratio over words, 0-100) was written anew
 SCRATCH_BELOW = 30
-MAX_COMMENT = 4000
 
 
 def provenance(seg: SegmentRow, target: str) -> str:

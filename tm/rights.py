@@ -7,7 +7,7 @@ and the library's Documents call these functions and nothing else decides.
 from __future__ import annotations
 
 from tm.errors import Forbidden
-from tm.store.records import DocRow, User
+from tm.store.records import Comment, DocRow, User
 
 # (from, to) -> who besides the owner and admins may make the move: the translator or the reviewer
 MOVES: dict[tuple[str, str], str | None] = {
@@ -85,3 +85,15 @@ def require_manage(user: User, doc: DocRow) -> None:
     """Raise Forbidden unless the user may change the document's assignment."""
     if not can_manage(user, doc):
         raise Forbidden(f"only the owner ({doc.owner}) or an admin can change who works on this document")
+
+
+def can_resolve(user: User, doc: DocRow, comment: Comment) -> bool:
+    """Tell whether a user may resolve or reopen a comment thread of a document.
+
+    The thread's author, the document's owner, its translator and its reviewer may, and
+    admins; everyone else (who may still read and reply) may not. `comment` is the thread's
+    first comment: its author started the thread.
+    """
+    if user.role == "admin":
+        return True
+    return user.name is not None and user.name in (comment.author, doc.owner, doc.translator, doc.reviewer)

@@ -8,26 +8,14 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tm.editing import MAX_COMMENT
 from tm.errors import Forbidden, NotFound
-from tm.store.records import Comment, DocRow, User
+from tm.rights import can_resolve
+from tm.store.records import MAX_COMMENT, Comment
 from web import services
 
 bp = Blueprint("comments", __name__, url_prefix="/api")
 
 MAX_ID = 2**63 - 1  # what the database's integers hold
-
-
-def can_resolve(user: User, doc: DocRow, comment: Comment) -> bool:
-    """Tell whether a user may resolve or reopen a comment thread of a document.
-
-    The thread's author, the document's owner, its translator and its reviewer may, and
-    admins; everyone else (who may still read and reply) may not. `comment` is the thread's
-    first comment: its author started the thread.
-    """
-    if user.role == "admin":
-        return True
-    return user.name is not None and user.name in (comment.author, doc.owner, doc.translator, doc.reviewer)
 
 
 def _body() -> dict[str, Any]:

@@ -18,6 +18,7 @@ UNIT_STATUSES = ("confirmed", "approved")  # approved: a reviewer signed the tra
 PROVENANCES = ("mt-unchanged", "mt-edited", "match-unchanged", "match-edited", "scratch")
 TERM_STATUSES = ("proposed", "approved")
 COMMENT_KINDS = ("comment", "rejection")
+MAX_COMMENT = 4000  # characters of a comment or a rejection's reason
 DOCUMENT_STATUSES = ("translating", "ready", "failed")  # the drafting state, not the desk's workflow
 STAGES = ("new", "translating", "in review", "done")  # the desk's workflow of a document
 PRIORITIES = ("normal", "high", "urgent")

@@ -250,8 +250,9 @@ class SQLiteUnits:
         rows = self.db.execute(f"SELECT {_HISTORY_COLS} FROM history WHERE unit_id=? ORDER BY id", (unit_id,))
         return [
             HistoryEntry(
-                *r[:10], json.loads(r[10]), r[11], r[12], r[13], None if r[14] is None else json.loads(r[14])
-            )
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], json.loads(r[10]),
+                r[11], r[12], r[13], None if r[14] is None else json.loads(r[14]),
+            )  # fmt: skip
             for r in rows
         ]
 
