@@ -23,6 +23,7 @@ KNOWN = (
     "The bridge is expected to ease congestion downtown.",
 )
 ACTIVE = re.compile(r"\bactive\b")
+QUESTION = "Is it fine to leave the 30 million out? The figure is in the headline."
 
 
 def context_page(browser, errors):
@@ -103,6 +104,12 @@ def test_a_story_goes_from_assignment_through_review_to_done(server, tm_env, bro
     tom.keyboard.press("Control+Enter")
     expect(row(tom, 2)).to_have_attribute("data-status", "confirmed")
     expect(row(tom, 2).locator(".prov")).to_have_text("match unchanged")
+    # a question for the reviewer on the sentence whose number he left out
+    row(tom, 1).locator(".src").click()
+    tom.get_by_role("textbox", name="New comment on sentence 2").fill(QUESTION)
+    tom.keyboard.press("Control+Enter")
+    expect(tom.locator("#comment-threads .thread").first).to_contain_text(QUESTION)
+    expect(row(tom, 1)).to_have_attribute("data-status", "confirmed")
     stage_button(tom, "Send to review")
     expect(row(tom, 0).locator("textarea")).to_have_attribute("readonly", "")
 
@@ -118,6 +125,18 @@ def test_a_story_goes_from_assignment_through_review_to_done(server, tm_env, bro
     form.get_by_role("button", name="Send back").click()
     expect(row(rita, 0)).to_have_class(re.compile(r"\brejected\b"))
     expect(row(rita, 0).locator(".rejected-note")).to_have_text("rejected by rita")
+    # she answers tom's question and resolves it
+    row(rita, 1).locator(".src").click()
+    thread = rita.locator("#comment-threads .thread").first
+    expect(thread).to_contain_text(QUESTION)
+    thread.get_by_role("button", name="Reply").click()
+    rita.get_by_role("textbox", name="Your reply").fill(
+        "Yes: a round figure is fine in a headline, not here; keep it."
+    )
+    rita.keyboard.press("Control+Enter")
+    expect(thread.locator(".replies li")).to_have_count(1)
+    thread.get_by_role("button", name="Resolve").click()
+    expect(rita.locator("#comment-threads details.thread.resolved")).to_contain_text("Resolved by rita")
     for n in (1, 2):
         row(rita, n).locator("textarea").click()
         rita.keyboard.press("Control+Enter")
@@ -177,6 +196,11 @@ def test_a_story_goes_from_assignment_through_review_to_done(server, tm_env, bro
             c for c in store.comments.for_document(int(url.rsplit("/", 1)[1])) if c.kind == "rejection"
         ]
         assert [(c.author, c.idx) for c in rejections] == [("rita", 0)]
+        comments = store.comments.for_document(int(url.rsplit("/", 1)[1]), 1)
+        assert [(c.author, c.kind, c.resolved_by) for c in comments] == [
+            ("tom", "comment", "rita"),
+            ("rita", "comment", None),
+        ]
     finally:
         store.close()
     assert errors == [] and ada.js_errors == []
