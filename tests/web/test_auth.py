@@ -104,7 +104,7 @@ def test_admin_creates_accounts_and_cannot_lock_themselves_out(app, admin):
         ("get", "/memory/export.tmx"),
         ("post", "/memory/units/1"),
         ("post", "/memory/units/1/delete"),
-        ("post", "/glossary/"),
+        ("post", "/glossary/1/approve"),
         ("post", "/glossary/1"),
         ("post", "/glossary/1/delete"),
         ("post", "/glossary/import"),
