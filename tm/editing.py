@@ -66,7 +66,8 @@ class Editing:
         info = {**seg.info, "terms": [h.to_json() for h in hits], "qa": [q.to_json() for q in qa]}
         return info, qa
 
-    def _info(self, seg: SegmentRow, target: str) -> dict[str, Any]:
+    def qa_info(self, seg: SegmentRow, target: str) -> dict[str, Any]:
+        """Return the segment's info with its glossary terms and the QA findings of target, now."""
         return self._qa(seg, target)[0]
 
     def start_writing(self, doc_id: int, user: User) -> DocRow:
@@ -87,7 +88,7 @@ class Editing:
                 status=status,
                 user=user.name,
                 expected_version=version,
-                info=self._info(seg, target),
+                info=self.qa_info(seg, target),
             )
 
     def confirm(
@@ -172,7 +173,7 @@ class Editing:
                             target=target,
                             status=status,
                             user=user.name,
-                            info=self._info(other, target),
+                            info=self.qa_info(other, target),
                             action="approve" if approve else "confirm",
                             provenance=prov,
                             rejected_by=None,
@@ -221,7 +222,7 @@ class Editing:
                 status="draft",
                 user=user.name,
                 expected_version=version,
-                info=self._info(seg, seg.draft),
+                info=self.qa_info(seg, seg.draft),
                 action="revert",
             )
 
@@ -240,7 +241,7 @@ class Editing:
                 status="draft",
                 user=user.name,
                 expected_version=version,
-                info=self._info(seg, found[0].target),
+                info=self.qa_info(seg, found[0].target),
                 action="restore",
             )
 

@@ -329,7 +329,7 @@ def apply(
                         status="draft",
                         user=user.name,
                         expected_version=seg.version,
-                        info=documents._info(seg, plan.after),
+                        info=documents.qa_info(seg, plan.after),
                         action="replace",
                     )
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -145,7 +147,7 @@ def english(doc_id: int) -> ResponseReturnValue:
     """Download the English document with the original paragraphs."""
     svc = services()
     doc = svc.store.documents.get(doc_id)
-    return _download(svc.documents.english(doc_id), f"{doc.title}.en.txt", "text/plain; charset=utf-8")
+    return download(svc.documents.english(doc_id), f"{doc.title}.en.txt", "text/plain; charset=utf-8")
 
 
 @bp.route("/documents/<int:doc_id>/confirmed.tmx")
@@ -153,7 +155,7 @@ def confirmed_tmx(doc_id: int) -> ResponseReturnValue:
     """Download a TMX of the document's confirmed segments."""
     svc = services()
     doc = svc.store.documents.get(doc_id)
-    return _download(
+    return download(
         svc.documents.confirmed_tmx(doc_id), f"{doc.title}.tmx", "application/x-tmx+xml; charset=utf-8"
     )
 
@@ -183,9 +185,8 @@ def retranslate(doc_id: int) -> ResponseReturnValue:
     return redirect(url_for("documents.editor", doc_id=doc_id))
 
 
-def _download(text: str, filename: str, mimetype: str) -> Response:
-    from urllib.parse import quote
-
+def download(text: str, filename: str, mimetype: str) -> Response:
+    """Return text as a file download named filename (Arabic names kept for browsers that can)."""
     response = Response(text, mimetype=mimetype)
     ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
     response.headers["Content-Disposition"] = (

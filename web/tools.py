@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, g, jsonify, render_template, request
+from flask import Blueprint, abort, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from tm import replace
@@ -13,6 +12,7 @@ from tm.qa_report import report, report_csv
 from tm.rights import can_write
 from web import services
 from web.api import segment_json
+from web.documents import download
 
 bp = Blueprint("tools", __name__)
 
@@ -101,11 +101,5 @@ def qa_page(doc_id: int) -> ResponseReturnValue:
 def qa_csv(doc_id: int) -> ResponseReturnValue:
     """Download the QA findings as CSV, one row per finding."""
     doc, rep = _report(doc_id)
-    name = f"{doc.title}.qa.csv"
-    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
     # a byte-order mark so that spreadsheets read the Arabic as UTF-8
-    response = Response("\ufeff" + report_csv(rep), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    )
-    return response
+    return download("\ufeff" + report_csv(rep), f"{doc.title}.qa.csv", "text/csv; charset=utf-8")
