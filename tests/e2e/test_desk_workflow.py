@@ -112,6 +112,10 @@ def test_a_story_goes_from_assignment_through_review_to_done(server, tm_env, bro
     expect(row(tom, 1)).to_have_attribute("data-status", "confirmed")
     stage_button(tom, "Send to review")
     expect(row(tom, 0).locator("textarea")).to_have_attribute("readonly", "")
+    ada.goto(server + "/")
+    expect(ada.locator("tbody tr", has_text="Bridge opens")).to_contain_text("in review")
+    expect(ada.locator("tbody tr", has_text="Bridge opens").locator(".comments-open")).to_be_visible()
+    shot(ada, "queue")
 
     # rita rejects the first sentence with a reason and approves the others
     rita = context_page(browser, errors)
@@ -169,7 +173,6 @@ def test_a_story_goes_from_assignment_through_review_to_done(server, tm_env, bro
     expect(done).to_contain_text("done")
     expect(done).to_contain_text("100%")
     expect(done.locator(".comments-open")).to_have_count(0)  # the approval resolved the rejection
-    shot(ada, "queue")
 
     store = SQLiteStore(tm_env["TM_DB"])
     try:
