@@ -150,7 +150,7 @@ def test_an_empty_translation_is_never_confirmed_even_with_an_override(desk):
 def test_a_reviewer_approval_keeps_the_translators_authorship_and_origin_and_names_the_reviewer(desk):
     doc = drafted(desk)
     confirm(desk, doc, 0, "The ministry unveiled a new transport plan.")
-    desk.move(doc, user(desk, "tom"), "in review")
+    desk.store.documents.set_stage(doc, "in review")
     [seg] = confirm(desk, doc, 0, "The ministry unveiled a new transport plan.", who="rita", approve=True)
     assert (seg.status, seg.provenance) == ("approved", "mt-edited")
     unit = unit_of(desk, doc, 0)
@@ -173,18 +173,18 @@ def test_a_translator_cannot_approve(desk):
 def test_a_rejection_goes_back_to_the_translator_with_the_reason_as_a_comment(desk):
     doc = drafted(desk)
     confirm(desk, doc, 0, MT[0])
-    desk.move(doc, user(desk, "tom"), "in review")
+    desk.store.documents.set_stage(doc, "in review")
     seg = desk.store.documents.segment(doc, 0)
     rejected, comment = desk.reject(
         doc, 0, user(desk, "rita"), seg.version, "Say 'unveiled', as the desk does."
     )
     assert (rejected.status, rejected.rejected_by, rejected.target) == ("draft", "rita", MT[0])
     assert (comment.kind, comment.author, comment.idx) == ("rejection", "rita", 0)
-    desk.move(doc, user(desk, "rita"), "translating")
+    desk.store.documents.set_stage(doc, "translating")
     [fixed] = confirm(desk, doc, 0, "The ministry unveiled a new transport plan.")
     assert (fixed.status, fixed.rejected_by) == ("confirmed", None)
     assert desk.store.comments.unresolved() == {doc: 1}  # the reviewer has not seen the fix yet
-    desk.move(doc, user(desk, "tom"), "in review")
+    desk.store.documents.set_stage(doc, "in review")
     confirm(desk, doc, 0, "The ministry unveiled a new transport plan.", who="rita", approve=True)
     assert desk.store.comments.unresolved() == {}  # approving the fix resolves the rejection
     assert desk.store.comments.get(comment.id).resolved_by == "rita"
@@ -192,7 +192,7 @@ def test_a_rejection_goes_back_to_the_translator_with_the_reason_as_a_comment(de
 
 def test_a_rejection_needs_a_reason_and_a_reviewer(desk):
     doc = drafted(desk)
-    desk.move(doc, user(desk, "tom"), "in review")
+    desk.store.documents.set_stage(doc, "in review")
     seg = desk.store.documents.segment(doc, 0)
     with pytest.raises(TMError):
         desk.reject(doc, 0, user(desk, "rita"), seg.version, "  ")

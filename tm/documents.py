@@ -169,9 +169,28 @@ class Documents(Editing):
             raise Forbidden(f"only {may} can move this document from {doc.stage} to {stage}")
         if stage == "in review" and not doc.reviewer:
             raise TMError("assign a reviewer before sending the document to review")
-        if not self.store.documents.set_stage(doc_id, stage, expected=doc.stage):
-            raise TMError("someone else moved this document meanwhile; reload the page and try again")
+        with self.store.transaction():  # the sentences cannot change between the check and the move
+            self._require_complete(doc_id, stage)
+            if not self.store.documents.set_stage(doc_id, stage, expected=doc.stage):
+                raise TMError("someone else moved this document meanwhile; reload the page and try again")
         return self.store.documents.get(doc_id, layout=False)
+
+    def _require_complete(self, doc_id: int, stage: str) -> None:
+        """Refuse to send a document on with sentences left: review needs every one confirmed, done approved."""
+        if stage not in ("in review", "done"):
+            return
+        segs = self.store.documents.segments(doc_id)
+        if stage == "in review":
+            left, what, to = [s for s in segs if s.status == "draft"], "confirmed", "sending it to review"
+        else:
+            left, what, to = [s for s in segs if s.status != "approved"], "approved", "marking it done"
+        if left:
+            numbers = ", ".join(str(s.idx + 1) for s in left[:10]) + (", …" if len(left) > 10 else "")
+            many = len(left) != 1
+            raise TMError(
+                f"{len(left)} sentence{'s are' if many else ' is'} not {what} yet ({numbers}): "
+                f"{'they need' if many else 'it needs'} to be {what} before {to}"
+            )
 
     def queue(
         self, user: User, *, mine: bool = False, stage: str | None = None, today: date | None = None

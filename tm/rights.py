@@ -30,8 +30,17 @@ def assignee(doc: DocRow) -> str | None:
 
 
 def can_manage(user: User, doc: DocRow) -> bool:
-    """Tell whether a user may change a document's assignment, deadline and priority."""
-    return user.role == "admin" or user.name == doc.owner
+    """Tell whether a user may change a document's assignment, deadline and priority.
+
+    Its owner and admins; an owner who translates it cannot change who reviews it during review.
+    """
+    return user.role == "admin" or _owner_acts(user, doc)
+
+
+def _owner_acts(user: User, doc: DocRow) -> bool:
+    """Tell whether the user acts as the document's owner: an owner who also translates it does
+    not get the reviewer's part (nobody reviews their own translation)."""
+    return user.name == doc.owner and not (doc.stage == "in review" and user.name == doc.translator)
 
 
 def can_write(user: User, doc: DocRow) -> bool:
@@ -39,13 +48,14 @@ def can_write(user: User, doc: DocRow) -> bool:
 
     Admins always may; nobody else writes a done document; otherwise its owner and the
     assignee of the current stage (the translator while new or translating, the reviewer
-    while in review) may. Everyone else reads.
+    while in review) may, except that an owner who is also the translator does not write
+    while it is in review. Everyone else reads.
     """
     if user.role == "admin":
         return True
     if doc.stage == "done":
         return False
-    return user.name == doc.owner or (user.name is not None and user.name == assignee(doc))
+    return _owner_acts(user, doc) or (user.name is not None and user.name == assignee(doc))
 
 
 def can_redraft(user: User, doc: DocRow) -> bool:
@@ -59,7 +69,7 @@ def may_move(user: User, doc: DocRow, stage: str) -> bool:
         return False
     who = MOVES[(doc.stage, stage)]
     holder = doc.translator if who == "translator" else doc.reviewer
-    return user.role == "admin" or (who is not None and user.name in (doc.owner, holder))
+    return user.role == "admin" or (who is not None and (user.name == holder or _owner_acts(user, doc)))
 
 
 def moves(user: User, doc: DocRow) -> list[str]:
@@ -91,9 +101,12 @@ def can_resolve(user: User, doc: DocRow, comment: Comment) -> bool:
     """Tell whether a user may resolve or reopen a comment thread of a document.
 
     The thread's author, the document's owner, its translator and its reviewer may, and
-    admins; everyone else (who may still read and reply) may not. `comment` is the thread's
+    admins; everyone else (who may still read and reply) may not. A reviewer's rejection is
+    settled by that reviewer, the document's reviewer or an admin. `comment` is the thread's
     first comment: its author started the thread.
     """
     if user.role == "admin":
         return True
+    if comment.kind == "rejection":  # settled by the reviewer (or by approving the fix), not the translator
+        return user.name is not None and user.name in (comment.author, doc.reviewer)
     return user.name is not None and user.name in (comment.author, doc.owner, doc.translator, doc.reviewer)

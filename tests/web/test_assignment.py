@@ -49,6 +49,13 @@ def doc(app, doc_id):
     return services(app).store.documents.get(doc_id, layout=False)
 
 
+def settle(app, doc_id, status):
+    """Mark every sentence confirmed (or approved), as the work before a move to review (or done)."""
+    docs = services(app).store.documents
+    for s in docs.segments(doc_id):
+        docs.save_segment(doc_id, s.idx, target=s.target or "English.", status=status, user="tia")
+
+
 # -- assignment -----------------------------------------------------------------------
 
 
@@ -231,6 +238,8 @@ def test_a_document_goes_through_review_to_done_by_its_assignees(app, desk):
     doc_id = assigned_doc(desk, "new")
     assert move(desk["ted"], doc_id, "in review").status_code == 403
     assert move(desk["rita"], doc_id, "in review").status_code == 403  # the translator sends it
+    assert move(desk["tia"], doc_id, "in review").status_code == 400  # nothing is confirmed yet
+    settle(app, doc_id, "confirmed")
     assert move(desk["tia"], doc_id, "in review").status_code == 302
     assert doc(app, doc_id).stage == "in review"
     assert move(desk["tia"], doc_id, "done").status_code == 403  # the reviewer decides
@@ -238,6 +247,8 @@ def test_a_document_goes_through_review_to_done_by_its_assignees(app, desk):
     assert doc(app, doc_id).stage == "translating"
     assert move(desk["tia"], doc_id, "in review").status_code == 302
     assert move(desk["rex"], doc_id, "done").status_code == 403
+    assert move(desk["rita"], doc_id, "done").status_code == 400  # nothing is approved yet
+    settle(app, doc_id, "approved")
     assert move(desk["rita"], doc_id, "done").status_code == 302
     assert doc(app, doc_id).stage == "done"
     assert move(desk["tom"], doc_id, "translating").status_code == 403  # only an admin reopens
@@ -250,8 +261,45 @@ def test_a_document_goes_through_review_to_done_by_its_assignees(app, desk):
 )
 def test_the_owner_moves_a_document_for_its_assignees(app, desk, start, to, name):
     doc_id = assigned_doc(desk, start)
+    settle(app, doc_id, "approved")
     assert move(desk[name], doc_id, to).status_code == 302
     assert doc(app, doc_id).stage == to
+
+
+def test_an_owner_who_translates_does_not_review_their_own_work(app, desk):
+    doc_id = new_doc(desk["tom"], translator="tom", reviewer="rita")
+    settle(app, doc_id, "confirmed")
+    assert move(desk["tom"], doc_id, "in review").status_code == 302
+    seg = services(app).store.documents.segment(doc_id, 0)
+    r = desk["tom"].api(
+        "PUT", f"/api/documents/{doc_id}/segments/0", {"target": "Mine.", "version": seg.version}
+    )
+    assert r.status_code == 403  # in review, the reviewer writes
+    settle(app, doc_id, "approved")
+    assert move(desk["tom"], doc_id, "done").status_code == 403
+    assert move(desk["tom"], doc_id, "translating").status_code == 403
+    r = desk["tom"].post(
+        f"/documents/{doc_id}/assign", {"translator": "tom", "reviewer": "", "priority": "normal"}
+    )
+    assert r.status_code == 403 and doc(app, doc_id).reviewer == "rita"
+    assert move(desk["rita"], doc_id, "done").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("to", "status", "message"),
+    [
+        ("in review", "draft", "3 sentences are not confirmed yet (1, 2, 3)"),
+        ("done", "confirmed", "3 sentences are not approved yet (1, 2, 3)"),
+    ],
+)
+def test_a_document_with_sentences_left_does_not_move_on(app, desk, to, status, message):
+    doc_id = assigned_doc(desk, "translating" if to == "in review" else "in review")
+    if status != "draft":
+        settle(app, doc_id, status)
+    who = "tia" if to == "in review" else "rita"
+    r = desk[who].post(f"/documents/{doc_id}/stage", {"stage": to})
+    assert r.status_code == 400 and message in r.get_data(as_text=True)
+    assert doc(app, doc_id).stage != to
 
 
 def test_the_editor_offers_the_moves_the_user_may_make(desk):

@@ -129,7 +129,7 @@ def test_a_reviewers_rejection_is_listed_as_a_rejection_thread(app, desk, doc_id
     assert r.status_code == 200, r.get_data(as_text=True)
     data = desk["tia"].get(comments_url(doc_id, 1)).get_json()
     assert [(c["kind"], c["author"], c["body"], c["can_resolve"]) for c in data["comments"]] == [
-        ("rejection", "rita", "Wrong tense.", True)  # tia translates it
+        ("rejection", "rita", "Wrong tense.", False)  # tia translates it: the reviewer settles it
     ]
     assert data["unresolved"] == 1
 
