@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import Counter
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -62,14 +63,24 @@ def login() -> ResponseReturnValue:
         if user is not None:
             throttle.clear(key)
             start_session(user)
-            target = request.args.get("next", "")
-            # only local paths: never send a user elsewhere after login
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("documents.index")
-            return redirect(target)
+            return redirect(local_path(request.args.get("next", "")) or url_for("documents.index"))
         throttle.fail(key)
         error = "Wrong name or password."
     return render_template("login.html", error=error, first_start=first_start), (401 if error else 200)
+
+
+def local_path(target: str) -> str | None:
+    """Return target if it is a path on this site, None otherwise (never send a user elsewhere).
+
+    Browsers drop tabs and line breaks and read a backslash as a slash, so `/\t/evil.example`
+    or `/\\evil.example` would leave the site: any of those, or a scheme or host, is refused.
+    """
+    if not target.startswith("/") or any(c.isspace() or ord(c) < 32 or c == "\\" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.route("/logout", methods=["POST"])

@@ -45,16 +45,29 @@ def test_login_logout_and_wrong_password(app):
     assert c.get("/").status_code == 302
 
 
-def test_login_redirects_only_to_local_pages(app):
-    c = Client(app)
-    page = c.get("/login?next=//evil.example/x").get_data(as_text=True)
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        ("//evil.example/x", "/"),
+        ("/\t/evil.example/x", "/"),  # browsers drop the tab: //evil.example
+        ("/\n/evil.example/x", "/"),
+        ("/\\evil.example/x", "/"),  # a backslash reads as a slash
+        ("https://evil.example/x", "/"),
+        ("evil.example", "/"),
+        ("/documents/7?mine=1", "/documents/7?mine=1"),
+    ],
+)
+def test_login_redirects_only_to_local_pages(app, target, location):
     import re
+    from urllib.parse import quote
 
+    c = Client(app)
+    page = c.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     r = c.http.post(
-        "/login?next=//evil.example/x", data={"name": "tom", "password": PASSWORD, "csrf_token": token}
+        f"/login?next={quote(target)}", data={"name": "tom", "password": PASSWORD, "csrf_token": token}
     )
-    assert r.headers["Location"] == "/"
+    assert r.status_code == 302 and r.headers["Location"] == location
 
 
 def test_first_start_tells_how_to_create_the_admin(tmp_path):

@@ -129,7 +129,7 @@ def test_only_reviewers_and_admins_approve(app, translator, reviewer):
     translator.post(
         f"/documents/{doc_id}/assign", {"translator": "tom", "reviewer": "rita", "priority": "normal"}
     )
-    translator.post(f"/documents/{doc_id}/stage", {"stage": "in review"})
+    services(app).store.documents.set_stage(doc_id, "in review")
     assert (
         translator.api(
             "POST",
