@@ -261,3 +261,48 @@ def test_lookup_prefers_an_approved_unit_among_fuzzy_matches_of_the_same_score(d
     found = desk.memory.lookup("وقال الوزير إن الخطة تشمل 40 حافلة جديدة.")
     assert [m.score for m in found[:2]] == [found[0].score] * 2
     assert found[0].unit.target == "Approved."
+
+
+@pytest.mark.parametrize("spacing", [" ", "  ", "\u00a0"])
+def test_spacing_alone_is_no_edit_of_the_mt(desk, spacing):
+    doc = drafted(desk)
+    [seg] = confirm(desk, doc, 0, MT[0].replace(" ", spacing, 1) + spacing)
+    assert seg.provenance == "mt-unchanged"
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [(MT[0], "mt-unchanged"), ("The ministry unveiled a new transport plan.", "mt-edited")],
+)
+def test_raw_mt_reused_from_the_memory_stays_mt(desk, target, expected):
+    unit = desk.store.units.add(NewUnit(ARTICLE.split("\n")[0], MT[0], provenance="mt-unchanged"))
+    match = {"target": MT[0], "unit_id": unit.id, "provenance": "mt-unchanged", "score": 100}
+    doc = drafted(desk, origin="exact", matches=[match])
+    with desk.store.transaction():
+        desk.store.db.execute("UPDATE segments SET unit_id=? WHERE document_id=? AND idx=0", (unit.id, doc))
+    [seg] = confirm(desk, doc, 0, target)
+    assert seg.provenance == expected
+    assert desk.store.units.get(unit.id).provenance == expected
+
+
+def test_a_confirm_fills_only_repetitions_that_still_hold_their_draft(desk):
+    text = "تبدأ القمة غدا.\n\nوقال الوزير إن الخطة تشمل 40 حافلة.\n\nتبدأ القمة غدا.\n\nتبدأ القمة غدا."
+    doc = desk.create("Repeats", text, "ada", translator="tom", reviewer="rita")
+    desk.store.documents.set_drafts(
+        doc,
+        [
+            {"idx": i, "target": f"Draft {i}.", "origin": "mt", "score": None, "unit_id": None,
+             "mt_draft": f"Draft {i}.", "repeat_of": None, "info": {}}
+            for i in range(4)
+        ],
+    )  # fmt: skip
+    tom = user(desk, "tom")
+    desk.save(doc, 2, "Tom's own words for the summit.", tom, desk.store.documents.segment(doc, 2).version)
+    seg3 = desk.store.documents.segment(doc, 3)
+    desk.store.documents.save_segment(
+        doc, 3, target=seg3.target, status="draft", user="rita", rejected_by="rita"
+    )
+    changed = confirm(desk, doc, 0, "The summit starts tomorrow.")
+    assert [s.idx for s in changed] == [0]
+    assert desk.store.documents.segment(doc, 2).target == "Tom's own words for the summit."
+    assert desk.store.documents.segment(doc, 3).rejected_by == "rita"

@@ -25,21 +25,34 @@ MATCH_ORIGINS = ("context", "exact", "fuzzy", "adapted")
 SCRATCH_BELOW = 30
 
 
+def _same(a: str | None, b: str | None) -> bool:
+    """Tell whether two Englishes are the same text, whatever the spaces (a trailing one, an NBSP)."""
+    return a is not None and b is not None and a.split() == b.split()
+
+
 def provenance(seg: SegmentRow, target: str) -> str:
     """Say how a confirmed English came to be from what the translator was given.
 
     The MT draft unchanged or edited, a memory match (the draft or one inserted from the
-    match panel) unchanged or edited, or written from scratch: no draft, or too little of it kept.
+    match panel) unchanged or edited, or written from scratch: no draft, or too little of it
+    kept. A match that was itself raw MT stays MT: reusing it does not make it a person's work.
+    Differences of spacing alone are no edit.
     """
-    if seg.mt_draft and target == seg.mt_draft:
+    matches = seg.info.get("matches", [])
+    if seg.mt_draft and _same(target, seg.mt_draft):
         return "mt-unchanged"
-    matches = [m.get("target") for m in seg.info.get("matches", [])]
-    if (seg.origin in MATCH_ORIGINS and target == seg.draft) or target in matches:
-        return "match-unchanged"
+    for m in matches:
+        if _same(target, m.get("target")):
+            return "mt-unchanged" if m.get("provenance") == "mt-unchanged" else "match-unchanged"
+    # the memory unit the draft came from (none for an MT draft)
+    source = next((m for m in matches if seg.unit_id is not None and m.get("unit_id") == seg.unit_id), None)
+    from_mt = seg.origin == "mt" or (source is not None and source.get("provenance") == "mt-unchanged")
+    if seg.origin in MATCH_ORIGINS and _same(target, seg.draft):
+        return "mt-unchanged" if from_mt else "match-unchanged"
     base = seg.draft if seg.draft.strip() else (seg.mt_draft or "")
     if not base.strip() or fuzz.ratio(base.lower().split(), target.lower().split()) < SCRATCH_BELOW:
         return "scratch"
-    return "match-edited" if seg.origin in MATCH_ORIGINS else "mt-edited"
+    return "mt-edited" if from_mt or seg.origin not in MATCH_ORIGINS else "match-edited"
 
 
 class Editing:
@@ -165,7 +178,11 @@ class Editing:
                         self.store.comments.resolve(c.id, user.name)
             changed = [saved]
             if propagate:
+                # only repetitions still holding their untouched draft: never a person's typing or
+                # a sentence the reviewer sent back
                 for other in docs.repetitions(doc_id, idx, status="draft"):
+                    if other.rejected_by is not None or other.target != other.draft:
+                        continue
                     changed.append(
                         docs.save_segment(
                             doc_id,
