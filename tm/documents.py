@@ -23,6 +23,7 @@ from tm.pretranslate import TranslatorSource, pretranslate
 from tm.rights import MOVES, may_move, require_manage
 from tm.segment import Document, Paragraph, Segment, segment
 from tm.store.records import PRIORITIES, STAGES, DocRow, Unit, User
+from tm.textcheck import MAX_TITLE, check_typed, is_blank
 
 MAX_SEGMENTS = 5000
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -102,7 +103,8 @@ class Documents(Editing):
             raise TMError(
                 f"the text has {len(sources)} sentences; split it into parts of at most {MAX_SEGMENTS}"
             )
-        title = title.strip() or sources[0][1][:60]
+        title = title.strip() if not is_blank(title) else ""
+        title = check_typed(title, "title", limit=MAX_TITLE) or sources[0][1][:60]
         return self.store.documents.add(
             title,
             owner,
@@ -176,7 +178,7 @@ class Documents(Editing):
         return self.store.documents.get(doc_id, layout=False)
 
     def _require_complete(self, doc_id: int, stage: str) -> None:
-        """Refuse to send a document on with sentences left: review needs every one confirmed, done approved."""
+        """Refuse to move a document on with sentences left: review needs all confirmed, done all approved."""
         if stage not in ("in review", "done"):
             return
         segs = self.store.documents.segments(doc_id)

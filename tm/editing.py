@@ -14,6 +14,7 @@ from tm.errors import Forbidden, NotFound, QABlocked, TMError
 from tm.qa import Issue, blocking, check
 from tm.rights import require_write
 from tm.store.records import MAX_COMMENT, Comment, DocRow, SegmentChange, SegmentRow, User, context_hash, now
+from tm.textcheck import MAX_TARGET, check_typed, is_blank
 
 if TYPE_CHECKING:
     from tm.glossary import Glossary
@@ -90,6 +91,7 @@ class Editing:
 
     def save(self, doc_id: int, idx: int, target: str, user: User, version: int | None) -> SegmentRow:
         """Autosave an edit as a draft (a confirmed segment that changes goes back to draft)."""
+        check_typed(target, "English", limit=MAX_TARGET)
         with self.store.transaction():
             self._writable(doc_id, user)
             seg = self.store.documents.segment(doc_id, idx)
@@ -124,8 +126,9 @@ class Editing:
         Unconfirmed repetitions of the sentence get the same English when `propagate` is set.
         Returns every segment that changed.
         """
-        if not target.strip():
+        if is_blank(target):
             raise TMError("an empty translation cannot be confirmed")
+        check_typed(target, "English", limit=MAX_TARGET)
         if approve and user.role not in ("reviewer", "admin"):
             raise Forbidden("only reviewers and admins approve sentences; confirm it instead")
         docs = self.store.documents
@@ -205,10 +208,9 @@ class Editing:
     ) -> tuple[SegmentRow, Comment]:
         """Send a sentence back to the translator with the reviewer's reason (a comment thread)."""
         reason = reason.strip()
-        if not reason:
+        if is_blank(reason):
             raise TMError("say why the sentence is rejected: the translator reads it in the comment")
-        if len(reason) > MAX_COMMENT:
-            raise TMError(f"the reason is longer than {MAX_COMMENT} characters; shorten it")
+        check_typed(reason, "reason", limit=MAX_COMMENT)
         if user.role not in ("reviewer", "admin"):
             raise Forbidden("only reviewers and admins reject sentences; leave a comment instead")
         with self.store.transaction():

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from tm.errors import Forbidden, NotFound
 from tm.rights import can_resolve
 from tm.store.records import MAX_COMMENT, Comment
+from tm.textcheck import check_typed, is_blank
 from web import services
 
 bp = Blueprint("comments", __name__, url_prefix="/api")
@@ -34,8 +35,9 @@ def _text(data: dict[str, Any]) -> str:
     if not isinstance(body, str):
         abort(400, "body must be the comment's text, as a string")
     body = body.replace("\r\n", "\n").strip()
-    if not body:
+    if is_blank(body):
         abort(400, "write something first: the comment is empty")
+    check_typed(body, "comment")
     if len(body) > MAX_COMMENT:
         abort(400, f"the comment is {len(body)} characters long; keep it to {MAX_COMMENT}")
     bad = next((c for c in body if c not in "\n\t" and unicodedata.category(c) == "Cc"), None)

@@ -187,7 +187,8 @@ def retranslate(doc_id: int) -> ResponseReturnValue:
 
 def download(text: str, filename: str, mimetype: str) -> Response:
     """Return text as a file download named filename (Arabic names kept for browsers that can)."""
-    response = Response(text, mimetype=mimetype)
+    filename = filename if len(filename) <= 120 else filename[:100] + "…" + filename[-12:]
+    response = Response(text, content_type=mimetype)
     ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

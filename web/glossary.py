@@ -28,6 +28,7 @@ from tm.formats.tbx import (
 from tm.glossary import Glossary
 from tm.qa import check
 from tm.store.records import NewTerm, Term
+from tm.textcheck import check_typed, is_blank
 from web import services
 from web.security import roles
 
@@ -62,7 +63,11 @@ def _fields() -> dict[str, str]:
         value = data.get(name, "")
         if not isinstance(value, str):
             raise TMError(f"{name} must be text")
-        out[name] = value.strip()
+        out[name] = (
+            ""
+            if is_blank(value)
+            else check_typed(value.strip(), {"forbidden": "forbidden variants"}.get(name, name))
+        )
     out["enforce"] = "1" if data.get("enforce") in ("1", True) else ""
     if not out["source"] or not out["target"]:
         raise TMError("A term needs the Arabic and the English.")

@@ -210,3 +210,59 @@ def test_editing_a_unit_by_hand_makes_unchanged_mt_an_edited_one(app, desk):
     )
     assert r.status_code == 302
     assert store.units.get(unit.id).provenance == "mt-edited"
+
+
+RLO = "\u202e"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/api/documents/{doc}/segments/0", {"target": f"The {RLO}minister", "version": 1}),
+        ("POST", "/api/documents/{doc}/segments/0/comments", {"body": f"see {RLO}fdp.exe"}),
+        ("POST", "/api/documents/{doc}/segments/0/comments", {"body": "\u200b\ufeff"}),
+        ("POST", "/glossary/", {"source": "الوزير", "target": f"{RLO}minister", "notes": ""}),
+    ],
+)
+def test_invisible_direction_controls_and_invisible_only_text_are_refused(app, desk, method, path, body):
+    doc_id = new_doc(desk)
+    if "version" in body:
+        body = {**body, "version": seg(desk["tom"], doc_id, 0)["version"]}
+    r = desk["tom"].api(method, path.format(doc=doc_id), body)
+    assert r.status_code == 400
+    assert services(app).store.comments.for_document(doc_id) == []
+    assert seg(desk["tom"], doc_id, 0)["changed_by"] is None
+    assert services(app).store.glossary.all() == []
+
+
+def test_a_title_with_a_direction_control_is_refused_and_the_text_kept(desk):
+    r = desk["tom"].post("/documents/new", {"title": f"report{RLO}cod.exe", "text": ARTICLE})
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert "direction control (U+202E)" in page and "الميزانية" in page
+
+
+def test_an_english_longer_than_any_sentence_is_refused(desk):
+    doc_id = new_doc(desk)
+    v = seg(desk["tom"], doc_id, 0)["version"]
+    r = desk["tom"].api("PUT", f"/api/documents/{doc_id}/segments/0", {"target": "x" * 20_001, "version": v})
+    assert r.status_code == 400 and "at most 20,000" in r.get_json()["error"]
+
+
+def test_a_translator_cannot_resolve_the_reviewers_rejection(app, desk):
+    doc_id = new_doc(desk)
+    to_review(desk, doc_id)
+    v = seg(desk["rita"], doc_id, 0)["version"]
+    r = desk["rita"].api(
+        "POST", f"/api/documents/{doc_id}/segments/0/reject", {"version": v, "reason": "Tense."}
+    )
+    thread = r.get_json()["comment"]["id"]
+    assert desk["tom"].api("POST", f"/api/comments/{thread}/resolve", {"resolved": True}).status_code == 403
+    assert desk["rita"].api("POST", f"/api/comments/{thread}/resolve", {"resolved": True}).status_code == 200
+
+
+def test_downloads_name_the_file_and_say_the_charset_once(desk):
+    doc_id = new_doc(desk)
+    r = desk["tom"].get(f"/documents/{doc_id}/english.txt")
+    assert r.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Budget.en.txt" in r.headers["Content-Disposition"]
