@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import EchoTranslator
 from tm import replace
 from tm.documents import Documents
-from tm.errors import Forbidden, NotFound, StaleSegment, TMError
+from tm.errors import Busy, Forbidden, NotFound, StaleSegment, TMError
 from tm.glossary import Glossary
 from tm.memory import TranslationMemory
 
@@ -138,6 +138,20 @@ def test_a_catastrophic_regular_expression_is_stopped_in_time(monkeypatch):
     monkeypatch.setattr(replace, "REGEX_SECONDS", 1.0)
     with pytest.raises(TMError, match="takes too long"):
         replace.preview(segs("a" * 40 + "!"), r"(a+)+$", "x", regex=True)
+
+
+def test_regular_expressions_beyond_the_servers_slots_wait_then_answer_busy(monkeypatch):
+    monkeypatch.setattr(replace, "REGEX_QUEUE_SECONDS", 0.2)
+    held = [replace._regex_slots.acquire(timeout=1) for _ in range(replace.REGEX_AT_ONCE)]
+    try:
+        assert all(held)
+        with pytest.raises(Busy, match="other regular-expression searches are running"):
+            replace.preview(segs("on 12/05/2024"), r"(\d+)/", r"\1-", regex=True)
+    finally:
+        for _ in held:
+            replace._regex_slots.release()
+    # a slot free again: the search runs
+    assert replace.preview(segs("on 12/05/2024"), r"(\d+)/", r"\1-", regex=True)[0].after == "on 12-05-2024"
 
 
 def test_too_many_matches_are_refused(monkeypatch):

@@ -12,11 +12,12 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tm.errors import TMError
+from tm.errors import Busy, TMError
 from tm.rights import require_write
 from tm.store.records import SegmentRow, User
 
@@ -192,7 +193,23 @@ json.dump({"found": found}, sys.stdout)
 """.replace("MEMORY", str(REGEX_MEMORY))
 
 
+# Regular expressions run in child processes, at most this many at once in a server: more
+# users' patterns wait their turn (briefly) instead of taking every request thread and core.
+REGEX_AT_ONCE = 2
+REGEX_QUEUE_SECONDS = 5.0
+_regex_slots = threading.BoundedSemaphore(REGEX_AT_ONCE)
+
+
 def _find_apart(pattern: str, flags: int, replace: str, texts: list[tuple[int, str]]) -> dict[int, list]:
+    if not _regex_slots.acquire(timeout=REGEX_QUEUE_SECONDS):
+        raise Busy("other regular-expression searches are running")
+    try:
+        return _run_child(pattern, flags, replace, texts)
+    finally:
+        _regex_slots.release()
+
+
+def _run_child(pattern: str, flags: int, replace: str, texts: list[tuple[int, str]]) -> dict[int, list]:
     request = {
         "pattern": pattern,
         "flags": flags,
