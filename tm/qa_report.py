@@ -101,6 +101,8 @@ class Report:
     overrides: list[Override]
     sentences: int  # sentences in the document
     flagged: int  # sentences with at least one finding
+    empty: list[int] = field(default_factory=list)  # numbers (1-based) of sentences with no English yet
+    unconfirmed: int = 0  # sentences still in draft
 
     @property
     def blocking(self) -> int:
@@ -137,13 +139,16 @@ def report(segments: Iterable[SegmentRow], hits: Callable[[str], list[TermHit]])
     order = list(LABELS)
     kinds: dict[str, Kind] = {}
     overrides: list[Override] = []
-    total = flagged = 0
+    total = flagged = unconfirmed = 0
+    empty: list[int] = []
     for seg in segments:
         total += 1
+        unconfirmed += seg.status == "draft"
         over = _override(seg)
         if over is not None:
             overrides.append(over)
         if not seg.target.strip() and seg.status == "draft":
+            empty.append(seg.idx + 1)  # said apart: not checked, and no English to download yet
             continue
         issues = qa.check(seg.source, seg.target, hits(seg.source))
         flagged += bool(issues)
@@ -160,7 +165,7 @@ def report(segments: Iterable[SegmentRow], hits: Callable[[str], list[TermHit]])
         kinds.values(),
         key=lambda k: (not k.blocking, -k.count, order.index(k.code) if k.code in order else len(order)),
     )
-    return Report(ranked, overrides, total, flagged)
+    return Report(ranked, overrides, total, flagged, empty, unconfirmed)
 
 
 def _cell(value: object) -> str:

@@ -297,3 +297,18 @@ def test_csv_cells_that_look_like_formulas_stay_text(app, translator, doc):
     services(app).documents.save(doc, 2, "=HYPERLINK(1) 7", user(app, "tom"), seg.version)
     rows = list(csv.reader(io.StringIO(translator.get(f"/documents/{doc}/qa.csv").get_data(as_text=True))))
     assert any(row[6] == "'=HYPERLINK(1) 7" for row in rows[1:])
+
+
+def test_the_qa_report_says_which_sentences_have_no_english_and_how_many_are_not_confirmed(
+    app, translator, doc
+):
+    svc = services(app)
+    first = segments(app, doc)[0]
+    svc.store.documents.save_segment(
+        doc, 0, target="", status="draft", user="tom", expected_version=first.version
+    )
+    page = translator.get(f"/documents/{doc}/qa").get_data(as_text=True)
+    assert 'id="qa-empty"' in page and "1 sentence has no English yet and is not checked" in page
+    assert f'href="/documents/{doc}#seg-0">1</a>' in page
+    assert "<strong>3</strong> not confirmed yet" in page
+    assert "Every translated sentence passes" in page
