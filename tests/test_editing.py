@@ -306,3 +306,15 @@ def test_a_confirm_fills_only_repetitions_that_still_hold_their_draft(desk):
     assert [s.idx for s in changed] == [0]
     assert desk.store.documents.segment(doc, 2).target == "Tom's own words for the summit."
     assert desk.store.documents.segment(doc, 3).rejected_by == "rita"
+
+
+def test_a_unit_confirmed_over_qa_says_so_in_its_matches_until_confirmed_cleanly(desk):
+    doc = drafted(desk)
+    confirm(desk, doc, 1, "The minister said the plan has buses.", override=True)
+    source = desk.store.documents.segment(doc, 1).source
+    [match] = desk.memory.lookup(source, limit=1)
+    assert match.to_json()["qa_override"] == ["number-missing"]
+    confirm(desk, doc, 1, "The minister said the plan has 40 buses.")
+    [match] = desk.memory.lookup(source, limit=1)
+    assert match.to_json()["qa_override"] is None
+    assert match.unit.meta == {"document": "خطة النقل"}

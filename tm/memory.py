@@ -42,6 +42,8 @@ class Match:
             "status": self.unit.status,
             "reviewer": self.unit.reviewer,
             "provenance": self.unit.provenance,
+            # the blocking QA findings its English was confirmed over, if any: reuse it knowingly
+            "qa_override": self.unit.meta.get("qa_override"),
             "numbers": [{"memory": m, "query": q} for m, q in self.changed_numbers],
             "diff": [c.to_json() for c in self.diff],
         }
@@ -234,6 +236,9 @@ class TranslationMemory:
         """
         ctx = context_hash(*context) if isinstance(context, tuple) else context
         units = self.store.units
+        meta = {k: v for k, v in (meta or {}).items() if k != "qa_override"}
+        if qa_override:  # on the unit too, so that a match shows it was confirmed over QA
+            meta["qa_override"] = qa_override
         with self.store.transaction():
             same = [u for u in units.find_source(normalize(source)) if u.source == source]
             same.sort(key=lambda u: (u.context != ctx, u.id))
@@ -245,6 +250,7 @@ class TranslationMemory:
                     and (old.status, old.reviewer) == (status, reviewer)
                     and provenance in (None, old.provenance)
                     and not qa_override
+                    and "qa_override" not in old.meta
                 ):
                     return old
                 unit = units.update(
@@ -254,7 +260,7 @@ class TranslationMemory:
                     origin="human",
                     mt_draft=mt_draft if mt_draft is not None else old.mt_draft,
                     context=ctx if ctx is not None else old.context,
-                    meta={**old.meta, **(meta or {})},
+                    meta={**{k: v for k, v in old.meta.items() if k != "qa_override"}, **meta},
                     status=status,
                     reviewer=reviewer,
                     provenance=provenance if provenance is not None else old.provenance,
