@@ -41,7 +41,8 @@ def segment_json(s: SegmentRow) -> dict[str, Any]:
     }
 
 
-def _body() -> dict[str, Any]:
+def json_body() -> dict[str, Any]:
+    """Return the request's JSON object; 400 for anything else (also nesting too deep to read)."""
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # nesting deeper than Python's decoder goes; silent=True misses it
@@ -102,7 +103,7 @@ def document(doc_id: int) -> ResponseReturnValue:
 @bp.put("/documents/<int:doc_id>/segments/<int:idx>")
 def save(doc_id: int, idx: int) -> ResponseReturnValue:
     """Autosave an edited target as a draft."""
-    data = _body()
+    data = json_body()
     seg = services().documents.save(doc_id, idx, _target(data), g.user, _version(data))
     return jsonify(segment=segment_json(seg))
 
@@ -113,7 +114,7 @@ def confirm(doc_id: int, idx: int) -> ResponseReturnValue:
 
     Blocking QA findings answer 422 with the findings unless `override` is true.
     """
-    data = _body()
+    data = json_body()
     try:
         changed = services().documents.confirm(
             doc_id,
@@ -135,7 +136,7 @@ def confirm(doc_id: int, idx: int) -> ResponseReturnValue:
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/reject")
 def reject(doc_id: int, idx: int) -> ResponseReturnValue:
     """Send a sentence back to the translator with a reason (reviewers and admins)."""
-    data = _body()
+    data = json_body()
     reason = data.get("reason", "")
     if not isinstance(reason, str):
         abort(400, "reason must be text")
@@ -152,7 +153,7 @@ def history(doc_id: int, idx: int) -> ResponseReturnValue:
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/restore")
 def restore(doc_id: int, idx: int) -> ResponseReturnValue:
     """Put an earlier English of a sentence back from its history, as a draft."""
-    data = _body()
+    data = json_body()
     change = data.get("change")
     if isinstance(change, bool) or not isinstance(change, int) or not 1 <= change < 2**63:
         abort(400, "change must be the id of an entry of the sentence's history")
@@ -163,7 +164,7 @@ def restore(doc_id: int, idx: int) -> ResponseReturnValue:
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/revert")
 def revert(doc_id: int, idx: int) -> ResponseReturnValue:
     """Put the pre-translation draft back."""
-    seg = services().documents.revert(doc_id, idx, g.user, _version(_body()))
+    seg = services().documents.revert(doc_id, idx, g.user, _version(json_body()))
     return jsonify(segment=segment_json(seg))
 
 

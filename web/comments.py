@@ -13,20 +13,11 @@ from tm.rights import can_resolve
 from tm.store.records import MAX_COMMENT, Comment
 from tm.textcheck import check_typed, is_blank
 from web import services
+from web.api import json_body
 
 bp = Blueprint("comments", __name__, url_prefix="/api")
 
 MAX_ID = 2**63 - 1  # what the database's integers hold
-
-
-def _body() -> dict[str, Any]:
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # nesting deeper than Python's decoder goes; silent=True misses it
-        data = None
-    if not isinstance(data, dict):
-        abort(400, "send a JSON object")
-    return data
 
 
 def _text(data: dict[str, Any]) -> str:
@@ -93,7 +84,7 @@ def list_comments(doc_id: int) -> ResponseReturnValue:
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/comments")
 def add_comment(doc_id: int, idx: int) -> ResponseReturnValue:
     """Start a thread on a sentence, or reply to one with `thread`: anyone logged in may."""
-    data = _body()
+    data = json_body()
     body, thread = _text(data), _thread(data)
     store = services().store
     doc = store.documents.get(doc_id, layout=False)
@@ -105,7 +96,7 @@ def add_comment(doc_id: int, idx: int) -> ResponseReturnValue:
 @bp.post("/comments/<int:thread_id>/resolve")
 def resolve(thread_id: int) -> ResponseReturnValue:
     """Resolve a thread (`resolved`: true) or open it again (false); return its first comment."""
-    data = _body()
+    data = json_body()
     resolved = data.get("resolved")
     if not isinstance(resolved, bool):
         abort(400, "resolved must be true (resolve the thread) or false (open it again)")

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, render_template, request
+from flask import Blueprint, abort, g, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from tm import replace
 from tm.qa_report import report, report_csv
 from tm.rights import can_write
 from web import services
-from web.api import segment_json
+from web.api import json_body, segment_json
 from web.documents import download
 
 bp = Blueprint("tools", __name__)
-
-
-def _body() -> dict[str, Any]:
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the decoder goes
-        data = None
-    if not isinstance(data, dict):
-        abort(400, "send a JSON object")
-    return data
 
 
 def _search(data: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +38,7 @@ def _int(value: Any) -> bool:
 @bp.post("/api/documents/<int:doc_id>/replace/preview")
 def replace_preview(doc_id: int) -> ResponseReturnValue:
     """Return what a replacement would change in each sentence's English (nothing is saved)."""
-    search = _search(_body())
+    search = _search(json_body())
     svc = services()
     doc = svc.store.documents.get(doc_id, layout=False)
     found = replace.preview(svc.store.documents.segments(doc_id), **search)
@@ -63,7 +53,7 @@ def replace_preview(doc_id: int) -> ResponseReturnValue:
 @bp.post("/api/documents/<int:doc_id>/replace")
 def replace_apply(doc_id: int) -> ResponseReturnValue:
     """Replace in the chosen sentences, each at the version previewed; changed ones are skipped."""
-    data = _body()
+    data = json_body()
     search = _search(data)
     chosen = data.get("segments")
     if not isinstance(chosen, list) or not chosen:
