@@ -4,6 +4,7 @@ import pytest
 
 from tm.lang import (
     NUMBER_SLOT,
+    arabic_script_in,
     clitic_variants,
     has_arabic,
     light_stem,
@@ -89,3 +90,12 @@ def test_short_words_are_not_eaten_by_clitic_stripping(word):
 def test_has_arabic():
     assert has_arabic("The حرب")
     assert not has_arabic("The war, 2023")
+
+
+def test_arabic_script_in_sees_every_arabic_block_and_leaves_has_arabic_alone():
+    for text in ("حرب", "ﺍﻟﻮﺯﻳﺮ", "ﻻ", "ﭖ", "ﷺ", "ݐ", "ࢠ", "\U0001ee00"):
+        assert arabic_script_in(f"The {text}"), text
+    for text in ("The war, 2023", "\ufeffThe war", "٣٠٠", "،؛؟"):
+        assert not arabic_script_in(text), text
+    # has_arabic (light_stem, encoding detection) keeps its narrower letter set
+    assert not has_arabic("ﺍﻟﻮﺯﻳﺮ") and has_arabic("الوزير")

@@ -169,6 +169,23 @@ def has_arabic(text: str) -> bool:
     return ARABIC_LETTER.search(text) is not None
 
 
+# Wider than ARABIC_LETTER, for QA only (ARABIC_LETTER feeds light_stem and encoding detection, so it
+# stays as it is): every Arabic-script letter block, including the presentation forms that PDF
+# copy-paste produces (ﺍﻟﻮﺯﻳﺮ), the supplement and extended blocks and the mathematical letters.
+# Not the harakat, Arabic punctuation or the byte-order mark U+FEFF.
+ARABIC_SCRIPT = re.compile(
+    "[\u0620-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06ff\u0750-\u077f"
+    "\u0870-\u088e\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc\U00010ec0-\U00010eff\U0001ee00-\U0001eeff]"
+)
+# Arabic-Indic and Extended (Persian/Urdu) Arabic-Indic digits
+ARABIC_DIGIT = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
+
+
+def arabic_script_in(text: str) -> bool:
+    """Tell whether text contains a letter of any Arabic-script block (for QA; see ARABIC_SCRIPT)."""
+    return ARABIC_SCRIPT.search(text) is not None
+
+
 # Proclitics in the order they stack: conjunction, preposition, article.
 _CONJ = ("و", "ف")
 _PREP = ("ب", "ل", "ك")
