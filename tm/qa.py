@@ -332,9 +332,12 @@ def check(source: str, target: str, hits: list[TermHit] | None = None) -> list[I
     if not target.strip():
         return [Issue(EMPTY, "the translation is empty")]
     source_norm, target_norm = normalize(source), normalize(target)
-    # the same text after normalizing is a copy, unless only Arabic digits became Western ones (٢٠٢٣ -> 2023)
-    same = source_norm == target_norm and not (
-        ARABIC_DIGIT.search(source) and not ARABIC_DIGIT.search(target)
+    # the same text after normalizing is a copy, unless only Arabic digits became Western ones (٢٠٢٣ -> 2023);
+    # a source with nothing Arabic in it (a name, "BBC", a figure) is rightly the same in English
+    same = (
+        source_norm == target_norm
+        and bool(arabic_script_in(source) or ARABIC_DIGIT.search(source))
+        and not (ARABIC_DIGIT.search(source) and not ARABIC_DIGIT.search(target))
     )
     if same:
         issues.append(Issue(UNTRANSLATED, "the translation is the same as the source"))
