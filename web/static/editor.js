@@ -54,9 +54,43 @@
     "match-edited": "match edited",
     scratch: "written anew",
   };
-  const writable = workspace.dataset.writable === "1";
+  let writable = workspace.dataset.writable === "1"; // follows the server (live state below)
+  let stage = workspace.dataset.stage || "";
   const reviewing = role === "reviewer" || role === "admin";
+  // a reviewer approves (an admin too while the document is in review): their progress,
+  // first sentence and next sentence are the ones not approved yet
+  const approving = () => role === "reviewer" || (role === "admin" && stage === "in review");
   const bases = new Map(); // row -> the English as the server last had it (the base of a merge)
+  let writing = 0; // changes sent and not answered yet
+  let written = 0; // changes sent so far (a poll that overlaps one is not trusted)
+
+  // every change this script sends goes through here, so that the live poll can stay out of its way
+  async function write(method, url, body) {
+    writing += 1;
+    written += 1;
+    try {
+      return await api(method, url, body);
+    } finally {
+      writing -= 1;
+    }
+  }
+
+  // true when the row holds English the server does not have: a pending autosave, an open
+  // conflict, or text that could not be saved (refused, or the network failed)
+  function dirty(row) {
+    return timers.has(row) || conflicts.has(row)
+      || textarea(row).value !== (bases.get(row) || "").replace(/\r\n?/g, "\n");
+  }
+
+  // the "not saved" mark over a box whose text the server refused (or never got)
+  function markUnsaved(row, on) {
+    const mark = row.querySelector(".version-label.unsaved");
+    if (on && !row.querySelector(".version-label.yours")) {
+      textarea(row).before(el("div", { className: "version-label yours unsaved", text: "Yours · not saved" }));
+    } else if (!on && mark) {
+      mark.remove();
+    }
+  }
 
   function drawMeta(row, seg) {
     const prov = row.querySelector(".prov");
@@ -80,8 +114,10 @@
   function sourceText(row) { return row.querySelector(".src").textContent; }
 
   function refreshProgress() {
-    const done = rows.filter((r) => r.dataset.status !== "draft").length;
-    document.getElementById("doc-progress").textContent = `${done} of ${rows.length} confirmed`;
+    const done = approving()
+      ? rows.filter((r) => r.dataset.status === "approved").length
+      : rows.filter((r) => r.dataset.status !== "draft").length;
+    document.getElementById("doc-progress").textContent = `${done} of ${rows.length} ${approving() ? "approved" : "confirmed"}`;
   }
 
   // Draw what the server says about a segment (status, version, QA); text via textContent only.
@@ -104,6 +140,7 @@
     }
     const qa = row.querySelector("ul.qa");
     qa.replaceChildren(...seg.qa.map((q) => el("li", { "data-code": q.code, text: q.message })));
+    if (!conflicts.has(row) && !dirty(row)) markUnsaved(row, false);
     refreshProgress();
     listeners.apply.forEach((fn) => fn(row, seg));
   }
@@ -113,17 +150,27 @@
     timers.delete(row);
     const idx = row.dataset.idx;
     try {
-      const data = await api("PUT", `/api/documents/${docId}/segments/${idx}`, {
+      const data = await write("PUT", `/api/documents/${docId}/segments/${idx}`, {
         target: textarea(row).value,
         version: version === undefined ? Number(row.dataset.version) : version,
       });
       apply(data.segment, true);
+      if (stage === "new") poll(); // the first change starts the translation: the header follows
       return true;
     } catch (e) {
       if (e.status === 409) await conflict(row, e.message);
+      else if (e.status === 403) refused(row, e.message);
       else say(`Not saved: ${e.message}`, true);
       return false;
     }
+  }
+
+  // The server says this user may no longer write (the document went to review, was marked
+  // done, or was reassigned): go read-only at once, keep the text in its box as not saved.
+  function refused(row, message) {
+    if (row) markUnsaved(row, true);
+    setWritable(false, message);
+    poll();
   }
 
   // -- someone else changed the sentence: show theirs beside ours, lose nothing ----------
@@ -186,6 +233,7 @@
     const old = row.querySelector(".conflict");
     const hadFocus = old && old.contains(document.activeElement);
     if (old) old.replaceWith(view); else textarea(row).after(view);
+    if (fresh) row.querySelectorAll(".version-label.yours").forEach((n) => n.remove());
     if (fresh) textarea(row).before(el("div", { className: "version-label yours", text: "Yours · not saved" }));
     if (hadFocus) mine.focus();
   }
@@ -278,16 +326,23 @@
     return true;
   }
 
-  function nextUnconfirmed(from) {
+  // the next sentence still to do: a draft, or for an approval one not approved yet
+  const toDo = (row, approve) => (approve ? row.dataset.status !== "approved" : row.dataset.status === "draft");
+  function nextUnconfirmed(from, approve) {
     const start = rows.indexOf(from);
     for (let k = 1; k <= rows.length; k += 1) {
       const row = rows[(start + k) % rows.length];
-      if (row.dataset.status === "draft" && !row.hidden) return row;
+      if (row !== from && toDo(row, approve) && !row.hidden) return row;
     }
     return null;
   }
 
+  function readOnlySay() {
+    say("This document is read only for you now; see the note above the sentences.", true);
+  }
+
   async function confirm(row, approve, override) {
+    if (!writable) { readOnlySay(); return; }
     if (row.dataset.conflict) {
       say("Someone else changed this sentence: choose Keep mine, Take theirs or Merge first.", true);
       return;
@@ -297,7 +352,7 @@
     if (!target.trim()) { say("Type a translation first.", true); return; }
     row.querySelectorAll(".blocked").forEach((n) => n.remove());
     try {
-      const data = await api("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/confirm`, {
+      const data = await write("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/confirm`, {
         target,
         version: Number(row.dataset.version),
         approve,
@@ -306,11 +361,13 @@
       data.segments.forEach((s) => apply(s, s.idx === Number(row.dataset.idx)));
       const also = data.segments.length - 1;
       say(`${approve ? "Approved" : "Confirmed"} and saved in the memory${also ? ` (+${also} repetition${also > 1 ? "s" : ""})` : ""}.`);
-      const next = nextUnconfirmed(row);
+      const next = nextUnconfirmed(row, approve);
       if (next) activate(next);
+      if (stage === "new") poll();
     } catch (e) {
       if (e.status === 409) await conflict(row, e.message);
       else if (e.status === 422) showBlocked(row, e.data.qa || [], approve);
+      else if (e.status === 403) refused(null, e.message);
       else say(e.message, true);
     }
   }
@@ -351,7 +408,7 @@
       if (!reason.value.trim()) { say("Say why, so the translator knows what to fix.", true); reason.focus(); return; }
       if (!(await flush(row))) return;
       try {
-        const data = await api("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/reject`, {
+        const data = await write("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/reject`, {
           version: Number(row.dataset.version),
           reason: reason.value,
         });
@@ -359,10 +416,11 @@
         apply(data.segment, true);
         listeners.comment.forEach((fn) => fn(row, data.comment));
         say(`Sentence ${Number(row.dataset.idx) + 1} goes back to the translator.`);
-        const next = nextUnconfirmed(row);
+        const next = nextUnconfirmed(row, true);
         if (next) activate(next);
       } catch (err) {
         if (err.status === 409) await conflict(row, err.message);
+        else if (err.status === 403) refused(null, err.message);
         else say(err.message, true);
       }
     });
@@ -393,6 +451,7 @@
   }
 
   async function revert(row) {
+    if (!writable) { readOnlySay(); return; }
     if (row.dataset.conflict) {
       say("Someone else changed this sentence: choose Keep mine or Take theirs first.", true);
       return;
@@ -400,13 +459,14 @@
     clearTimeout(timers.get(row));
     timers.delete(row);
     try {
-      const data = await api("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/revert`, {
+      const data = await write("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/revert`, {
         version: Number(row.dataset.version),
       });
       apply(data.segment, false);
       say("Back to the draft.");
     } catch (e) {
       if (e.status === 409) await conflict(row, e.message);
+      else if (e.status === 403) refused(null, e.message);
       else say(e.message, true);
     }
   }
@@ -414,6 +474,7 @@
   // Esc on a confirmed or approved sentence asks in its row first: Enter puts the draft
   // back, Esc (or leaving the bar) keeps the English.
   function askRevert(row) {
+    if (!writable) { readOnlySay(); return; }
     if (row.dataset.status === "draft" || row.dataset.conflict) { revert(row); return; }
     if (row.querySelector(".ask")) return;
     const yes = el("button", { type: "button", className: "primary", text: "Back to the draft (Enter)" });
@@ -511,6 +572,7 @@
 
   function insertMatch(i) {
     if (!active || !matches[i]) return;
+    if (!writable) { readOnlySay(); return; }
     const box = textarea(active);
     box.value = matches[i].target;
     box.dispatchEvent(new Event("input"));
@@ -607,6 +669,7 @@
       if (next) activate(next);
     } else if (ctrl && e.shiftKey && e.code === "KeyC") {
       e.preventDefault();
+      if (!writable) { readOnlySay(); return; }
       const box = textarea(active);
       box.value = sourceText(active);
       box.dispatchEvent(new Event("input"));
@@ -631,17 +694,223 @@
       const open = row.dataset.status === "draft";
       const warned = row.querySelector("ul.qa li") !== null;
       row.hidden = (filter.value === "open" && !open) || (filter.value === "qa" && !warned)
-        || (filter.value === "rejected" && !row.classList.contains("rejected"));
+        || (filter.value === "rejected" && !row.classList.contains("rejected"))
+        || (filter.value === "unapproved" && row.dataset.status === "approved");
     });
   }
   filter.addEventListener("change", applyFilter);
+
+
+  // -- live: what others change while the page is open --------------------------------------
+  // The document is asked for every POLL_MS while the tab is visible (at once when it becomes
+  // visible again). Newer sentences are drawn unless the box holds unsaved text: then the
+  // conflict view shows theirs beside it. A change of stage or of this user's rights is drawn
+  // too: the header, and read-only (text typed and not saved stays in its box) or writable.
+  const POLL_MS = 10000;
+  let pollTimer = null;
+  let polling = false;
+  let again = false;
+  let liftTimer = null;
+
+  function schedulePoll() {
+    clearTimeout(pollTimer);
+    pollTimer = document.hidden ? null : setTimeout(poll, POLL_MS);
+  }
+
+  async function poll() {
+    clearTimeout(pollTimer);
+    if (document.hidden) return; // visibilitychange starts it again
+    if (polling) { again = true; return; }
+    if (writing) { schedulePoll(); return; } // a save is under way: skip this round
+    polling = true;
+    const sent = written;
+    try {
+      const doc = await api("GET", `/api/documents/${docId}`);
+      // a change sent meanwhile may be in this answer or not: ask again next round
+      if (!writing && written === sent) await live(doc);
+    } catch (e) {
+      // offline, restarting or logged out: keep the page (and its text) and ask again later
+    } finally {
+      polling = false;
+      if (again) { again = false; poll(); } else schedulePoll();
+    }
+  }
+
+  function flashRow(row) {
+    row.classList.remove("live-changed");
+    void row.offsetWidth; // restart the animation
+    row.classList.add("live-changed");
+    setTimeout(() => row.classList.remove("live-changed"), 3000);
+  }
+
+  const number = (row) => Number(row.dataset.idx) + 1;
+  const sentences = (list, Cap) => `${Cap ? "S" : "s"}entence${list.length > 1 ? "s" : ""} ${list.map(number).join(", ")}`;
+
+  async function live(doc) {
+    const drawn = [];
+    const clashed = [];
+    (doc.status === "ready" ? doc.segments : []).forEach((seg) => {
+      const row = document.getElementById(`seg-${seg.idx}`);
+      if (!row) return;
+      if (conflicts.has(row)) { // already choosing: show the newest of theirs
+        if (seg.version > Number(row.dataset.conflict)) showConflict(row, seg);
+        return;
+      }
+      if (seg.version <= Number(row.dataset.version)) return;
+      if (dirty(row)) {
+        clearTimeout(timers.get(row));
+        timers.delete(row);
+        if (textarea(row).value === seg.target) { apply(seg, true); return; } // the same English
+        showConflict(row, seg);
+        clashed.push(row);
+        return;
+      }
+      apply(seg, false);
+      flashRow(row);
+      drawn.push(row);
+    });
+    if (clashed.length) {
+      say(`Someone else changed ${sentences(clashed)} while you were typing: your text is kept, choose in its row.`, true);
+    } else if (drawn.length) {
+      const one = drawn.length === 1 && doc.segments.find((s) => s.idx === Number(drawn[0].dataset.idx));
+      say(`${sentences(drawn, true)} changed${one && one.changed_by ? ` by ${one.changed_by}` : ""}.`);
+    }
+    const canWrite = Boolean(doc.writable) && doc.status === "ready";
+    if (doc.stage !== stage || canWrite !== writable) await rights(doc, canWrite);
+  }
+
+  // The page as the server draws it now: the header's stage, its buttons and the read-only
+  // reason are not in the JSON (who may move the document where is the server's to say).
+  async function freshPage() {
+    try {
+      const res = await fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (!res.ok) return null;
+      return new DOMParser().parseFromString(await res.text(), "text/html");
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // (from -> to) the moves the header can offer; without the fresh page only these may stay
+  const MOVES = { new: ["translating", "in review"], translating: ["in review"], "in review": ["translating", "done"], done: ["translating"] };
+
+  function drawWorkflow(page) {
+    const bar = document.querySelector(".doc-workflow");
+    if (!bar) return;
+    const fresh = page && page.querySelector(".doc-workflow");
+    if (fresh) { // the stage line and the move buttons; the Assign form (maybe open) stays
+      const keep = bar.querySelector(":scope > details");
+      bar.querySelectorAll(":scope > span, :scope > form").forEach((n) => n.remove());
+      fresh.querySelectorAll(":scope > span, :scope > form").forEach((n) => {
+        const node = document.importNode(n, true);
+        if (keep) keep.before(node); else bar.append(node);
+      });
+      return;
+    }
+    const strong = bar.querySelector("strong");
+    if (strong) strong.textContent = stage;
+    bar.querySelectorAll(":scope > form").forEach((f) => {
+      const to = f.querySelector("input[name=stage]");
+      if (!to || !(MOVES[stage] || []).includes(to.value)) f.remove();
+    });
+  }
+
+  async function rights(doc, canWrite) {
+    const moved = doc.stage !== stage;
+    stage = doc.stage;
+    workspace.dataset.stage = stage;
+    const page = await freshPage();
+    drawWorkflow(page);
+    const why = page && page.querySelector("#read-only");
+    let reason = why ? why.textContent.trim() : "";
+    if (doc.status !== "ready") reason = "the document is being drafted again; reload the page when it is ready";
+    setWritable(canWrite, reason);
+    refreshProgress();
+    if (moved && canWrite) say(`The document is ${stage} now.`);
+  }
+
+  function showNotice(text, kind) {
+    let bar = document.getElementById("read-only");
+    if (!bar) {
+      bar = el("div", { className: "notice", role: "status", id: "read-only" });
+      const head = document.querySelector(".doc-workflow");
+      if (head) head.after(bar); else workspace.before(bar);
+    }
+    bar.textContent = text;
+    bar.className = `notice live-notice ${kind}`;
+    bar.hidden = false;
+  }
+
+  function readOnlyText(reason) {
+    const why = (reason || "").replace(/^read only:\s*/i, "").replace(/;.*$/, "");
+    const kept = rows.filter(dirty);
+    return `Read only now: this document is ${stage || "no longer yours to change"}${why ? ` (${why})` : ""}; `
+      + "you can read it but not change it here."
+      + (kept.length
+        ? ` Your text in ${sentences(kept)} is not saved: it stays in its box, marked “not saved” — copy it before you leave.`
+        : " Everything you typed was saved.");
+  }
+
+  function setWritable(on, reason) {
+    clearTimeout(liftTimer);
+    if (on === writable) {
+      if (!on) showNotice(readOnlyText(reason), "read-only-now");
+      return;
+    }
+    writable = on;
+    workspace.dataset.writable = on ? "1" : "0";
+    workspace.classList.toggle("read-only-live", !on);
+    rows.forEach((row) => { textarea(row).readOnly = !on; });
+    const find = document.getElementById("find-open");
+    if (find) find.hidden = !on;
+    const dialog = document.getElementById("find-dialog");
+    if (!on && dialog && dialog.open) dialog.close();
+    if (!on) {
+      rows.forEach((row) => {
+        if (timers.has(row)) { clearTimeout(timers.get(row)); timers.delete(row); }
+        if (dirty(row)) markUnsaved(row, true);
+      });
+      showNotice(readOnlyText(reason), "read-only-now");
+      say("Read only now: nothing you typed is dropped.", true);
+    } else {
+      // what could not be saved while read-only is saved now (a newer version shows a conflict)
+      const waiting = rows.filter((row) => !conflicts.has(row) && row.querySelector(".version-label.unsaved"));
+      waiting.forEach((row) => timers.set(row, setTimeout(() => save(row), 700)));
+      showNotice(`You can write now: this document is ${stage}.${waiting.length ? ` Your unsaved text in ${sentences(waiting)} is being saved.` : ""}`, "writable-again");
+      say("You can write now.");
+      liftTimer = setTimeout(() => { if (writable) document.getElementById("read-only").hidden = true; }, 15000);
+    }
+    if (active) drawActions(active);
+  }
+  if (!writable) workspace.classList.add("read-only-live");
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) clearTimeout(pollTimer); else poll();
+  });
+  schedulePoll();
+
+  // Leaving with text the server does not have asks first (the browser's own question).
+  window.addEventListener("beforeunload", (e) => {
+    if (!rows.some(dirty)) return;
+    e.preventDefault();
+    e.returnValue = "Some of your text is not saved."; // older browsers need it set
+  });
+
+  // Find and replace is for those who may write (its script checks only when the page loads)
+  window.addEventListener("keydown", (e) => {
+    if (!writable && (e.ctrlKey || e.metaKey) && e.code === "KeyH") {
+      e.preventDefault();
+      e.stopPropagation();
+      readOnlySay();
+    }
+  }, true);
 
   // What the feature scripts (comments, terms, history, find and replace) build on; they load
   // after this one and register with on(). Text always goes in through textContent.
   window.tm.editor = {
     docId,
     role,
-    writable: workspace.dataset.writable === "1",
+    get writable() { return writable; }, // live: it follows the document's stage
     rows,
     row: (idx) => document.getElementById(`seg-${idx}`),
     active: () => active,
@@ -660,7 +929,7 @@
   };
 
   refreshProgress();
-  const first = rows.find((r) => r.dataset.status === "draft") || rows[0];
+  const first = rows.find((r) => toDo(r, approving())) || rows[0];
   // after the feature scripts have registered (they are deferred like this one)
   document.addEventListener("DOMContentLoaded", () => { if (first) activate(first); });
 })();
