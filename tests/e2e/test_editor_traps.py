@@ -231,7 +231,8 @@ def test_the_match_diff_keeps_the_arabic_in_reading_order(server, tm_env, page):
     login(page, server)
     new_document(page, server, "Diff", QUERY + "\n")
     diff = page.locator("#matches li").first.locator(".m-src")
-    expect(diff.locator("del")).to_have_text(["2022", "300"])
+    # the lookup runs after the grid opens: on a loaded machine it takes longer than expect's 5 s
+    expect(diff.locator("del")).to_have_text(["2022", "300"], timeout=20_000)
     expect(diff.locator("ins")).to_have_text(["2023", "500"])
     page.wait_for_function("document.fonts.status === 'loaded'")
     words = diff.evaluate(WORD_BOXES)
