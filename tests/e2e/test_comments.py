@@ -64,7 +64,11 @@ def test_a_comment_is_answered_and_resolved_by_a_colleague(server, browser, page
     expect(badge.locator("[aria-hidden=true]")).to_have_text("1")  # what shows; the title is read out
     expect(row(tom, 1)).to_have_class(ACTIVE)  # a confirm would have moved on to sentence 3
     expect(row(tom, 1)).to_have_attribute("data-status", "draft")
-    tom.wait_for_timeout(300)
+    # the typed English reaches the server by the autosave (0.7 s after the last key), as a draft
+    for _ in range(100):
+        if stored(tom, server, 1)["target"] == "Gold prices rose in the local market.":
+            break
+        tom.wait_for_timeout(100)
     assert stored(tom, server, 1)["status"] == "draft"
     assert stored(tom, server, 1)["target"] == "Gold prices rose in the local market."
     # and the line break is kept as written
