@@ -93,3 +93,30 @@ def qa_csv(doc_id: int) -> ResponseReturnValue:
     doc, rep = _report(doc_id)
     # a byte-order mark so that spreadsheets read the Arabic as UTF-8
     return download("\ufeff" + report_csv(rep), f"{doc.title}.qa.csv", "text/csv; charset=utf-8")
+
+
+# -- match analysis ----------------------------------------------------------------
+
+
+def _analysis(doc_id: int) -> tuple[Any, Any]:
+    from tm.analysis import analyse
+
+    svc = services()
+    doc = svc.store.documents.get(doc_id, layout=False)
+    sources = [s.source for s in svc.store.documents.segments(doc_id)]
+    return doc, analyse(sources, svc.memory)
+
+
+@bp.get("/documents/<int:doc_id>/analysis")
+def analysis_page(doc_id: int) -> ResponseReturnValue:
+    """The document's match analysis against the memory as it is now: words per match band."""
+    doc, result = _analysis(doc_id)
+    return render_template("analysis.html", doc=doc, analysis=result)
+
+
+@bp.get("/documents/<int:doc_id>/analysis.csv")
+def analysis_csv(doc_id: int) -> ResponseReturnValue:
+    """Download the match analysis as CSV: one row per band and a total."""
+    doc, result = _analysis(doc_id)
+    # a byte-order mark so that spreadsheets read the dashes and any Arabic as UTF-8
+    return download("\ufeff" + result.to_csv(), f"{doc.title}.analysis.csv", "text/csv; charset=utf-8")

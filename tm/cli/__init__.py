@@ -162,7 +162,7 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
 
 
 # the commands register themselves on `main`
-from tm.cli import glossary, memory, translate  # noqa: E402, F401
+from tm.cli import analyze, glossary, memory, translate  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()
