@@ -106,9 +106,9 @@ def create_app(
     # metadata as people write it: Arabic as Arabic, not \u escapes (autoescaping still applies)
     app.jinja_env.filters["readable_json"] = lambda v: json.dumps(v, ensure_ascii=False)
 
-    from web import api, auth, comments, documents, glossary, memory, tools
+    from web import api, api_v1, auth, comments, documents, glossary, memory, tools
 
-    for module in (auth, documents, api, comments, tools, memory, glossary):
+    for module in (auth, documents, api, api_v1, comments, tools, memory, glossary):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(TMError)
@@ -163,8 +163,27 @@ class _StoreInt(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+# The integration API's error codes, by status: {"error": {"code": ..., "message": ...}}
+API_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "unprocessable",
+    429: "too_many_requests",
+    503: "busy",
+}
+
+
 def _error(status: int, message: str) -> Response:
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+    if request.path.startswith("/api/v1/"):
+        response = jsonify(error={"code": API_CODES.get(status, "error"), "message": message})
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="tm"'
+    elif request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         response = jsonify(error=message)
     else:
         response = make_response(

@@ -13,8 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tm.errors import TMError
 from tm.store.records import MIN_PASSWORD, ROLES, User
+from tm.textcheck import check_typed, is_blank
 from web import services
-from web.security import roles, start_session
+from web.security import new_token_secret, roles, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -93,14 +94,37 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.route("/account")
-def account() -> ResponseReturnValue:
-    """The user's own page: where they are logged in, a new password, log out everywhere."""
+def account(new_secret: str | None = None) -> ResponseReturnValue:
+    """The user's own page: where they are logged in, API tokens, a new password, log out everywhere."""
+    accounts = services().store.accounts
     return render_template(
         "account.html",
-        sessions=services().store.accounts.sessions(g.user.id),
+        sessions=accounts.sessions(g.user.id),
         current=g.session.id,
         min_password=MIN_PASSWORD,
+        tokens=accounts.tokens(g.user.id),
+        new_secret=new_secret,
     )
+
+
+@bp.route("/account/tokens", methods=["POST"])
+def create_token() -> ResponseReturnValue:
+    """Make a personal API token; its secret is on this answer only (never in a cookie or a redirect)."""
+    name = request.form.get("name", "").strip()
+    if is_blank(name) or len(name) > 100:
+        flash("Give the token a name of 1 to 100 characters: what it is for (e.g. the CMS).", "error")
+        return redirect(url_for("auth.account"))
+    secret = new_token_secret()
+    services().store.accounts.add_token(g.user.id, check_typed(name, "token name"), secret)
+    return account(new_secret=secret)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    """Revoke one of one's own API tokens at once."""
+    revoked = services().store.accounts.revoke_token(token_id, user_id=g.user.id)
+    flash(f"Token “{revoked.name}” revoked: calls with it are refused from now on.", "ok")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/password", methods=["POST"])

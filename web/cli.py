@@ -14,7 +14,7 @@ import click
 from tm.cli import main, open_memory
 from tm.config import Settings
 from tm.errors import TMError
-from tm.store.records import MIN_PASSWORD, ROLES
+from tm.store.records import MIN_PASSWORD, ROLES, User
 
 __all__ = ["main"]
 
@@ -106,6 +106,54 @@ def user_list(ctx: click.Context) -> None:
     """Show the accounts."""
     for u in open_memory(ctx).store.accounts.all():
         click.echo(f"{u.name}\t{u.role}\t{'active' if u.active else 'locked'}")
+
+
+@main.group()
+def token() -> None:
+    """Personal API tokens for /api/v1 (newsroom systems, scripts)."""
+
+
+def _account(ctx: click.Context, name: str) -> User:
+    found = open_memory(ctx).store.accounts.find(name)
+    if found is None:
+        raise TMError(f"there is no user called {name}")
+    return found
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--name", "label", required=True, help="What the token is for, e.g. 'CMS on desk-1'.")
+@click.pass_context
+def token_create(ctx: click.Context, name: str, label: str) -> None:
+    """Make an API token for the account NAME; it is printed once and never shown again."""
+    from web.security import new_token_secret
+
+    label = label.strip()
+    if not label or len(label) > 100:
+        raise TMError("give the token a name of 1 to 100 characters (what it is for)")
+    secret = new_token_secret()
+    made = open_memory(ctx).store.accounts.add_token(_account(ctx, name).id, label, secret)
+    click.echo(secret)
+    click.echo(f"token {made.id} ({label}) for {name}: keep it now, tm shows it only this once", err=True)
+
+
+@token.command("list")
+@click.argument("name")
+@click.pass_context
+def token_list(ctx: click.Context, name: str) -> None:
+    """Show the account's tokens: id, name, made, last used, revoked."""
+    for t in open_memory(ctx).store.accounts.tokens(_account(ctx, name).id):
+        state = f"revoked {t.revoked_at}" if t.revoked_at else "live"
+        click.echo(f"{t.id}\t{t.name}\tmade {t.created_at}\tlast used {t.last_used_at or 'never'}\t{state}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@click.pass_context
+def token_revoke(ctx: click.Context, token_id: int) -> None:
+    """Revoke a token at once (by the id `tm token list` shows)."""
+    open_memory(ctx).store.accounts.revoke_token(token_id)
+    click.echo(f"token {token_id} revoked")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -123,12 +123,47 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
+API_V1 = "/api/v1/"
+TOKEN_PREFIX = "tm_"  # tokens start with this, so that secret scanners and people recognise them
+
+
+def new_token_secret() -> str:
+    """Return a new API token's secret (shown once; the store keeps its SHA-256)."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def _token_user() -> None:
+    """Authenticate an /api/v1 call by its `Authorization: Bearer` token, or answer 401."""
+    from web import services
+
+    kind, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if kind.lower() != "bearer" or not secret.strip():
+        abort(401, "send a personal API token, Authorization: Bearer tm_... (make one on your account page)")
+    accounts = services().store.accounts
+    token = accounts.find_token(secret.strip())
+    user = accounts.get(token.user_id) if token is not None else None
+    if token is None or user is None or not user.active:
+        abort(401, "the API token is not valid: it was revoked, mistyped, or its account is locked")
+    g.user, g.token = user, token
+    at = clock()
+    if token.last_used_at is None or token.last_used_at < iso(at - TOUCH_EVERY):
+        try:
+            accounts.touch_token(token.id, iso(at))
+        except Busy:  # the last use is advisory: a busy memory must not fail the call
+            pass
+
+
 def install_security(app: Flask) -> None:
     """Require a session on every page but login, and a CSRF token on every change."""
 
     @app.before_request
     def load_user() -> Any:
-        g.user = g.session = None
+        g.user = g.session = g.token = None
+        if request.path.startswith(API_V1):
+            # the integration API: a personal token on every call, no cookie, so no CSRF
+            _token_user()
+            _refuse_control_characters()
+            return None
         current = _current_session()
         if current is not None:
             g.user, g.session = current

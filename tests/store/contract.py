@@ -17,6 +17,7 @@ from .contract_imports import ImportsContract
 from .contract_jobs import JobsContract
 from .contract_review import ReviewContract
 from .contract_sessions import SessionsContract
+from .contract_tokens import TokensContract
 from .contract_transactions import TransactionsContract
 from .contract_units import UnitsContract
 
@@ -31,6 +32,7 @@ class StoreContract(
     MTCacheContract,
     AccountsContract,
     SessionsContract,
+    TokensContract,
     DocumentsContract,
     CommentsContract,
     JobsContract,

@@ -25,6 +25,7 @@ from tm.store.records import (
     SegmentRow,
     Session,
     Term,
+    Token,
     Unit,
     User,
 )
@@ -256,6 +257,26 @@ class AccountStore(Protocol):
 
     def prune_sessions(self, *, now: str, idle_before: str) -> int:
         """Delete sessions past their end or not seen since idle_before; Busy at once, never a wait."""
+        ...
+
+    def add_token(self, user_id: int, name: str, secret: str) -> Token:
+        """Give a user a named API token for a secret (only its digest is stored)."""
+        ...
+
+    def tokens(self, user_id: int) -> list[Token]:
+        """Return a user's tokens, revoked ones too, newest first."""
+        ...
+
+    def find_token(self, secret: str) -> Token | None:
+        """Return the live (not revoked) token of a secret, or None."""
+        ...
+
+    def touch_token(self, token_id: int, used_at: str) -> None:
+        """Record when a token was last used (never moves it back); Busy at once, never a wait."""
+        ...
+
+    def revoke_token(self, token_id: int, *, user_id: int | None = None) -> Token:
+        """Revoke a token (of that user, when given) at once; NotFound if there is no such token."""
         ...
 
 

@@ -354,6 +354,22 @@ def session_digest(token: str) -> str:
 
 
 @dataclass
+class Token:
+    """A personal API token of a user: named, revocable, with when it was last used (never the secret)."""
+
+    id: int
+    user_id: int
+    name: str
+    created_at: str
+    last_used_at: str | None = None
+    revoked_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON shape of a token (without its secret, which is never kept)."""
+        return dict(self.__dict__)
+
+
+@dataclass
 class Session:
     """A logged-in browser: who, since when, last seen, until when at most, and from where."""
 

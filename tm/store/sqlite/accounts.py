@@ -7,14 +7,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tm.errors import TMError
-from tm.store.records import ROLES, Session, User, now, session_digest
+from tm.errors import NotFound, TMError
+from tm.store.records import ROLES, Session, Token, User, now, session_digest
 from tm.store.sqlite.db import Database
 
 _USER_COLS = "id, name, password_hash, role, active, created_at"
 
 
 _SESSION_COLS = "id, user_id, created_at, seen_at, expires_at, ip, user_agent"
+_TOKEN_COLS = "id, user_id, name, created_at, last_used_at, revoked_at"
 
 
 def _user(row: tuple | None) -> User | None:
@@ -149,6 +150,56 @@ class SQLiteAccounts:
         with self._without_waiting(), self.db.transaction():
             cur = self.db.execute("DELETE FROM sessions WHERE expires_at<=? OR seen_at<?", (now, idle_before))
         return cur.rowcount
+
+    # -- API tokens -----------------------------------------------------------
+
+    def add_token(self, user_id: int, name: str, secret: str) -> Token:
+        """Give a user a named API token for a secret (only its digest is stored)."""
+        at = now()
+        with self.db.transaction():
+            if self.get(user_id) is None:
+                raise NotFound(f"there is no account {user_id}")
+            cur = self.db.execute(
+                "INSERT INTO tokens (user_id, name, digest, created_at) VALUES (?, ?, ?, ?)",
+                (user_id, name, session_digest(secret), at),
+            )
+        return Token(int(cur.lastrowid or 0), user_id, name, at)
+
+    def tokens(self, user_id: int) -> list[Token]:
+        """Return a user's tokens, revoked ones too, newest first."""
+        rows = self.db.execute(
+            f"SELECT {_TOKEN_COLS} FROM tokens WHERE user_id=? ORDER BY id DESC", (user_id,)
+        )
+        return [Token(*r) for r in rows]
+
+    def find_token(self, secret: str) -> Token | None:
+        """Return the live (not revoked) token of a secret, or None."""
+        row = self.db.execute(
+            f"SELECT {_TOKEN_COLS} FROM tokens WHERE digest=? AND revoked_at IS NULL",
+            (session_digest(secret),),
+        ).fetchone()
+        return Token(*row) if row else None
+
+    def touch_token(self, token_id: int, used_at: str) -> None:
+        """Record when a token was last used (never moves it back); Busy at once, never a wait."""
+        with self._without_waiting(), self.db.transaction():
+            self.db.execute(
+                "UPDATE tokens SET last_used_at=? WHERE id=? AND (last_used_at IS NULL OR last_used_at<?)",
+                (used_at, token_id, used_at),
+            )
+
+    def revoke_token(self, token_id: int, *, user_id: int | None = None) -> Token:
+        """Revoke a token (of that user, when given) at once; NotFound if there is no such token."""
+        with self.db.transaction():
+            row = self.db.execute(f"SELECT {_TOKEN_COLS} FROM tokens WHERE id=?", (token_id,)).fetchone()
+            if row is None or (user_id is not None and row[1] != user_id):
+                raise NotFound(f"there is no token {token_id}" + (" of yours" if user_id is not None else ""))
+            self.db.execute(
+                "UPDATE tokens SET revoked_at=? WHERE id=? AND revoked_at IS NULL", (now(), token_id)
+            )
+            return Token(
+                *self.db.execute(f"SELECT {_TOKEN_COLS} FROM tokens WHERE id=?", (token_id,)).fetchone()
+            )
 
     @contextmanager
     def _without_waiting(self) -> Iterator[None]:

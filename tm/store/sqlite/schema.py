@@ -227,6 +227,19 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
         CHECK (status IN ('proposed', 'approved'));
     ALTER TABLE terms ADD COLUMN reviewed_by TEXT;
     """,
+    # 10: personal API tokens (the token is shown once; its SHA-256 is kept)
+    """
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        digest TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        revoked_at TEXT
+    );
+    CREATE INDEX tokens_user ON tokens (user_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

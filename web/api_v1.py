@@ -1,0 +1,72 @@
+"""The integration API for newsroom systems, /api/v1: personal tokens, JSON in and out.
+
+Every call carries `Authorization: Bearer tm_...` (web/security.py); there is no cookie and so
+no CSRF. Errors are `{"error": {"code", "message"}}` with the status (web/__init__.py). This is
+the first part of the API: who the token is, lookups, concordance and job status.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from tm.errors import NotFound
+from web import services
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+MAX_QUERY = 5000  # characters of a sentence looked up: far beyond any news sentence
+
+
+def _text(name: str) -> str:
+    text = request.args.get(name, "")
+    if not text.strip():
+        abort(400, f"give the text to look for in ?{name}=")
+    if len(text) > MAX_QUERY:
+        abort(400, f"{name} is longer than {MAX_QUERY} characters; send one sentence")
+    return text
+
+
+def _number(name: str, default: int, low: int, high: int) -> int:
+    value = request.args.get(name, str(default))
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+        abort(400, f"{name} must be a whole number from {low} to {high}")
+    return int(value)
+
+
+@bp.get("/me")
+def me() -> ResponseReturnValue:
+    """Return the account and the token the call was made with."""
+    return jsonify(user={"name": g.user.name, "role": g.user.role}, token=g.token.to_json())
+
+
+@bp.get("/lookup")
+def lookup() -> ResponseReturnValue:
+    """Return the memory's matches for a sentence: 101 in context, 100, then fuzzy, best first."""
+    text = _text("text")
+    min_score = _number("min", 75, 1, 100)
+    limit = _number("limit", 5, 1, 50)
+    matches = services().memory.lookup(text, min_score=min_score, limit=limit)
+    return jsonify(matches=[m.to_json() for m in matches])
+
+
+@bp.get("/concordance")
+def concordance() -> ResponseReturnValue:
+    """Return units containing the words of q, in the Arabic (side=source) or the English (side=target)."""
+    side = request.args.get("side", "source")
+    if side not in ("source", "target", "both"):
+        abort(400, "side must be source, target or both")
+    hits = services().memory.concordance(_text("q"), side=side, limit=_number("limit", 30, 1, 200))
+    return jsonify(hits=[h.to_json() for h in hits])
+
+
+@bp.get("/jobs/<int:job_id>")
+def job(job_id: int) -> ResponseReturnValue:
+    """Return a background job's state and progress to its owner (or an admin)."""
+    try:
+        found = services().store.jobs.get(job_id)
+    except NotFound:
+        found = None
+    if found is None or (found.owner != g.user.name and g.user.role != "admin"):
+        abort(404, f"there is no job {job_id} of yours")
+    return jsonify(found.to_json())
