@@ -43,6 +43,15 @@ def _unit(row: tuple) -> Unit:
     )  # fmt: skip
 
 
+def _history_entry(r: tuple) -> HistoryEntry:
+    # fmt: off
+    return HistoryEntry(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], json.loads(r[10]),
+        r[11], r[12], r[13], None if r[14] is None else json.loads(r[14]),
+    )
+    # fmt: on
+
+
 def fts_query(words: list[str]) -> str:
     """Return an FTS5 phrase query for words, each quoted so no syntax leaks in."""
     return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
@@ -248,13 +257,7 @@ class SQLiteUnits:
     def history(self, unit_id: int) -> list[HistoryEntry]:
         """Return every change of a unit, oldest first, also after its deletion."""
         rows = self.db.execute(f"SELECT {_HISTORY_COLS} FROM history WHERE unit_id=? ORDER BY id", (unit_id,))
-        return [
-            HistoryEntry(
-                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], json.loads(r[10]),
-                r[11], r[12], r[13], None if r[14] is None else json.loads(r[14]),
-            )  # fmt: skip
-            for r in rows
-        ]
+        return [_history_entry(r) for r in rows]
 
     def iter_units(self, batch: int = 2000) -> Iterator[Unit]:
         """Yield every unit in id order, a batch of rows at a time."""
