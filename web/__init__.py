@@ -140,7 +140,9 @@ def create_app(
                 "TM_MAX_PASTE_MB or TM_MAX_UPLOAD_MB."
             ),
         }
-        return _error(e.code or 500, messages.get(e.code or 500, e.description or e.name))
+        # a description given by the view (abort(413, "...")) says more than the general words
+        given = e.description if e.description != type(e).description else None
+        return _error(e.code or 500, given or messages.get(e.code or 500, e.description or e.name))
 
     return app
 

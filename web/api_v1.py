@@ -2,7 +2,8 @@
 
 Every call carries `Authorization: Bearer tm_...` (web/security.py); there is no cookie and so
 no CSRF. Errors are `{"error": {"code", "message"}}` with the status (web/__init__.py). This is
-the first part of the API: who the token is, lookups, concordance and job status.
+the first part of the API: who the token is, translating a text, lookups, concordance and
+job status.
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ from flask import Blueprint, abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from tm.errors import NotFound
+from tm.pretranslate import DEFAULT_MIN, pretranslate
+from tm.segment import segment
+from tm.textcheck import is_blank
 from web import services
+from web.api import json_body
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 MAX_QUERY = 5000  # characters of a sentence looked up: far beyond any news sentence
+MAX_TRANSLATE = 300  # sentences drafted within one call; a longer text is a document
 
 
 def _text(name: str) -> str:
@@ -58,6 +64,39 @@ def concordance() -> ResponseReturnValue:
         abort(400, "side must be source, target or both")
     hits = services().memory.concordance(_text("q"), side=side, limit=_number("limit", 30, 1, 200))
     return jsonify(hits=[h.to_json() for h in hits])
+
+
+@bp.post("/translate")
+def translate() -> ResponseReturnValue:
+    """Draft a text at once: memory first (101, 100, adapted, fuzzy), MT for the rest.
+
+    Body: {"text": "...", "mt": true, "min": 75}. Answers the segments with origin, score,
+    draft, terms and QA, the counts by origin, and the English rebuilt with the paragraphs.
+    Longer texts go through a document (drafted in the background).
+    """
+    data = json_body()
+    text = data.get("text")
+    if not isinstance(text, str) or is_blank(text):
+        abort(400, "send the Arabic text to translate in text")
+    use_mt = data.get("mt", True)
+    min_score = data.get("min", DEFAULT_MIN)
+    if not isinstance(use_mt, bool):
+        abort(400, "mt must be true or false")
+    if isinstance(min_score, bool) or not isinstance(min_score, int) or not 50 <= min_score <= 100:
+        abort(400, "min must be a whole number from 50 to 100")
+    doc = segment(text)
+    count = sum(len(p.segments) for p in doc.paragraphs)
+    if count > MAX_TRANSLATE:
+        abort(413, f"the text has {count} sentences; send at most {MAX_TRANSLATE} here, or create a document")
+    svc = services()
+    result = pretranslate(
+        doc,
+        svc.memory,
+        translator=svc.translator if use_mt else None,
+        glossary=svc.glossary,
+        min_score=min_score,
+    )
+    return jsonify(**result.to_json(), english=result.text())
 
 
 @bp.get("/jobs/<int:job_id>")

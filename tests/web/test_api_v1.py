@@ -145,3 +145,54 @@ def test_tm_token_creates_lists_and_revokes_from_the_command_line(tmp_path):
     assert "revoked" in tm(tmp_path, "token", "list", "cms").stdout
     missing = tm(tmp_path, "token", "create", "nobody", "--name", "x", check=False)
     assert missing.returncode != 0 and "no user called nobody" in missing.stderr
+
+
+def post(app, path, secret, body):
+    return app.test_client().post(path, json=body, headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_translate_drafts_from_the_memory_first_then_mt_without_csrf(app, secret):
+    store = services(app).store
+    store.units.add(NewUnit(SENTENCE, "The minister said the economy is growing fast this year."))
+    services(app).memory.sync()
+    text = f"{SENTENCE}\n\nوارتفعت أسعار الذهب في السوق المحلية."
+    r = post(app, "/api/v1/translate", secret, {"text": text})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    data = r.get_json()
+    assert [(s["origin"], s["score"]) for s in data["segments"]] == [("exact", 100), ("mt", None)]
+    assert data["segments"][1]["target"] == "EN: وارتفعت أسعار الذهب في السوق المحلية."
+    assert data["english"].startswith("The minister said the economy is growing fast this year.\n\nEN: ")
+    assert data["counts"] == {"exact": 1, "mt": 1}
+    assert store.units.count() == 1  # drafting changes nothing in the memory
+
+
+def test_translate_with_mt_off_leaves_what_the_memory_lacks_undrafted(app, secret):
+    r = post(app, "/api/v1/translate", secret, {"text": "وارتفعت أسعار الذهب.", "mt": False})
+    assert [s["origin"] for s in r.get_json()["segments"]] == ["none"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"text": ""},
+        {"text": "\u200b"},
+        {"text": 5},
+        {"text": "نص", "mt": "yes"},
+        {"text": "نص", "min": 10},
+    ],
+)
+def test_translate_refuses_malformed_bodies(app, secret, body):
+    r = post(app, "/api/v1/translate", secret, body)
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "bad_request"
+
+
+def test_translate_sends_long_texts_to_documents(app, secret):
+    text = "\n".join(f"قال المتحدث إن الاجتماع رقم {i} انتهى." for i in range(301))
+    r = post(app, "/api/v1/translate", secret, {"text": text})
+    assert r.status_code == 413 and "create a document" in r.get_json()["error"]["message"]
+
+
+def test_translate_without_a_token_is_refused(app):
+    r = app.test_client().post("/api/v1/translate", json={"text": "نص"})
+    assert r.status_code == 401
