@@ -179,12 +179,18 @@ def lookup() -> ResponseReturnValue:
     return jsonify(matches=[m.to_json() for m in matches])
 
 
-@bp.get("/concordance")
-def concordance() -> ResponseReturnValue:
-    """Search the memory for words or a phrase in the Arabic (or English with side=target)."""
+def concordance_side() -> str:
+    """Return the ?side= of a concordance search (source, target or both); 400 for anything else."""
     side = request.args.get("side", "source")
     if side not in ("source", "target", "both"):
         abort(400, "side must be source, target or both")
+    return side
+
+
+@bp.get("/concordance")
+def concordance() -> ResponseReturnValue:
+    """Search the memory for words or a phrase in the Arabic (or English with side=target)."""
+    side = concordance_side()
     q = request.args.get("q", "")
     hits = services().memory.concordance(q, side=side, limit=30) if q.strip() else []
     return jsonify(hits=[h.to_json() for h in hits])

@@ -16,7 +16,7 @@ from tm.pretranslate import DEFAULT_MIN, pretranslate
 from tm.segment import segment
 from tm.textcheck import is_blank
 from web import services
-from web.api import json_body
+from web.api import concordance_side, json_body
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -59,9 +59,7 @@ def lookup() -> ResponseReturnValue:
 @bp.get("/concordance")
 def concordance() -> ResponseReturnValue:
     """Return units containing the words of q, in the Arabic (side=source) or the English (side=target)."""
-    side = request.args.get("side", "source")
-    if side not in ("source", "target", "both"):
-        abort(400, "side must be source, target or both")
+    side = concordance_side()
     hits = services().memory.concordance(_text("q"), side=side, limit=_number("limit", 30, 1, 200))
     return jsonify(hits=[h.to_json() for h in hits])
 
