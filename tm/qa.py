@@ -41,7 +41,6 @@ class Issue:
         return {"code": self.code, "message": self.message}
 
 
-_NUM = re.compile(r"\d+(?:[.,]\d+)*")
 _THOUSANDS = re.compile(r",\d{3}(?!\d)")
 
 
@@ -60,11 +59,6 @@ def number_value(text: str) -> str:
     if "." in t:
         t = t.rstrip("0").rstrip(".")
     return t.lstrip("0") or "0"
-
-
-def numbers_in(text: str) -> Counter[str]:
-    """Return the values of the numbers in a text (Arabic digits included), counted."""
-    return Counter(number_value(m.group()) for m in _NUM.finditer(normalize(text)))
 
 
 # --- Numbers as a newsroom writes them -------------------------------------------------------------
