@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from tm.errors import NotFound, QABlocked
 from tm.rights import can_write
-from tm.store.records import SegmentRow
+from tm.store.records import Job, SegmentRow
 from web import services
 from web.documents import drafting_stuck
 
@@ -196,14 +196,22 @@ def concordance() -> ResponseReturnValue:
     return jsonify(hits=[h.to_json() for h in hits])
 
 
-@bp.get("/jobs/<int:job_id>")
-def job(job_id: int) -> ResponseReturnValue:
-    """Return the progress of a background job to its owner (or an admin)."""
+def visible_job(job_id: int) -> Job | None:
+    """Return a job if the user may see it (its owner or an admin), else None.
+
+    A job that does not exist and one of someone else's look the same: ids are not confirmed.
+    """
     try:
         found = services().store.jobs.get(job_id)
     except NotFound:
-        found = None
-    # the same answer for a job that does not exist and one of someone else's: ids are not confirmed
-    if found is None or (found.owner != g.user.name and g.user.role != "admin"):
+        return None
+    return found if found.owner == g.user.name or g.user.role == "admin" else None
+
+
+@bp.get("/jobs/<int:job_id>")
+def job(job_id: int) -> ResponseReturnValue:
+    """Return the progress of a background job to its owner (or an admin)."""
+    found = visible_job(job_id)
+    if found is None:
         abort(404)
     return jsonify(found.to_json())

@@ -11,12 +11,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from tm.errors import NotFound
 from tm.pretranslate import DEFAULT_MIN, pretranslate
 from tm.segment import segment
 from tm.textcheck import is_blank
 from web import services
-from web.api import concordance_side, json_body
+from web.api import concordance_side, json_body, visible_job
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -100,10 +99,7 @@ def translate() -> ResponseReturnValue:
 @bp.get("/jobs/<int:job_id>")
 def job(job_id: int) -> ResponseReturnValue:
     """Return a background job's state and progress to its owner (or an admin)."""
-    try:
-        found = services().store.jobs.get(job_id)
-    except NotFound:
-        found = None
-    if found is None or (found.owner != g.user.name and g.user.role != "admin"):
+    found = visible_job(job_id)
+    if found is None:
         abort(404, f"there is no job {job_id} of yours")
     return jsonify(found.to_json())
