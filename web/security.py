@@ -81,12 +81,22 @@ def _current_session() -> tuple[User, Session] | None:
     user = accounts.get(found.user_id)
     if found.expires_at <= iso(t) or found.seen_at < iso(t - _idle()) or user is None or not user.active:
         return None  # the next login prunes it: a read request does not wait to write
-    if found.seen_at < iso(t - TOUCH_EVERY):
-        try:
-            accounts.touch_session(found.id, iso(t))
-        except Busy:  # another writer holds the memory: only the idle clock is late; the request goes on
-            pass
+    _note_use(accounts.touch_session, found.id, found.seen_at, t)
     return user, found
+
+
+def _note_use(touch: Callable[[int, str], None], row_id: int, last: str | None, t: datetime) -> None:
+    """Record that a session or token was used at t, at most once every TOUCH_EVERY.
+
+    The time is advisory (the idle clock, "last used"): when another writer holds the memory
+    it is left late and the request goes on.
+    """
+    if last is not None and last >= iso(t - TOUCH_EVERY):
+        return
+    try:
+        touch(row_id, iso(t))
+    except Busy:
+        pass
 
 
 def _refuse_control_characters() -> None:
@@ -145,12 +155,7 @@ def _token_user() -> None:
     if token is None or user is None or not user.active:
         abort(401, "the API token is not valid: it was revoked, mistyped, or its account is locked")
     g.user, g.token = user, token
-    at = clock()
-    if token.last_used_at is None or token.last_used_at < iso(at - TOUCH_EVERY):
-        try:
-            accounts.touch_token(token.id, iso(at))
-        except Busy:  # the last use is advisory: a busy memory must not fail the call
-            pass
+    _note_use(accounts.touch_token, token.id, token.last_used_at, clock())
 
 
 def install_security(app: Flask) -> None:
