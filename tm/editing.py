@@ -6,6 +6,7 @@ honest origin (how the English came to be) and keeps the segment's own history f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
@@ -149,7 +150,7 @@ class Editing:
             signed_off = approve and target == seg.target and seg.status != "draft" and seg.provenance
             prov = seg.provenance if signed_off else provenance(seg, target)
             author = (seg.changed_by or user.name) if signed_off else user.name
-            status = "approved" if approve else "confirmed"
+            status, action = ("approved", "approve") if approve else ("confirmed", "confirm")
             saved = docs.save_segment(
                 doc_id,
                 idx,
@@ -158,7 +159,7 @@ class Editing:
                 user=user.name,
                 expected_version=version,
                 info=info,
-                action="approve" if approve else "confirm",
+                action=action,
                 provenance=prov,
                 rejected_by=None,
             )
@@ -194,7 +195,7 @@ class Editing:
                             status=status,
                             user=user.name,
                             info=self.qa_info(other, target),
-                            action="approve" if approve else "confirm",
+                            action=action,
                             provenance=prov,
                             rejected_by=None,
                         )
@@ -231,37 +232,42 @@ class Editing:
 
     def revert(self, doc_id: int, idx: int, user: User, version: int | None) -> SegmentRow:
         """Put the pre-translation draft back."""
-        with self.store.transaction():
-            self._writable(doc_id, user)
-            seg = self.store.documents.segment(doc_id, idx)
-            return self.store.documents.save_segment(
-                doc_id,
-                idx,
-                target=seg.draft,
-                status="draft",
-                user=user.name,
-                expected_version=version,
-                info=self.qa_info(seg, seg.draft),
-                action="revert",
-            )
+        return self._put_back(doc_id, idx, user, version, "revert", lambda seg: seg.draft)
 
     def restore(self, doc_id: int, idx: int, change_id: int, user: User, version: int | None) -> SegmentRow:
         """Put an earlier English of the segment back from its history, as a draft (undo)."""
-        with self.store.transaction():
-            self._writable(doc_id, user)
+
+        def earlier(seg: SegmentRow) -> str:
             found = [c for c in self.store.documents.history(doc_id, idx, limit=10**6) if c.id == change_id]
             if not found:
                 raise NotFound(f"sentence {idx + 1} has no change {change_id} to go back to")
+            return found[0].target
+
+        return self._put_back(doc_id, idx, user, version, "restore", earlier)
+
+    def _put_back(
+        self,
+        doc_id: int,
+        idx: int,
+        user: User,
+        version: int | None,
+        action: str,
+        english: Callable[[SegmentRow], str],
+    ) -> SegmentRow:
+        """Make a segment a draft again with the English `english` picks, as `action` in its history."""
+        with self.store.transaction():
+            self._writable(doc_id, user)
             seg = self.store.documents.segment(doc_id, idx)
+            target = english(seg)
             return self.store.documents.save_segment(
                 doc_id,
                 idx,
-                target=found[0].target,
+                target=target,
                 status="draft",
                 user=user.name,
                 expected_version=version,
-                info=self.qa_info(seg, found[0].target),
-                action="restore",
+                info=self.qa_info(seg, target),
+                action=action,
             )
 
     def history(self, doc_id: int, idx: int) -> list[SegmentChange]:
