@@ -7,19 +7,10 @@ import time
 
 from playwright.sync_api import expect
 
+from tests.web.test_tools import ARTICLE, ENGLISH
+
 from .conftest import shot
 from .test_editor import login, new_document, row
-
-ARTICLE = """قال وزير المالية إن الميزانية ستخفض العجز بنسبة 3 في المئة.
-وأضاف الوزير أن الحكومة ستدعم الأسر الفقيرة.
-وانتقد نواب المعارضة خطة الوزير.
-"""
-
-ENGLISH = [
-    "The finance minister said the budget would cut the deficit by 3 percent.",
-    "The minister added that the government would support poor families.",
-    "Opposition MPs criticised the minister's plan.",
-]
 
 
 def doc_id(page) -> str:
