@@ -8,8 +8,10 @@ from flask import Blueprint, abort, g, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from tm import replace
-from tm.qa_report import report, report_csv
+from tm.analysis import Analysis, analyse
+from tm.qa_report import Report, report, report_csv
 from tm.rights import can_write
+from tm.store.records import DocRow
 from web import services
 from web.api import json_body, segment_json
 from web.documents import download
@@ -73,11 +75,16 @@ def replace_apply(doc_id: int) -> ResponseReturnValue:
     )
 
 
-def _report(doc_id: int) -> tuple[Any, Any]:
+def _report(doc_id: int) -> tuple[DocRow, Report]:
     svc = services()
     doc = svc.store.documents.get(doc_id, layout=False)
     segs = svc.store.documents.segments(doc_id) if doc.status == "ready" else []
     return doc, report(segs, svc.glossary.hits)
+
+
+def csv_download(text: str, filename: str) -> ResponseReturnValue:
+    """Download a CSV report, with a byte-order mark so that spreadsheets read the Arabic as UTF-8."""
+    return download("\ufeff" + text, filename, "text/csv; charset=utf-8")
 
 
 @bp.get("/documents/<int:doc_id>/qa")
@@ -91,16 +98,13 @@ def qa_page(doc_id: int) -> ResponseReturnValue:
 def qa_csv(doc_id: int) -> ResponseReturnValue:
     """Download the QA findings as CSV, one row per finding."""
     doc, rep = _report(doc_id)
-    # a byte-order mark so that spreadsheets read the Arabic as UTF-8
-    return download("\ufeff" + report_csv(rep), f"{doc.title}.qa.csv", "text/csv; charset=utf-8")
+    return csv_download(report_csv(rep), f"{doc.title}.qa.csv")
 
 
 # -- match analysis ----------------------------------------------------------------
 
 
-def _analysis(doc_id: int) -> tuple[Any, Any]:
-    from tm.analysis import analyse
-
+def _analysis(doc_id: int) -> tuple[DocRow, Analysis]:
     svc = services()
     doc = svc.store.documents.get(doc_id, layout=False)
     sources = [s.source for s in svc.store.documents.segments(doc_id)]
@@ -118,5 +122,4 @@ def analysis_page(doc_id: int) -> ResponseReturnValue:
 def analysis_csv(doc_id: int) -> ResponseReturnValue:
     """Download the match analysis as CSV: one row per band and a total."""
     doc, result = _analysis(doc_id)
-    # a byte-order mark so that spreadsheets read the dashes and any Arabic as UTF-8
-    return download("\ufeff" + result.to_csv(), f"{doc.title}.analysis.csv", "text/csv; charset=utf-8")
+    return csv_download(result.to_csv(), f"{doc.title}.analysis.csv")
