@@ -103,6 +103,7 @@ def create_app(
 
     install_security(app)
     app.jinja_env.globals["provenance_label"] = lambda p: PROVENANCE_LABELS.get(p or "", p or "unknown")
+    app.jinja_env.globals["provenance_labels"] = PROVENANCE_LABELS  # the editor's script reads the same
     # metadata as people write it: Arabic as Arabic, not \u escapes (autoescaping still applies)
     app.jinja_env.filters["readable_json"] = lambda v: json.dumps(v, ensure_ascii=False)
 
@@ -147,7 +148,7 @@ def create_app(
     return app
 
 
-# How a confirmed English came to be, in the words the pages use (editor.js has the same)
+# How a confirmed English came to be, in the words the pages and the editor's script use
 PROVENANCE_LABELS = {
     "mt-unchanged": "MT unchanged",
     "mt-edited": "MT edited",

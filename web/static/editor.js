@@ -33,14 +33,8 @@
 
   function textarea(row) { return row.querySelector("textarea"); }
 
-  // How a confirmed English came to be (the server decides; these are the words for it)
-  const PROVENANCE = {
-    "mt-unchanged": "MT unchanged",
-    "mt-edited": "MT edited",
-    "match-unchanged": "match unchanged",
-    "match-edited": "match edited",
-    scratch: "written anew",
-  };
+  // How a confirmed English came to be: the server decides, and gives the words for it (one list)
+  const PROVENANCE = JSON.parse(workspace.dataset.provenance || "{}");
   let writable = workspace.dataset.writable === "1"; // follows the server (live state below)
   let stage = workspace.dataset.stage || "";
   const reviewing = role === "reviewer" || role === "admin";
