@@ -73,6 +73,14 @@ class Settings:
     max_paste_mb: int = field(
         default=10, metadata={"help": "largest pasted text or form, in MB", **_bounds(1, 1024)}
     )
+    api_rate: str = field(
+        default="600/minute",
+        metadata={"help": "calls one API token may make, e.g. 600/minute or 20/second;100/minute"},
+    )
+    api_rate_storage: str = field(
+        default="memory://",
+        metadata={"help": "where API call counts are kept: memory:// (one process) or redis://host:6379"},
+    )
 
     def __post_init__(self) -> None:
         if not self.db:

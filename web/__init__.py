@@ -107,10 +107,11 @@ def create_app(
     # metadata as people write it: Arabic as Arabic, not \u escapes (autoescaping still applies)
     app.jinja_env.filters["readable_json"] = lambda v: json.dumps(v, ensure_ascii=False)
 
-    from web import api, api_v1, auth, comments, documents, glossary, memory, tools
+    from web import api, auth, comments, documents, glossary, memory, tools, v1
 
-    for module in (auth, documents, api, api_v1, comments, tools, memory, glossary):
+    for module in (auth, documents, api, v1, comments, tools, memory, glossary):
         app.register_blueprint(module.bp)
+    v1.limits.install(app, settings)
 
     @app.errorhandler(TMError)
     def tm_error(e: TMError) -> Response:

@@ -134,6 +134,8 @@ def csrf_token() -> str:
 
 
 API_V1 = "/api/v1/"
+# the API's description and reference page are read without a token
+PUBLIC_API = {"api_v1.openapi_json", "api_v1.reference"}
 TOKEN_PREFIX = "tm_"  # tokens start with this, so that secret scanners and people recognise them
 
 
@@ -166,7 +168,8 @@ def install_security(app: Flask) -> None:
         g.user = g.session = g.token = None
         if request.path.startswith(API_V1):
             # the integration API: a personal token on every call, no cookie, so no CSRF
-            _token_user()
+            if request.endpoint not in PUBLIC_API:
+                _token_user()
             _refuse_control_characters()
             return None
         current = _current_session()

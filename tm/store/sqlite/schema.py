@@ -240,6 +240,47 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     );
     CREATE INDEX tokens_user ON tokens (user_id);
     """,
+    # 11: webhooks a newsroom system registers, and every delivery with its attempts
+    """
+    CREATE TABLE webhooks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        owner TEXT NOT NULL,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        document_id INTEGER REFERENCES documents (id) ON DELETE CASCADE,
+        secret TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX webhooks_owner ON webhooks (owner);
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        webhook_id INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+        event TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT NOT NULL,
+        last_status INTEGER,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        delivered_at TEXT
+    );
+    CREATE INDEX deliveries_due ON deliveries (state, next_at);
+    CREATE INDEX deliveries_hook ON deliveries (webhook_id, id);
+    """,
+    # 12: active editing time the editor records, per segment, person and day (post-editing report)
+    """
+    CREATE TABLE editing_time (
+        document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        day TEXT NOT NULL,
+        ms INTEGER NOT NULL DEFAULT 0 CHECK (ms >= 0),
+        PRIMARY KEY (document_id, idx, author, day)
+    );
+    CREATE INDEX editing_time_author ON editing_time (author, day);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
