@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import FileStorage
 
 from tm.errors import DuplicateTerm, Forbidden, NotFound, TermNotFound, TMError
 from tm.formats.tbx import (
@@ -279,33 +280,44 @@ def import_file() -> ResponseReturnValue:
     if not upload or not upload.filename:
         flash("Choose a .csv, .tsv or .tbx file.", "error")
         return redirect(url_for("glossary.index"))
-    ext = Path(upload.filename).suffix.lower()
     try:
-        # read at most one byte past the cap: a huge upload is refused without holding it all
-        data = upload.read(MAX_GLOSSARY_BYTES + 1)
-        check_glossary_size(len(data), upload.filename)
-        if ext == ".tbx":
-            terms = read_tbx(data, path=upload.filename)
-        elif ext in (".csv", ".tsv"):
-            terms = read_glossary_csv(data, path=upload.filename)
-        else:
-            raise TMError("glossaries are imported from .csv, .tsv or .tbx files")
-        added, skipped = services().glossary.import_terms(terms)
+        added, skipped = services().glossary.import_terms(read_upload(upload))
         flash(f"Imported {upload.filename}: {added} terms added, {skipped} already there.", "ok")
     except TMError as e:
         flash(str(e), "error")
     return redirect(url_for("glossary.index"))
 
 
+def read_upload(upload: FileStorage) -> list[NewTerm]:
+    """Read the terms of an uploaded CSV/TSV or TBX file (TMError for anything else or too big)."""
+    name = upload.filename or ""
+    ext = Path(name).suffix.lower()
+    # read at most one byte past the cap: a huge upload is refused without holding it all
+    data = upload.read(MAX_GLOSSARY_BYTES + 1)
+    check_glossary_size(len(data), name)
+    if ext == ".tbx":
+        return read_tbx(data, path=name)
+    if ext in (".csv", ".tsv"):
+        return read_glossary_csv(data, path=name)
+    raise TMError("glossaries are imported from .csv, .tsv or .tbx files")
+
+
 @bp.get("/export.<fmt>")
 def export(fmt: str) -> ResponseReturnValue:
     """Download the approved terms as CSV or TBX."""
-    if fmt not in ("csv", "tbx"):
+    if fmt not in EXPORT_TYPES:
         abort(404)
+    return export_response(fmt)
+
+
+EXPORT_TYPES = {"csv": "text/csv", "tbx": "application/x-tbx+xml"}
+
+
+def export_response(fmt: str) -> Response:
+    """Answer the approved terms as a CSV or TBX download."""
     out = io.StringIO()
     terms = services().store.glossary.all(status="approved")  # proposals are not the desk's glossary yet
     (write_tbx if fmt == "tbx" else write_glossary_csv)(out, terms)
-    mimetype = "application/x-tbx+xml" if fmt == "tbx" else "text/csv"
-    response = Response(out.getvalue(), mimetype=f"{mimetype}; charset=utf-8")
+    response = Response(out.getvalue(), mimetype=f"{EXPORT_TYPES[fmt]}; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="glossary.{fmt}"'
     return response

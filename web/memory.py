@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -21,10 +22,12 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import FileStorage
 
 from tm.errors import FormatError, UnitNotFound
+from tm.formats.csv import write_csv
 from tm.formats.tmx import tu_xml
-from tm.store.records import DUPLICATE_POLICIES, ORIGINS, Unit
+from tm.store.records import DUPLICATE_POLICIES, ORIGINS, Job, Unit
 from web import services
 from web.jobs import IMPORT
 from web.security import roles
@@ -151,27 +154,50 @@ def import_file() -> ResponseReturnValue:
     if not upload or not upload.filename:
         flash("Choose a .tmx, .csv or .tsv file.", "error")
         return render_template("import.html", job=None), 400
-    fmt = Path(upload.filename).suffix.lower().lstrip(".")
-    if fmt not in ("tmx", "csv", "tsv"):
-        flash(str(FormatError("tm imports .tmx, .csv and .tsv files", path=upload.filename)), "error")
+    try:
+        job = submit_import(upload, policy)
+    except FormatError as e:
+        flash(str(e), "error")
         return render_template("import.html", job=None), 400
+    return render_template("import.html", job=job, filename=upload.filename)
+
+
+def submit_import(upload: FileStorage, policy: str) -> Job:
+    """Keep an uploaded TMX/CSV/TSV file and queue its import (FormatError for another kind)."""
+    name = upload.filename or ""
+    fmt = Path(name).suffix.lower().lstrip(".")
+    if fmt not in ("tmx", "csv", "tsv"):
+        raise FormatError("tm imports .tmx, .csv and .tsv files", path=name)
     # the worker reads the file after this request: it stays until the job ends
     fd, tmp = tempfile.mkstemp(prefix="tm-import-", suffix="." + fmt)
     with os.fdopen(fd, "wb") as f:
         upload.save(f)
     svc = services()
-    params = {"path": tmp, "format": fmt, "name": upload.filename, "on_duplicate": policy}
+    params = {"path": tmp, "format": fmt, "name": name, "on_duplicate": policy}
     job = svc.store.jobs.submit(IMPORT, g.user.name, params, total=os.path.getsize(tmp))
     svc.worker.notify()
-    return render_template("import.html", job=job, filename=upload.filename)
+    return job
 
 
 @bp.get("/export.tmx")
 @roles("admin")
 def export() -> ResponseReturnValue:
     """Download the memory, or the part the filters select, as TMX 1.4b (streamed)."""
+    return export_response(_filters(), "tmx")
+
+
+def _rows(units: list[Unit], delimiter: str, header: bool) -> str:
+    out = io.StringIO()
+    write_csv(out, units, delimiter=delimiter, header=header)
+    return out.getvalue()
+
+
+EXPORT_TYPES = {"tmx": "application/x-tmx+xml", "csv": "text/csv", "tsv": "text/tab-separated-values"}
+
+
+def export_response(f: dict[str, Any], fmt: str) -> Response:
+    """Stream the units the filters select as TMX 1.4b, CSV or TSV, read in batches as it goes."""
     svc = services()
-    f = _filters()
 
     def keep(u: Unit) -> bool:
         return (
@@ -181,7 +207,7 @@ def export() -> ResponseReturnValue:
             and (not f["until"] or u.changed_at < f["until"])
         )
 
-    def body() -> Iterator[str]:
+    def tmx() -> Iterator[str]:
         from tm import __version__
 
         yield '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n'
@@ -194,6 +220,19 @@ def export() -> ResponseReturnValue:
                 yield tu_xml(u)
         yield "  </body>\n</tmx>\n"
 
-    response = Response(stream_with_context(body()), mimetype="application/x-tmx+xml; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="memory.tmx"'
+    def table() -> Iterator[str]:
+        delimiter = "\t" if fmt == "tsv" else ","
+        batch: list[Unit] = []
+        header = True
+        for u in (u for u in svc.store.units.iter_units() if keep(u)):
+            batch.append(u)
+            if len(batch) == 500:
+                yield _rows(batch, delimiter, header)
+                batch, header = [], False
+        if batch or header:
+            yield _rows(batch, delimiter, header)
+
+    body = tmx() if fmt == "tmx" else table()
+    response = Response(stream_with_context(body), mimetype=f"{EXPORT_TYPES[fmt]}; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="memory.{fmt}"'
     return response

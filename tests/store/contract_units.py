@@ -262,6 +262,26 @@ class UnitsContract:
         assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:], []]
         assert ids(store.units.list_units(author="sara", limit=1, offset=1)) == [dated[3].id]
 
+    def test_page_units_sees_each_unit_once_while_the_memory_changes(self, store):
+        dated = add_dated(store)
+        first = store.units.page_units(limit=2)
+        assert ids(first) == [dated[0].id, dated[1].id]
+        # between pages: a unit already seen changes, one not yet seen changes, one is added
+        store.units.update(dated[0].id, author="lina", target="changed after it was seen")
+        store.units.update(dated[3].id, author="lina", target="changed before it was seen")
+        new = store.units.add(unit("وحدة جديدة", "a new unit"))
+        rest = store.units.page_units(after_id=first[-1].id, limit=10)
+        assert ids(rest) == [dated[2].id, dated[3].id, dated[4].id, new.id]
+        assert rest[1].target == "changed before it was seen"
+        assert store.units.page_units(after_id=new.id) == []
+
+    def test_page_units_filters_like_list_units(self, store):
+        dated = add_dated(store)
+        sara = store.units.page_units(author="sara", limit=1)
+        assert ids(sara) == [dated[0].id]
+        assert ids(store.units.page_units(author="sara", after_id=sara[0].id)) == [dated[3].id, dated[4].id]
+        assert ids(store.units.page_units(origin="mt", since="2024-01-01T00:00:00Z")) == [dated[1].id]
+
     def test_authors_lists_each_author_of_a_unit_once(self, store):
         add_dated(store)
         assert sorted(store.units.authors()) == ["omar", "sara"]

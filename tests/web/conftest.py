@@ -97,3 +97,50 @@ def reviewer(app):
 @pytest.fixture
 def anonymous(app):
     return Client(app)
+
+
+class Bearer:
+    """A client of the token API (/api/v1) acting as one account, with its own personal token."""
+
+    def __init__(self, app, name):
+        from web.security import new_token_secret
+
+        accounts = services(app).store.accounts
+        self.app, self.name, self.secret = app, name, new_token_secret()
+        self.token_id = accounts.add_token(accounts.find(name).id, f"{name}'s tests", self.secret).id
+        self.http = app.test_client()
+
+    def call(self, method, url, body=None, *, secret=..., **kw):
+        headers = kw.pop("headers", {})
+        secret = self.secret if secret is ... else secret
+        if secret is not None:
+            headers["Authorization"] = f"Bearer {secret}"
+        if body is not None:
+            kw["json"] = body
+        return self.http.open(url, method=method, headers=headers, **kw)
+
+    def get(self, url, **kw):
+        return self.call("GET", url, **kw)
+
+    def post(self, url, body=None, **kw):
+        return self.call("POST", url, body, **kw)
+
+    def put(self, url, body=None, **kw):
+        return self.call("PUT", url, body, **kw)
+
+    def patch(self, url, body=None, **kw):
+        return self.call("PATCH", url, body, **kw)
+
+    def delete(self, url, **kw):
+        return self.call("DELETE", url, **kw)
+
+    def revoke(self):
+        services(self.app).store.accounts.revoke_token(self.token_id)
+
+
+def error_of(response, status):
+    """Return the API error's message after checking the status and the error shape."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert set(error) == {"code", "message"} and error["message"]
+    return error["message"]

@@ -237,10 +237,12 @@ def write_csv(
     *,
     delimiter: str = ",",
     progress: Callable[[int], None] | None = None,
+    header: bool = True,
 ) -> int:
-    """Write units with a header row; return how many were written."""
+    """Write units, after a header row unless header is false; return how many were written."""
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
+    if header:
+        writer.writerow(EXPORT_COLUMNS)
     n = 0
     for u in units:
         writer.writerow(

@@ -103,6 +103,23 @@ class UnitStore(Protocol):
         """Return units newest change first, filtered by origin, author and change date."""
         ...
 
+    def page_units(
+        self,
+        *,
+        after_id: int = 0,
+        limit: int = 50,
+        origin: str | None = None,
+        author: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Unit]:
+        """Return up to limit units with an id above after_id, in id order, filtered as list_units.
+
+        A stable page: paging on from the last id sees every unit that was there once, however
+        the memory changes meanwhile.
+        """
+        ...
+
     def authors(self) -> list[str]:
         """Return the names that appear as unit authors."""
         ...

@@ -20,6 +20,7 @@ from web.v1.spec import Model, Query, operation
 MAX_QUERY = 5000  # characters of a sentence looked up: far beyond any news sentence
 MAX_TRANSLATE = 300  # sentences drafted within one call; a longer text is a document
 
+
 class LookupQuery(Query):
     text: str = Field(min_length=1, max_length=MAX_QUERY, pattern=r"\S", description="the Arabic sentence")
     min: int = Field(75, ge=1, le=100, description="lowest fuzzy score, in %")

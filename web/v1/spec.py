@@ -64,8 +64,9 @@ class Operation:
     body: type[BaseModel] | None = None
     # multipart form fields, name -> (JSON schema, description); a "file" is a binary upload
     form: dict[str, tuple[dict[str, Any], str]] | None = None
-    # status -> answer model, or a media type for a download ("text/csv", "application/x-tmx+xml")
-    answers: dict[int, type[BaseModel] | str] = field(default_factory=dict)
+    # status -> answer model, the media type(s) of a download ("text/csv", "application/x-tmx+xml"),
+    # or None for no body (204)
+    answers: dict[int, type[BaseModel] | str | tuple[str, ...] | None] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     public: bool = False
 
@@ -76,7 +77,7 @@ def operation(
     query: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
     form: dict[str, tuple[dict[str, Any], str]] | None = None,
-    answers: dict[int, type[BaseModel] | str] | None = None,
+    answers: dict[int, type[BaseModel] | str | tuple[str, ...] | None] | None = None,
     errors: tuple[int, ...] = (),
     public: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -122,12 +123,17 @@ def _problem(err: Any) -> str:
 def check_answer(op: Operation, response: Response) -> None:
     """Raise AssertionError when a JSON answer does not match its declared model (tests only)."""
     status = response.status_code
-    declared = op.answers.get(status) if status < 400 else Error
-    if declared is None:
+    if status < 400 and status not in op.answers:
         raise AssertionError(f"{request.method} {request.path} answered {status}, which it does not declare")
-    if isinstance(declared, str):
-        if response.mimetype != declared.split(";")[0]:
-            raise AssertionError(f"{request.path} answered {response.mimetype}, declared {declared}")
+    declared = op.answers[status] if status < 400 else Error
+    if declared is None:
+        if response.get_data():
+            raise AssertionError(f"{request.method} {request.path} answered {status} with a body")
+        return
+    if isinstance(declared, str | tuple):
+        media = (declared,) if isinstance(declared, str) else declared
+        if response.mimetype not in media:
+            raise AssertionError(f"{request.path} answered {response.mimetype}, declared {media}")
         return
     try:
         declared.model_validate_json(response.get_data())
@@ -172,7 +178,7 @@ def openapi(app: Flask, *, title: str, version: str, description: str) -> dict[s
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             operations.append((path, method.lower(), rule.endpoint, op, view, names))
             models.update(m for m in (op.query, op.body) if m is not None)
-            models.update(m for m in op.answers.values() if not isinstance(m, str))
+            models.update(m for m in op.answers.values() if isinstance(m, type))
     ordered = sorted(models, key=lambda m: m.__name__)
     refs, top = models_json_schema(
         [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
@@ -217,8 +223,9 @@ def _operation(
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID} if name.endswith("id") or
-            name == "idx" else {"type": "string"},
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+            if name.endswith("id") or name == "idx"
+            else {"type": "string"},
         }
         for name in names
     ]
@@ -253,8 +260,12 @@ def _operation(
         }
     responses: dict[str, Any] = {}
     for status, answer in op.answers.items():
-        if isinstance(answer, str):
-            content = {answer: {"schema": {"type": "string"}}}
+        if answer is None:
+            responses[str(status)] = {"description": _REASONS.get(status, "OK")}
+            continue
+        if isinstance(answer, str | tuple):
+            media = (answer,) if isinstance(answer, str) else answer
+            content = {m: {"schema": {"type": "string"}} for m in media}
         else:
             content = {"application/json": {"schema": refs[(answer, "validation")]}}
         responses[str(status)] = {"description": _REASONS.get(status, "OK"), "content": content}

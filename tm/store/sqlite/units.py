@@ -273,6 +273,23 @@ class SQLiteUnits:
                 yield _unit(r)
             last = rows[-1][0]
 
+    def page_units(
+        self,
+        *,
+        after_id: int = 0,
+        limit: int = 50,
+        origin: str | None = None,
+        author: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Unit]:
+        """Return up to limit units with an id above after_id, in id order, filtered as list_units."""
+        where, args = _unit_filters(origin, author, since, until)
+        where.append("id > ?")
+        args.append(after_id)
+        sql = f"SELECT {_UNIT_COLS} FROM units WHERE {' AND '.join(where)} ORDER BY id LIMIT ?"
+        return [_unit(r) for r in self.db.execute(sql, (*args, limit))]
+
     def list_units(
         self,
         *,
@@ -285,17 +302,7 @@ class SQLiteUnits:
         offset: int = 0,
     ) -> list[Unit]:
         """Return units newest change first, filtered by origin, author and change date."""
-        where: list[str] = []
-        args: list[Any] = []
-        for cond, value in (
-            ("origin = ?", origin),
-            ("author = ?", author),
-            ("changed_at >= ?", since),
-            ("changed_at < ?", until),
-        ):
-            if value:
-                where.append(cond)
-                args.append(value)
+        where, args = _unit_filters(origin, author, since, until)
         if ids is not None:
             if not ids:
                 return []
@@ -412,3 +419,21 @@ class SQLiteUnits:
 def _position(conn: sqlite3.Connection) -> FeedPosition:
     row = conn.execute("SELECT id, token FROM history ORDER BY id DESC LIMIT 1").fetchone()
     return FeedPosition(*row) if row else FeedPosition()
+
+
+def _unit_filters(
+    origin: str | None, author: str | None, since: str | None, until: str | None
+) -> tuple[list[str], list[Any]]:
+    """Return the WHERE conditions and arguments of the unit list filters that are set."""
+    where: list[str] = []
+    args: list[Any] = []
+    for cond, value in (
+        ("origin = ?", origin),
+        ("author = ?", author),
+        ("changed_at >= ?", since),
+        ("changed_at < ?", until),
+    ):
+        if value:
+            where.append(cond)
+            args.append(value)
+    return where, args
