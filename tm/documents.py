@@ -9,7 +9,7 @@ import io
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -53,6 +53,21 @@ class QueueRow:
     done: int
     percent: int
     overdue: bool
+    counts: dict[str, int] = field(default_factory=dict)  # segments by status
+
+
+def queue_row(doc: DocRow, counts: dict[str, int], today: str | None = None) -> QueueRow:
+    """Return a document's progress (confirmed or approved) and lateness as of today (YYYY-MM-DD)."""
+    today = today or datetime.now(UTC).date().isoformat()
+    done = counts.get("confirmed", 0) + counts.get("approved", 0)
+    percent = round(100 * done / doc.total) if doc.total else 0
+    late = doc.deadline is not None and doc.deadline < today and doc.stage != "done"
+    return QueueRow(doc, done, percent, late, counts)
+
+
+def queue_key(doc: DocRow) -> tuple[bool, str, int, int]:
+    """Return a document's place in the queue: by deadline (none last), then priority, newest first."""
+    return (doc.deadline is None, doc.deadline or "", _PRIORITY_ORDER[doc.priority], -doc.id)
 
 
 def word_count(text: str) -> int:
@@ -207,14 +222,8 @@ class Documents(Editing):
                 continue
             if stage is not None and doc.stage != stage:
                 continue
-            done = counts.get("confirmed", 0) + counts.get("approved", 0)
-            percent = round(100 * done / doc.total) if doc.total else 0
-            late = doc.deadline is not None and doc.deadline < today_s and doc.stage != "done"
-            rows.append(QueueRow(doc, done, percent, late))
-        rows.sort(key=lambda r: -r.doc.id)  # stable sorts: newest first among equals
-        rows.sort(
-            key=lambda r: (r.doc.deadline is None, r.doc.deadline or "", _PRIORITY_ORDER[r.doc.priority])
-        )
+            rows.append(queue_row(doc, counts, today_s))
+        rows.sort(key=lambda r: queue_key(r.doc))
         return rows
 
     def pretranslate(
@@ -281,6 +290,14 @@ class Documents(Editing):
         self.store.documents.set_state(
             doc_id, status="ready", progress=len(drafts), note=result.mt_error or ""
         )
+
+    def delete(self, doc_id: int, user: User) -> DocRow:
+        """Delete a document (its owner or an admin); its confirmed sentences stay in the memory."""
+        doc = self.store.documents.get(doc_id, layout=False)
+        if user.role != "admin" and user.name != doc.owner:
+            raise Forbidden(f"only the owner ({doc.owner}) or an admin can delete this document")
+        self.store.documents.delete(doc_id)
+        return doc
 
     # -- output -----------------------------------------------------------------
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Any
 
 from flask import Flask, Response, abort, g, jsonify, make_response, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
 from tm.config import Settings
@@ -21,6 +22,7 @@ from web.jobs import job_kinds
 from web.security import Throttle, install_security
 
 MB = 1024 * 1024
+MAX_ID = 2**63 - 1  # ids are the database's 64-bit integers
 
 
 class Services:
@@ -143,8 +145,14 @@ def create_app(
             ),
         }
         # a description given by the view (abort(413, "...")) says more than the general words
+        if isinstance(e, MethodNotAllowed) and _id_out_of_range(request.path):
+            # Werkzeug checks the method before the id's range: an id no row can have is no page
+            return _error(404, messages[404])
         given = e.description if e.description != type(e).description else None
-        return _error(e.code or 500, given or messages.get(e.code or 500, e.description or e.name))
+        response = _error(e.code or 500, given or messages.get(e.code or 500, e.description or e.name))
+        if isinstance(e, MethodNotAllowed) and e.valid_methods:
+            response.headers["Allow"] = ", ".join(e.valid_methods)  # RFC 9110: say which methods are
+        return response
 
     return app
 
@@ -159,11 +167,15 @@ PROVENANCE_LABELS = {
 }
 
 
+def _id_out_of_range(path: str) -> bool:
+    return any(int(n) > MAX_ID for n in re.findall(r"/(\d+)(?=/|$)", path))
+
+
 class _StoreInt(IntegerConverter):
     """An <int:...> URL part that fits the database's 64-bit integers."""
 
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

@@ -44,11 +44,13 @@ def _people() -> dict[str, list[str]]:
     }
 
 
-def _start_pretranslation(doc_id: int) -> None:
+def start_drafting(doc_id: int, *, mt: bool = True) -> None:
+    """Queue a document's drafting (memory, then MT unless mt is false) as a job for the worker."""
     svc = services()
     doc = svc.store.documents.get(doc_id)
     with svc.store.transaction():
-        job = svc.store.jobs.submit(PRETRANSLATE, g.user.name, {"document": doc_id}, total=doc.total)
+        params = {"document": doc_id, "mt": mt}
+        job = svc.store.jobs.submit(PRETRANSLATE, g.user.name, params, total=doc.total)
         svc.store.documents.set_state(doc_id, status="translating", progress=0, note="", job_id=job.id)
     svc.worker.notify()
 
@@ -96,7 +98,7 @@ def new() -> ResponseReturnValue:
     except TMError as e:
         flash(str(e), "error")
         return render_template("new_document.html", text=text, title=title, chosen=chosen, **_people()), 400
-    _start_pretranslation(doc_id)
+    start_drafting(doc_id)
     return redirect(url_for("documents.editor", doc_id=doc_id))
 
 
@@ -163,11 +165,7 @@ def confirmed_tmx(doc_id: int) -> ResponseReturnValue:
 @bp.route("/documents/<int:doc_id>/delete", methods=["POST"])
 def delete(doc_id: int) -> ResponseReturnValue:
     """Delete a document (its owner or an admin); confirmed sentences stay in the memory."""
-    svc = services()
-    doc = svc.store.documents.get(doc_id)
-    if g.user.role != "admin" and g.user.name != doc.owner:
-        abort(403)
-    svc.store.documents.delete(doc_id)
+    doc = services().documents.delete(doc_id, g.user)
     flash(f"Deleted “{doc.title}”. Its confirmed sentences stay in the memory.", "ok")
     return redirect(url_for("documents.index"))
 
@@ -181,7 +179,7 @@ def retranslate(doc_id: int) -> ResponseReturnValue:
     if doc.status == "translating" and not drafting_stuck(doc):
         flash("This document is being drafted already.", "ok")
     else:
-        _start_pretranslation(doc_id)
+        start_drafting(doc_id)
     return redirect(url_for("documents.editor", doc_id=doc_id))
 
 

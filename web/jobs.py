@@ -29,7 +29,7 @@ def job_kinds(svc: Services) -> dict[str, Kind]:
         # the engine loads in the job, on the first document that needs it
         svc.documents.pretranslate(
             doc_id,
-            svc.translator,
+            svc.translator if ctx.params.get("mt", True) else None,  # mt false: from the memory alone
             min_score=svc.settings.fuzzy_min,
             on_progress=lambda done: ctx.progress(done),
         )

@@ -14,4 +14,14 @@ from flask import Blueprint
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 # the modules below add their routes to bp
-from web.v1 import core, glossary, limits, memory, reference, units  # noqa: E402,F401
+from web.v1 import (  # noqa: E402,F401
+    analysis,
+    core,
+    documents,
+    glossary,
+    limits,
+    memory,
+    reference,
+    segments,
+    units,
+)

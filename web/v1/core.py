@@ -10,25 +10,24 @@ from pydantic import Field
 
 from tm.pretranslate import DEFAULT_MIN, pretranslate
 from tm.segment import segment
-from tm.textcheck import is_blank
 from web import services
 from web.api import visible_job
 from web.v1 import bp
 from web.v1.models import Hits, JobInfo, Matches, Me, Translation
-from web.v1.spec import Model, Query, operation
+from web.v1.spec import Model, Query, Text, operation
 
 MAX_QUERY = 5000  # characters of a sentence looked up: far beyond any news sentence
 MAX_TRANSLATE = 300  # sentences drafted within one call; a longer text is a document
 
 
 class LookupQuery(Query):
-    text: str = Field(min_length=1, max_length=MAX_QUERY, pattern=r"\S", description="the Arabic sentence")
+    text: Text = Field(max_length=MAX_QUERY, description="the Arabic sentence")
     min: int = Field(75, ge=1, le=100, description="lowest fuzzy score, in %")
     limit: int = Field(5, ge=1, le=50, description="most matches")
 
 
 class ConcordanceQuery(Query):
-    q: str = Field(min_length=1, max_length=MAX_QUERY, pattern=r"\S", description="the words to look for")
+    q: Text = Field(max_length=MAX_QUERY, description="the words to look for")
     side: Literal["source", "target", "both"] = Field(
         "source", description="search the Arabic (source), the English (target) or both"
     )
@@ -36,7 +35,7 @@ class ConcordanceQuery(Query):
 
 
 class TranslateBody(Model):
-    text: str = Field(min_length=1, description="the Arabic text; paragraphs are kept")
+    text: Text = Field(description="the Arabic text; paragraphs are kept")
     mt: bool = Field(True, description="draft with MT what the memory does not cover")
     min: int = Field(DEFAULT_MIN, ge=50, le=100, description="lowest fuzzy score used as a draft")
 
@@ -76,8 +75,6 @@ def translate(body: TranslateBody) -> ResponseReturnValue:
     English rebuilt with the paragraphs. At most 300 sentences; a longer text is a document
     (drafted in the background).
     """
-    if is_blank(body.text):
-        abort(400, "text: send the Arabic text to translate")
     doc = segment(body.text)
     count = sum(len(p.segments) for p in doc.paragraphs)
     if count > MAX_TRANSLATE:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import abort, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,22 +11,22 @@ from pydantic import Field
 from tm.errors import DuplicateTerm, TermNotFound, TMError
 from tm.store.records import NewTerm
 from tm.store.records import Term as TermRecord
-from tm.textcheck import check_typed, is_blank
+from tm.textcheck import is_blank
 from web import services
 from web.glossary import EXPORT_TYPES, MAX_NOTE, MAX_TERM, REVIEWERS, export_response, read_upload
 from web.security import roles
 from web.v1 import bp
 from web.v1.models import Term
 from web.v1.paging import decode_cursor, encode_cursor
-from web.v1.spec import Answer, Model, Query, operation
+from web.v1.spec import Answer, Model, Plain, Query, Typed, TypedPlain, operation
 
 FILE = {"type": "string", "format": "binary"}
 
 
 class TermsQuery(Query):
-    q: str | None = Field(None, max_length=MAX_TERM, description="Arabic or English words in the term")
+    q: Plain | None = Field(None, max_length=MAX_TERM, description="Arabic or English words in the term")
     status: Literal["proposed", "approved"] | None = None
-    cursor: str | None = Field(None, max_length=200, description="the `next` of the previous page")
+    cursor: Plain | None = Field(None, max_length=200, description="the `next` of the previous page")
     limit: int = Field(100, ge=1, le=500)
 
 
@@ -36,18 +36,20 @@ class TermPage(Answer):
 
 
 class TermBody(Model):
-    source: str = Field(min_length=1, max_length=MAX_TERM, description="the Arabic")
-    target: str = Field(min_length=1, max_length=MAX_TERM, description="the English to use")
-    notes: str = Field("", max_length=MAX_NOTE)
-    forbidden: list[str] = Field(default_factory=list, max_length=50, description="English not to use")
+    source: Typed = Field(max_length=MAX_TERM, description="the Arabic")
+    target: Typed = Field(max_length=MAX_TERM, description="the English to use")
+    notes: TypedPlain = Field("", max_length=MAX_NOTE)
+    forbidden: list[Annotated[TypedPlain, Field(max_length=MAX_TERM)]] = Field(
+        default_factory=list, max_length=50, description="English not to use"
+    )
     enforce: bool = Field(False, description="keep the term in machine-translation drafts")
 
 
 class TermChange(Model):
-    source: str | None = Field(None, min_length=1, max_length=MAX_TERM)
-    target: str | None = Field(None, min_length=1, max_length=MAX_TERM)
-    notes: str | None = Field(None, max_length=MAX_NOTE)
-    forbidden: list[str] | None = Field(None, max_length=50)
+    source: Typed | None = Field(None, max_length=MAX_TERM)
+    target: Typed | None = Field(None, max_length=MAX_TERM)
+    notes: TypedPlain | None = Field(None, max_length=MAX_NOTE)
+    forbidden: list[Annotated[TypedPlain, Field(max_length=MAX_TERM)]] | None = Field(None, max_length=50)
     enforce: bool | None = None
 
 
@@ -60,21 +62,8 @@ class ImportResult(Answer):
     skipped: int = Field(description="terms already in the glossary")
 
 
-def _text(value: str, what: str) -> str:
-    value = value.strip()
-    if is_blank(value):
-        abort(400, f"{what}: give the text")
-    return check_typed(value, what)
-
-
 def _variants(values: list[str]) -> list[str]:
-    out = []
-    for v in values:
-        if len(v) > MAX_TERM:
-            abort(400, f"forbidden: each variant is at most {MAX_TERM} characters")
-        if not is_blank(v):
-            out.append(check_typed(v.strip(), "forbidden variant"))
-    return out
+    return [v.strip() for v in values if not is_blank(v)]
 
 
 def _term(term_id: int) -> TermRecord:
@@ -112,8 +101,7 @@ def terms(q: TermsQuery) -> ResponseReturnValue:
 @operation("Glossary", body=TermBody, answers={201: Term}, errors=(409,))
 def add_term(body: TermBody) -> ResponseReturnValue:
     """Add a term (reviewers and admins) or propose one (translators: used once a reviewer approves it)."""
-    source, target = _text(body.source, "source"), _text(body.target, "target")
-    notes = check_typed(body.notes.strip(), "notes")
+    source, target, notes = body.source.strip(), body.target.strip(), body.notes.strip()
     try:
         if g.user.role in REVIEWERS:
             term = services().store.glossary.add(
@@ -144,11 +132,11 @@ def change_term(term_id: int, body: TermChange) -> ResponseReturnValue:
     old = _term(term_id)
     changes: dict[str, object] = {}
     if body.source is not None:
-        changes["source"] = _text(body.source, "source")
+        changes["source"] = body.source.strip()
     if body.target is not None:
-        changes["target"] = _text(body.target, "target")
+        changes["target"] = body.target.strip()
     if body.notes is not None:
-        changes["notes"] = check_typed(body.notes.strip(), "notes")
+        changes["notes"] = body.notes.strip()
     if body.forbidden is not None:
         changes["forbidden"] = _variants(body.forbidden)
     if body.enforce is not None:

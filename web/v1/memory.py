@@ -13,7 +13,7 @@ from web.memory import EXPORT_TYPES, export_response, submit_import
 from web.security import roles
 from web.v1 import bp
 from web.v1.models import JobInfo
-from web.v1.spec import Query, operation
+from web.v1.spec import Plain, Query, operation
 
 DATE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$"
 FILE = {"type": "string", "format": "binary"}
@@ -22,7 +22,7 @@ FILE = {"type": "string", "format": "binary"}
 class ExportQuery(Query):
     format: Literal["tmx", "csv", "tsv"] = Field("tmx", description="TMX 1.4b, or a table with a header row")
     origin: Literal["human", "mt", "import"] | None = None
-    author: str | None = Field(None, max_length=200)
+    author: Plain | None = Field(None, max_length=200)
     since: str | None = Field(None, pattern=DATE, description="changed at or after (UTC)")
     until: str | None = Field(None, pattern=DATE, description="changed on or before this day (UTC)")
 

@@ -171,3 +171,31 @@ class Term(Answer):
     changed_at: str
     status: Literal["proposed", "approved"]
     reviewed_by: str | None
+
+
+class QAOverride(Answer):
+    by: str
+    at: str
+    codes: list[str]
+
+
+class Segment(Answer):
+    idx: int
+    paragraph: int
+    source: str
+    target: str
+    draft: str = Field(description="what drafting gave (revert puts it back)")
+    origin: str = Field(description="context, exact, adapted, fuzzy, mt, or none when nothing drafted it")
+    score: int | None
+    status: Literal["draft", "confirmed", "approved"]
+    version: int = Field(description="send it back with a change: a change based on an older one is a 409")
+    repeat_of: int | None
+    terms: list[TermHit]
+    qa: list[QAIssue]
+    matches: list[Match]
+    adapted: list[Adaptation]
+    changed_by: str | None
+    changed_at: str | None
+    provenance: Provenance | None
+    rejected_by: str | None
+    override: QAOverride | None

@@ -12,17 +12,50 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Flask, Response, abort, current_app, make_response, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.json_schema import models_json_schema
 
+from web import MAX_ID
 from web.api import json_body
 
-MAX_ID = 2**63 - 1
+
+def _char_class(code_points: list[int]) -> str:
+    """Return the inside of a regex character class matching exactly these code points."""
+    ranges: list[tuple[int, int]] = []
+    for c in sorted(code_points):
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1] = (ranges[-1][0], c)
+        else:
+            ranges.append((c, c))
+
+    def char(c: int) -> str:
+        return f"\\u{c:04x}" if c <= 0xFFFF else re.escape(chr(c))
+
+    return "".join(char(a) if a == b else f"{char(a)}-{char(b)}" for a, b in ranges)
+
+
+# What tm refuses in any text (web/security.py), what counts as nothing visible (tm.textcheck.is_blank)
+# and the direction controls it refuses in what people type (tm.textcheck.check_typed). In the
+# patterns, so that the document says what the API takes and pydantic checks exactly that.
+_CONTROL = _char_class([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_INVISIBLE = _char_class(
+    [c for c in range(0x110000) if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zs", "Zl", "Zp")]
+)
+_BIDI = _char_class([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+# any text without control characters (may be empty)
+Plain = Annotated[str, Field(pattern=f"^[^{_CONTROL}]*$")]
+# text with something visible in it
+Text = Annotated[str, Field(pattern=f"^[^{_CONTROL}]*[^{_INVISIBLE}][^{_CONTROL}]*$")]
+# what a person types (English, titles, notes, terms): no invisible direction controls either
+TypedPlain = Annotated[str, Field(pattern=f"^[^{_CONTROL}{_BIDI}]*$")]
+Typed = Annotated[str, Field(pattern=f"^[^{_CONTROL}{_BIDI}]*[^{_INVISIBLE}][^{_CONTROL}{_BIDI}]*$")]
 
 
 class Model(BaseModel):
@@ -33,9 +66,10 @@ class Model(BaseModel):
 
 
 class Query(BaseModel):
-    """A query string the API reads: text turned into numbers and flags; other parameters ignored."""
+    """A query string the API reads: text turned into numbers and flags; an unknown parameter is
+    refused, so a misspelt one (`limt=5`) is not silently ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
 
 class Answer(BaseModel):
@@ -89,6 +123,8 @@ def operation(
         def inner(**kwargs: Any) -> Response:
             if op.query is not None:
                 kwargs["q"] = parse(op.query, request.args.to_dict())
+            elif request.args:
+                abort(400, f"{next(iter(request.args))}: is not a parameter of this call")
             if op.body is not None:
                 kwargs["body"] = parse(op.body, json_body())
             response = make_response(view(**kwargs))
@@ -117,7 +153,28 @@ def _problem(err: Any) -> str:
         message = "is not a field of this call"
     elif err["type"] == "missing":
         message = "is required"
+    elif err["type"] == "string_pattern_mismatch" and isinstance(err.get("input"), str):
+        message = _why_not_text(err["input"]) or message
     return f"{where}: {message}"
+
+
+def _why_not_text(value: str) -> str | None:
+    """Say in words why a text does not match one of the text patterns above, if that is why."""
+    control = re.search(f"[{_CONTROL}]", value)
+    if control:
+        return (
+            f"contains a control character (U+{ord(control.group()):04X}) that tm does not store "
+            "(it usually comes from copying out of a PDF or a binary file)"
+        )
+    bidi = re.search(f"[{_BIDI}]", value)
+    if bidi:
+        return (
+            f"holds an invisible direction control (U+{ord(bidi.group()):04X}) that would show the text "
+            "in another order than it is written; remove it"
+        )
+    if not re.search(f"[^{_INVISIBLE}]", value):
+        return "is empty: give the text"
+    return None
 
 
 def check_answer(op: Operation, response: Response) -> None:
