@@ -22,6 +22,22 @@ paged by cursor: pass the `next` of one answer as `cursor` to get the next page.
 """
 
 
+# the reference's sections, in the order a newsroom system meets them
+TAGS = [
+    {"name": "Translate", "description": "Draft a short text at once, memory first, then MT."},
+    {"name": "Documents", "description": "Stories to translate: drafted, assigned, edited, exported."},
+    {"name": "Analysis", "description": "Words per match band, to price and plan work."},
+    {"name": "Webhooks", "description": "Signed calls to a newsroom system when a story is drafted or done."},
+    {"name": "Jobs", "description": "Background work (drafting, imports) and its progress."},
+    {"name": "Memory", "description": "Lookups, concordance, and the memory as a file."},
+    {"name": "Units", "description": "The memory's translation units with their history."},
+    {"name": "Glossary", "description": "Terms, proposals and their files."},
+    {"name": "Reports", "description": "What MT drafts and the memory save: post-editing effort."},
+    {"name": "Account", "description": "Who a token is."},
+    {"name": "Reference", "description": "This description."},
+]
+
+
 class OpenAPIDocument(Answer):
     """The OpenAPI 3.1 document (its schema is OpenAPI's own)."""
 
@@ -43,7 +59,7 @@ def openapi_json() -> ResponseReturnValue:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     cached = app.extensions.get("tm_openapi")
     if cached is None:
-        cached = openapi(app, title="tm API", version=_version(), description=DESCRIPTION)
+        cached = openapi(app, title="tm API", version=_version(), description=DESCRIPTION, tags=TAGS)
         app.extensions["tm_openapi"] = cached
     return jsonify(cached)
 

@@ -218,7 +218,9 @@ _REASONS = {
 }
 
 
-def openapi(app: Flask, *, title: str, version: str, description: str) -> dict[str, Any]:
+def openapi(
+    app: Flask, *, title: str, version: str, description: str, tags: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     """Build the OpenAPI 3.1 document of every /api/v1 route from its declaration."""
     paths: dict[str, dict[str, Any]] = {}
     models: set[type[BaseModel]] = {Error}
@@ -246,6 +248,7 @@ def openapi(app: Flask, *, title: str, version: str, description: str) -> dict[s
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
+        "tags": tags or [],
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
