@@ -73,6 +73,13 @@ class Settings:
     max_paste_mb: int = field(
         default=10, metadata={"help": "largest pasted text or form, in MB", **_bounds(1, 1024)}
     )
+    webhook_private: int = field(
+        default=1,
+        metadata={
+            "help": "1: webhooks may call loopback and intranet addresses (a CMS beside tm); 0: public only",
+            **_bounds(0, 1),
+        },
+    )
     api_rate: str = field(
         default="600/minute",
         metadata={"help": "calls one API token may make, e.g. 600/minute or 20/second;100/minute"},

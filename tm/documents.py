@@ -24,6 +24,7 @@ from tm.rights import MOVES, may_move, require_manage
 from tm.segment import Document, Paragraph, Segment, segment
 from tm.store.records import PRIORITIES, STAGES, DocRow, Unit, User
 from tm.textcheck import MAX_TITLE, check_typed, is_blank
+from tm.webhooks import STAGE_EVENTS, emit
 
 MAX_SEGMENTS = 5000
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -190,6 +191,8 @@ class Documents(Editing):
             self._require_complete(doc_id, stage)
             if not self.store.documents.set_stage(doc_id, stage, expected=doc.stage):
                 raise TMError("someone else moved this document meanwhile; reload the page and try again")
+            if stage in STAGE_EVENTS:  # webhooks hear of the move exactly when it is kept
+                emit(self.store, STAGE_EVENTS[stage], self.store.documents.get(doc_id, layout=False))
         return self.store.documents.get(doc_id, layout=False)
 
     def _require_complete(self, doc_id: int, stage: str) -> None:
@@ -265,7 +268,9 @@ class Documents(Editing):
                 progress=progress,
             )
         except Exception as e:
-            self.store.documents.set_state(doc_id, status="failed", note=f"pre-translation failed: {e}")
+            with self.store.transaction():
+                self.store.documents.set_state(doc_id, status="failed", note=f"pre-translation failed: {e}")
+                emit(self.store, "document.drafted", self.store.documents.get(doc_id, layout=False))
             raise
         drafts = []
         for s in result.segments:
@@ -286,10 +291,12 @@ class Documents(Editing):
                     },
                 }
             )
-        self.store.documents.set_drafts(doc_id, drafts)
-        self.store.documents.set_state(
-            doc_id, status="ready", progress=len(drafts), note=result.mt_error or ""
-        )
+        with self.store.transaction():
+            self.store.documents.set_drafts(doc_id, drafts)
+            self.store.documents.set_state(
+                doc_id, status="ready", progress=len(drafts), note=result.mt_error or ""
+            )
+            emit(self.store, "document.drafted", self.store.documents.get(doc_id, layout=False))
 
     def delete(self, doc_id: int, user: User) -> DocRow:
         """Delete a document (its owner or an admin); its confirmed sentences stay in the memory."""

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
 from tm.config import Settings
+from tm.deliverer import Deliverer
 from tm.documents import Documents
 from tm.errors import Busy, Forbidden, NotFound, QABlocked, StaleUnit, TMError, UnitNotFound
 from tm.glossary import Glossary
@@ -39,12 +40,16 @@ class Services:
         self.throttle = Throttle()
         self._translator = translator
         self._translator_lock = threading.Lock()
+        # webhooks: sends what the outbox holds, signed, with retries
+        self.deliverer = Deliverer(store, allow_private=bool(settings.webhook_private))
         if start_worker:
             self.worker.start()
+            self.deliverer.start()
 
     def close(self) -> None:
-        """Stop the worker, save the index and close the store."""
+        """Stop the worker and the webhook deliverer, save the index and close the store."""
         self.worker.stop()
+        self.deliverer.stop()
         self.memory.close()
 
     def translator(self) -> Any:

@@ -11,8 +11,9 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tm.errors import TMError
-from tm.store.records import MIN_PASSWORD, ROLES, User
+from tm import webhooks
+from tm.errors import NotFound, TMError
+from tm.store.records import MIN_PASSWORD, ROLES, WEBHOOK_EVENTS, User, Webhook
 from tm.textcheck import check_typed, is_blank
 from web import services
 from web.security import new_token_secret, roles, start_session
@@ -94,9 +95,11 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.route("/account")
-def account(new_secret: str | None = None) -> ResponseReturnValue:
-    """The user's own page: where they are logged in, API tokens, a new password, log out everywhere."""
-    accounts = services().store.accounts
+def account(new_secret: str | None = None, new_hook: Webhook | None = None) -> ResponseReturnValue:
+    """The user's own page: sessions, API tokens, webhooks, a new password, log out everywhere."""
+    store = services().store
+    accounts = store.accounts
+    hooks = store.webhooks.for_owner(g.user.name)
     return render_template(
         "account.html",
         sessions=accounts.sessions(g.user.id),
@@ -104,6 +107,9 @@ def account(new_secret: str | None = None) -> ResponseReturnValue:
         min_password=MIN_PASSWORD,
         tokens=accounts.tokens(g.user.id),
         new_secret=new_secret,
+        webhooks=[(h, store.webhooks.deliveries(h.id, limit=5)) for h in hooks],
+        webhook_events=WEBHOOK_EVENTS,
+        new_hook=new_hook,
     )
 
 
@@ -124,6 +130,52 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of one's own API tokens at once."""
     revoked = services().store.accounts.revoke_token(token_id, user_id=g.user.id)
     flash(f"Token “{revoked.name}” revoked: calls with it are refused from now on.", "ok")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/webhooks", methods=["POST"])
+def create_webhook() -> ResponseReturnValue:
+    """Register a webhook; its secret is on this answer only, like a token's."""
+    try:
+        hook = webhooks.register(
+            services().store, g.user, request.form.get("url", ""), request.form.getlist("events")
+        )
+    except TMError as e:
+        flash(f"The webhook was not made: {e}", "error")
+        return redirect(url_for("auth.account"))
+    return account(new_hook=hook)
+
+
+def _own_webhook(hook_id: int) -> Webhook:
+    """Return one of the user's webhooks; 404 for anyone else's, as for one that is not there."""
+    try:
+        hook = services().store.webhooks.get(hook_id)
+    except NotFound:
+        abort(404)
+    if hook.owner != g.user.name:
+        abort(404)
+    return hook
+
+
+@bp.route("/account/webhooks/<int:hook_id>/ping", methods=["POST"])
+def ping_webhook(hook_id: int) -> ResponseReturnValue:
+    """Send a ping to one of one's webhooks; its delivery shows below it."""
+    hook = _own_webhook(hook_id)
+    if not hook.active:
+        flash("This webhook is paused; resume it (PATCH /api/v1/webhooks/ID) to ping it.", "error")
+        return redirect(url_for("auth.account"))
+    webhooks.ping(services().store, hook)
+    services().deliverer.notify()
+    flash(f"Ping queued for {hook.url}; reload to see how it went.", "ok")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/webhooks/<int:hook_id>/delete", methods=["POST"])
+def delete_webhook(hook_id: int) -> ResponseReturnValue:
+    """Delete one of one's webhooks with its deliveries."""
+    hook = _own_webhook(hook_id)
+    services().store.webhooks.delete(hook.id)
+    flash(f"Webhook to {hook.url} deleted: nothing more is sent to it.", "ok")
     return redirect(url_for("auth.account"))
 
 

@@ -7,9 +7,10 @@ from tm.lang import normalize
 from tm.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
 from .contract import StoreContract, unit
+from .contract_webhooks import WebhooksContract
 
 
-class TestSQLiteStore(StoreContract):
+class TestSQLiteStore(StoreContract, WebhooksContract):
     @pytest.fixture
     def store(self, tmp_path):
         s = SQLiteStore(tmp_path / "m.db")

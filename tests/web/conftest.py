@@ -32,6 +32,7 @@ def app(store, tmp_path):
         store.accounts.add(name, generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"), role)
     yield app
     services(app).worker.stop()
+    services(app).deliverer.stop()
 
 
 def services(app):

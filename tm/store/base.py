@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from tm.store.records import (
     Comment,
+    Delivery,
     DocRow,
     FeedPosition,
     HistoryEntry,
@@ -28,6 +29,7 @@ from tm.store.records import (
     Token,
     Unit,
     User,
+    Webhook,
 )
 
 _UNSET: Any = object()
@@ -435,6 +437,89 @@ class CommentStore(Protocol):
         ...
 
 
+class WebhookStore(Protocol):
+    """Webhooks newsroom systems register, and the outbox of their deliveries with every attempt.
+
+    A delivery is enqueued inside the transaction of the change it reports (it exists exactly
+    when that change committed); any process may claim due deliveries, and a claim is a lease
+    that no other process can take until it runs out.
+    """
+
+    def add(
+        self, owner: str, url: str, events: list[str], secret: str, *, document_id: int | None = None
+    ) -> Webhook:
+        """Register a webhook (events among WEBHOOK_EVENTS; NotFound for a document that is not there)."""
+        ...
+
+    def get(self, hook_id: int) -> Webhook:
+        """Return a webhook or raise NotFound."""
+        ...
+
+    def for_owner(self, owner: str) -> list[Webhook]:
+        """Return an account's webhooks, oldest first."""
+        ...
+
+    def update(
+        self,
+        hook_id: int,
+        *,
+        url: str | None = None,
+        events: list[str] | None = None,
+        active: bool | None = None,
+    ) -> Webhook:
+        """Change a webhook's URL, events or active flag (NotFound if there is no such hook)."""
+        ...
+
+    def delete(self, hook_id: int) -> None:
+        """Remove a webhook and its deliveries (NotFound if there is no such hook)."""
+        ...
+
+    def listening(self, event: str, document_id: int) -> list[Webhook]:
+        """Return the active webhooks of an event for a document (theirs, or every document's)."""
+        ...
+
+    def enqueue(
+        self, hook_id: int, event: str, payload: dict[str, Any], *, at: str | None = None
+    ) -> Delivery:
+        """Queue a delivery due at `at` (default now), in the caller's transaction if there is one."""
+        ...
+
+    def claim(self, *, now: str, lease_until: str, limit: int = 10) -> list[Delivery]:
+        """Take due pending deliveries of active hooks: each counts an attempt and is due again
+        only at lease_until, so no other claim takes it meanwhile; oldest due first."""
+        ...
+
+    def record(
+        self,
+        delivery_id: int,
+        attempt: int,
+        *,
+        state: str,
+        status: int | None,
+        error: str | None,
+        next_at: str | None = None,
+    ) -> bool:
+        """Record how attempt number `attempt` went: delivered, failed, or pending again at next_at.
+
+        Returns False (and changes nothing) when the delivery is no longer that claim's: another
+        claim took it after the lease ran out, or it was settled or deleted meanwhile.
+        """
+        ...
+
+    def get_delivery(self, delivery_id: int) -> Delivery:
+        """Return a delivery or raise NotFound."""
+        ...
+
+    def deliveries(self, hook_id: int, *, before: int | None = None, limit: int = 50) -> list[Delivery]:
+        """Return a webhook's deliveries newest first, those with an id below `before` when given."""
+        ...
+
+    def prune(self, *, delivered_before: str, failed_before: str) -> int:
+        """Delete delivered deliveries made before delivered_before and failed ones made before
+        failed_before (pending ones stay); return how many."""
+        ...
+
+
 class JobStore(Protocol):
     """Background jobs: any process may queue one, claim it, report progress and finish it."""
 
@@ -521,6 +606,11 @@ class Store(Protocol):
     @property
     def comments(self) -> CommentStore:
         """Return the comments on segments."""
+        ...
+
+    @property
+    def webhooks(self) -> WebhookStore:
+        """Return the webhooks and the outbox of their deliveries."""
         ...
 
     @property

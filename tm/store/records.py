@@ -23,6 +23,10 @@ DOCUMENT_STATUSES = ("translating", "ready", "failed")  # the drafting state, no
 STAGES = ("new", "translating", "in review", "done")  # the desk's workflow of a document
 PRIORITIES = ("normal", "high", "urgent")
 JOB_STATES = ("queued", "running", "done", "failed")
+# what a webhook may listen to; "ping" is only ever sent on request, to every hook
+WEBHOOK_EVENTS = ("document.drafted", "document.in_review", "document.done")
+DELIVERY_EVENTS = (*WEBHOOK_EVENTS, "ping")
+DELIVERY_STATES = ("pending", "delivered", "failed")
 MIN_PASSWORD = 8
 
 
@@ -380,3 +384,38 @@ class Session:
     expires_at: str  # the absolute end, however active the session is
     ip: str
     user_agent: str
+
+
+@dataclass
+class Webhook:
+    """A URL a newsroom system registered for events, with the secret its deliveries are signed with."""
+
+    id: int
+    owner: str  # the account whose rights decide which documents' events it gets
+    url: str
+    events: list[str]  # among WEBHOOK_EVENTS
+    document_id: int | None  # None: every document the owner may see
+    secret: str  # the HMAC key; shown to its owner once, when made
+    active: bool
+    created_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON shape of a webhook, without its secret."""
+        return {k: v for k, v in self.__dict__.items() if k != "secret"}
+
+
+@dataclass
+class Delivery:
+    """One event for one webhook: what is sent, and how its attempts went."""
+
+    id: int
+    webhook_id: int
+    event: str  # one of DELIVERY_EVENTS
+    payload: dict[str, Any]  # the event's data; the body sent adds the delivery's id
+    state: str  # one of DELIVERY_STATES
+    attempts: int  # attempts started
+    next_at: str  # when it is due (pending), or when it was last claimed
+    last_status: int | None  # the HTTP status of the last attempt, None when none came back
+    last_error: str | None  # why the last attempt failed (connection refused, timeout, HTTP 500: ...)
+    created_at: str
+    delivered_at: str | None = None

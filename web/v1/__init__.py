@@ -24,4 +24,5 @@ from web.v1 import (  # noqa: E402,F401
     reference,
     segments,
     units,
+    webhooks,
 )

@@ -16,6 +16,7 @@ from tm.store.sqlite.glossary import SQLiteGlossary, SQLiteMTCache
 from tm.store.sqlite.jobs import SQLiteJobs
 from tm.store.sqlite.schema import SCHEMA_VERSION
 from tm.store.sqlite.units import SQLiteUnits
+from tm.store.sqlite.webhooks import SQLiteWebhooks
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -35,6 +36,7 @@ class SQLiteStore:
         self.documents = SQLiteDocuments(self.db)
         self.jobs = SQLiteJobs(self.db)
         self.comments = SQLiteComments(self.db)
+        self.webhooks = SQLiteWebhooks(self.db)
         self._memory_id: str | None = None
 
     @property
