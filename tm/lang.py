@@ -19,6 +19,8 @@ _DROP = set(range(0x064B, 0x0660)) | {0x0670, 0x0640} | set(range(0x06D6, 0x06EE
 _DROP |= set(range(0x0610, 0x061B))
 _DROP |= {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x061C, 0xFEFF, 0x00AD}
 _DROP |= set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+# inline tags (tm.tags): formatting is not part of what a sentence says
+_DROP |= set(range(0xE004, 0xE000 + 4 * 1500 + 3))
 
 _MAP = {
     # alef variants -> bare alef

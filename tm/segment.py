@@ -152,7 +152,9 @@ ABBREVIATIONS = {
 }
 _ABBREV_NORM = {normalize(a) for a in ABBREVIATIONS}
 
-_BOUNDARY = re.compile(r"([.!?؟…]+)([»”\"'’)\]]*)(\s+)")
+# closing quotes and brackets, and inline tags (tm.tags) right after the stop, stay with the
+# sentence they end
+_BOUNDARY = re.compile(r"([.!?؟…]+)([»”\"'’)\]\ue000-\uf8ff]*)(\s+)")
 # The word (with inner dots, as in ص.ب) that stands before a full stop.
 _WORD_BEFORE = re.compile(r"([^\s.]+(?:\.[^\s.]+)*)$")
 _OPENERS = {"«": "»", "“": "”"}
