@@ -114,9 +114,9 @@ def create_app(
     # metadata as people write it: Arabic as Arabic, not \u escapes (autoescaping still applies)
     app.jinja_env.filters["readable_json"] = lambda v: json.dumps(v, ensure_ascii=False)
 
-    from web import api, auth, comments, documents, glossary, memory, tools, v1
+    from web import api, auth, comments, documents, glossary, memory, reports, tools, v1
 
-    for module in (auth, documents, api, v1, comments, tools, memory, glossary):
+    for module in (auth, documents, api, v1, comments, tools, reports, memory, glossary):
         app.register_blueprint(module.bp)
     v1.limits.install(app, settings)
 

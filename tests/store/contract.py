@@ -17,9 +17,11 @@ from .contract_imports import ImportsContract
 from .contract_jobs import JobsContract
 from .contract_review import ReviewContract
 from .contract_sessions import SessionsContract
+from .contract_timing import TimingContract
 from .contract_tokens import TokensContract
 from .contract_transactions import TransactionsContract
 from .contract_units import UnitsContract
+from .contract_webhooks import WebhooksContract
 
 __all__ = ["Boom", "StoreContract", "unit"]
 
@@ -38,5 +40,7 @@ class StoreContract(
     JobsContract,
     ReviewContract,
     TransactionsContract,
+    TimingContract,
+    WebhooksContract,
 ):
     """Every part of a store, tested through the protocol: subclass it and give a `store` fixture."""

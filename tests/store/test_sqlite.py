@@ -7,10 +7,9 @@ from tm.lang import normalize
 from tm.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
 from .contract import StoreContract, unit
-from .contract_webhooks import WebhooksContract
 
 
-class TestSQLiteStore(StoreContract, WebhooksContract):
+class TestSQLiteStore(StoreContract):
     @pytest.fixture
     def store(self, tmp_path):
         s = SQLiteStore(tmp_path / "m.db")

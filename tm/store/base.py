@@ -403,6 +403,22 @@ class DocumentStore(Protocol):
         """Return a segment's changes, newest first (NotFound if the segment is not there)."""
         ...
 
+    def confirmations(
+        self,
+        *,
+        document: int | None = None,
+        author: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[tuple[SegmentRow, SegmentChange]]:
+        """Return the confirmed and approved segments, each with the history entry that confirmed it.
+
+        That entry is the segment's newest `confirm`, or its newest `approve` when it has no
+        confirm; filtered by document, by the entry's author and by the entry's day (UTC,
+        YYYY-MM-DD, both ends included); in order of document and segment.
+        """
+        ...
+
 
 class CommentStore(Protocol):
     """Threaded comments on the segments of documents."""
@@ -434,6 +450,28 @@ class CommentStore(Protocol):
 
     def unresolved(self) -> dict[int, int]:
         """Return, per document with any, the number of threads not resolved."""
+        ...
+
+
+class EditingTimeStore(Protocol):
+    """Active editing time the editor records, per segment, person and day (UTC)."""
+
+    def add(self, doc_id: int, idx: int, author: str, ms: int, day: str) -> int:
+        """Add ms to what the author spent on a segment that day (YYYY-MM-DD); return that day's total.
+
+        NotFound if the segment is not there; ValueError for a negative ms or a malformed day.
+        """
+        ...
+
+    def totals(
+        self,
+        *,
+        document: int | None = None,
+        author: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict[tuple[int, int, str], int]:
+        """Return the ms per (document, segment, author), over the days since..until (both included)."""
         ...
 
 
@@ -606,6 +644,11 @@ class Store(Protocol):
     @property
     def comments(self) -> CommentStore:
         """Return the comments on segments."""
+        ...
+
+    @property
+    def timing(self) -> EditingTimeStore:
+        """Return the active editing time recorded per segment, person and day."""
         ...
 
     @property

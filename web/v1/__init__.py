@@ -22,6 +22,7 @@ from web.v1 import (  # noqa: E402,F401
     limits,
     memory,
     reference,
+    reports,
     segments,
     units,
     webhooks,

@@ -15,6 +15,7 @@ from tm.store.sqlite.documents import SQLiteDocuments
 from tm.store.sqlite.glossary import SQLiteGlossary, SQLiteMTCache
 from tm.store.sqlite.jobs import SQLiteJobs
 from tm.store.sqlite.schema import SCHEMA_VERSION
+from tm.store.sqlite.timing import SQLiteEditingTime
 from tm.store.sqlite.units import SQLiteUnits
 from tm.store.sqlite.webhooks import SQLiteWebhooks
 
@@ -37,6 +38,7 @@ class SQLiteStore:
         self.jobs = SQLiteJobs(self.db)
         self.comments = SQLiteComments(self.db)
         self.webhooks = SQLiteWebhooks(self.db)
+        self.timing = SQLiteEditingTime(self.db)
         self._memory_id: str | None = None
 
     @property

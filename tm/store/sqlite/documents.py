@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tm.errors import NotFound, StaleSegment
@@ -24,6 +24,7 @@ from tm.store.records import (
     source_hash,
 )
 from tm.store.sqlite.db import Database
+from tm.store.sqlite.timing import check_day
 
 _DOC_COLS = (
     "id, title, owner, layout, words, status, progress, total, note, created_at, changed_at, job_id, "
@@ -340,3 +341,44 @@ class SQLiteDocuments:
             (doc_id, idx, limit),
         )
         return [SegmentChange(*r) for r in rows]
+
+    def confirmations(
+        self,
+        *,
+        document: int | None = None,
+        author: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[tuple[SegmentRow, SegmentChange]]:
+        """Return the confirmed and approved segments, each with the history entry that confirmed it.
+
+        That entry is the segment's newest `confirm`, or its newest `approve` when it has no
+        confirm (a reviewer's sign-off does not make the reviewer its translator); filtered by
+        document, by the entry's author and by the entry's day (UTC, YYYY-MM-DD, both ends
+        included); in order of document and segment. One query: each segment's entry is found
+        through the history's (document, segment, id) index.
+        """
+        seg_cols = ", ".join(f"s.{c.strip()}" for c in _SEG_COLS.split(","))
+        sql = (
+            f"SELECT {seg_cols}, h.id, h.document_id, h.idx, h.version, h.target, h.status, h.action, "
+            "h.author, h.at FROM segments s JOIN segment_history h ON h.id = ("
+            "SELECT x.id FROM segment_history x WHERE x.document_id = s.document_id AND x.idx = s.idx "
+            "AND x.action IN ('confirm', 'approve') ORDER BY x.action = 'confirm' DESC, x.id DESC LIMIT 1) "
+            "WHERE s.status IN ('confirmed', 'approved')"
+        )
+        args: list[Any] = []
+        if document is not None:
+            sql += " AND s.document_id = ?"
+            args.append(document)
+        if author is not None:
+            sql += " AND h.author = ?"
+            args.append(author)
+        if since is not None:
+            sql += " AND h.at >= ?"
+            args.append(check_day(since, "since"))
+        if until is not None:  # the times are ...T..Z: before the next day's first second
+            sql += " AND h.at < ?"
+            args.append((date.fromisoformat(check_day(until, "until")) + timedelta(days=1)).isoformat())
+        rows = self.db.execute(sql + " ORDER BY s.document_id, s.idx", args)
+        n = len(_SEG_COLS.split(","))
+        return [(self._segment(r[:n]), SegmentChange(*r[n:])) for r in rows]
