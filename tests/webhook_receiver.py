@@ -16,6 +16,7 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,9 +46,16 @@ class Received:
 class Receiver:
     """An HTTP server on 127.0.0.1 (a free port) in a thread, answering POSTs as told."""
 
-    def __init__(self, answers: list[int] | None = None, *, delay: float = 0.0):
+    def __init__(
+        self,
+        answers: list[int] | None = None,
+        *,
+        delay: float = 0.0,
+        before_answer: Callable[[], object] | None = None,
+    ):
         self.answers = list(answers or [])
         self.delay = delay
+        self.before_answer = before_answer  # called in the request's thread before answering
         self.requests: list[Received] = []
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
@@ -62,6 +70,8 @@ class Receiver:
                     )
                     status = receiver.answers.pop(0) if receiver.answers else 200
                     receiver._arrived.notify_all()
+                if receiver.before_answer is not None:
+                    receiver.before_answer()
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 try:
