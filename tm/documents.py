@@ -11,8 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
+from tm import files, tags
 from tm.editing import Editing
 from tm.errors import Busy, Forbidden, TMError
 from tm.formats.tmx import write_tmx
@@ -20,13 +22,15 @@ from tm.glossary import Glossary
 from tm.lang import PUNCT, tokenize
 from tm.memory import TranslationMemory
 from tm.pretranslate import TranslatorSource, pretranslate
+from tm.qa import check
 from tm.rights import MOVES, may_move, require_manage
 from tm.segment import Document, Paragraph, Segment, segment
-from tm.store.records import PRIORITIES, STAGES, DocRow, Unit, User
+from tm.store.records import PRIORITIES, STAGES, DocRow, SourceFile, Unit, User
 from tm.textcheck import MAX_TITLE, check_typed, is_blank
 from tm.webhooks import STAGE_EVENTS, emit
 
 MAX_SEGMENTS = 5000
+FILE = "file"  # a draft's origin when the file came with it (a pre-translated XLIFF)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PRIORITY_ORDER = {p: i for i, p in enumerate(reversed(PRIORITIES))}  # urgent first
 
@@ -131,6 +135,60 @@ class Documents(Editing):
             reviewer=reviewer,
             deadline=deadline,
             priority=priority,
+        )
+
+    def create_file(
+        self,
+        title: str,
+        name: str,
+        data: bytes,
+        owner: str,
+        *,
+        translator: str | None = None,
+        reviewer: str | None = None,
+        deadline: str | None = None,
+        priority: str = "normal",
+    ) -> int:
+        """Read a file (.txt, .html, .docx, .xliff) and store it as a new document; keep the file.
+
+        Its English comes back in the same format (`export_file`). FormatError for a file tm
+        cannot read, TMError for one with no text or too many sentences.
+        """
+        parsed = files.read(name, data)
+        stem = Path(name.replace("\\", "/")).stem
+        if parsed.format == "text":
+            return self.create(
+                title.strip() or stem,
+                parsed.document.rebuild(),
+                owner,
+                translator=translator,
+                reviewer=reviewer,
+                deadline=deadline,
+                priority=priority,
+            )
+        translator, reviewer, deadline, priority = self._assignment(translator, reviewer, deadline, priority)
+        sources = parsed.sources()
+        if not sources:
+            raise TMError(f"{name} holds no text to translate")
+        if len(sources) > MAX_SEGMENTS:
+            raise TMError(f"{name} has {len(sources)} sentences; split it into parts of {MAX_SEGMENTS}")
+        title = title.strip() if not is_blank(title) else ""
+        title = check_typed(title, "title", limit=MAX_TITLE) or stem[:MAX_TITLE] or name[:MAX_TITLE]
+        layout = parsed.layout()
+        if any(t is not None for t, _ in parsed.targets):  # a pre-translated XLIFF: its English is kept
+            layout["held"] = [list(t) for t in parsed.targets]
+        return self.store.documents.add(
+            title,
+            owner,
+            layout,
+            word_count(tags.strip(" ".join(s for _, s in sources))),
+            sources,
+            translator=translator,
+            reviewer=reviewer,
+            deadline=deadline,
+            priority=priority,
+            format=parsed.format,
+            file=SourceFile(name, data),
         )
 
     # -- the desk's workflow --------------------------------------------------------
@@ -272,8 +330,13 @@ class Documents(Editing):
                 self.store.documents.set_state(doc_id, status="failed", note=f"pre-translation failed: {e}")
                 emit(self.store, "document.drafted", self.store.documents.get(doc_id, layout=False))
             raise
+        held = row.layout.get("held") or []
         drafts = []
         for s in result.segments:
+            if s.index < len(held) and held[s.index][0] is not None:
+                # the English the file came with (a pre-translated XLIFF) is the draft, not the memory's
+                s.target, s.origin, s.score, s.unit_id = held[s.index][0], FILE, None, None
+                s.qa = check(s.source, s.target, s.terms)
             drafts.append(
                 {
                     "idx": s.index,
@@ -309,10 +372,41 @@ class Documents(Editing):
     # -- output -----------------------------------------------------------------
 
     def english(self, doc_id: int) -> str:
-        """Rebuild the document in English; segments without a translation keep their Arabic."""
+        """Rebuild the document in English; segments without a translation keep their Arabic.
+
+        A document from a file gives its text here without the inline formatting (tags);
+        `export_file` gives the file itself.
+        """
         row = self.store.documents.get(doc_id)
         segs = self.store.documents.segments(doc_id)
-        return layout_document(row.layout).rebuild(s.target if s.target.strip() else s.source for s in segs)
+        texts = iter(s.target if s.target.strip() else s.source for s in segs)
+        doc = layout_document(row.layout)
+        if row.format == "text":
+            return doc.rebuild(texts)
+        # a file's blocks (headings, paragraphs, cells) as paragraphs of text, one blank line apart
+        blocks = [p.rebuild([next(texts) for _ in p.segments]).strip() for p in doc.paragraphs]
+        return "\n\n".join(tags.strip(b) for b in blocks if b) + "\n"
+
+    def export_file(self, doc_id: int) -> tuple[bytes, str]:
+        """Return a document from a file as that file in English, and the file's name.
+
+        Every sentence with an English (a draft too) has it in the file, with its formatting;
+        a sentence without one keeps its Arabic. TMError for a pasted document (no file).
+        """
+        row = self.store.documents.get(doc_id)
+        source = self.store.documents.file(doc_id)
+        if source is None or row.format == "text":
+            raise TMError("this document was pasted as text; download its English as text")
+        english = [
+            files.SentenceEnglish(
+                s.target if s.target.strip() else None,
+                s.status,
+                s.origin if s.origin not in ("none", "") else None,
+                s.score,
+            )
+            for s in self.store.documents.segments(doc_id)
+        ]
+        return files.rebuild(row.layout, source.data, source.name, english), source.name
 
     def confirmed_tmx(self, doc_id: int) -> str:
         """Return a TMX of the document's confirmed and approved segments."""

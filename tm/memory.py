@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from tm import tags
 from tm.candidates import CandidateIndex, LocalIndex
 from tm.errors import TMError
 from tm.lang import PUNCT, Token, light_stem, normalize, tokenize
@@ -27,6 +28,13 @@ class Match:
     diff: list[DiffChunk] = field(default_factory=list)
     changed_numbers: list[tuple[str, str]] = field(default_factory=list)
     punct_changes: int = 0
+    # the unit's English with its tags numbered as the query's (tm.tags); None: the unit's own
+    tagged: str | None = None
+
+    @property
+    def target(self) -> str:
+        """Return the English to reuse: the unit's, its inline tags renumbered for the query."""
+        return self.unit.target if self.tagged is None else self.tagged
 
     def to_json(self) -> dict[str, Any]:
         """Return the stable JSON shape of a match."""
@@ -34,7 +42,7 @@ class Match:
             "kind": self.kind,
             "score": self.score,
             "source": self.unit.source,
-            "target": self.unit.target,
+            "target": self.target,
             "unit_id": self.unit.id,
             "origin": self.unit.origin,
             "author": self.unit.author,
@@ -176,6 +184,8 @@ class TranslationMemory:
             fuzzy.sort(key=lambda m: m.unit.changed_at, reverse=True)
             fuzzy.sort(key=lambda m: (m.score, m.unit.status == "approved"), reverse=True)
             matches.extend(fuzzy)
+        if tags.TAG.search(text) or any(tags.TAG.search(m.unit.source) for m in matches):
+            _tagged(text, matches)
         matches = matches[:limit]
         for m in matches:
             if m.kind == FUZZY:
@@ -235,6 +245,10 @@ class TranslationMemory:
         how the English came to be and `qa_override` which blocking QA findings were overridden.
         """
         ctx = context_hash(*context) if isinstance(context, tuple) else context
+        if tags.TAG.search(source):  # the memory keeps inline tags numbered 1, 2, ... (tm.tags)
+            source, mapping = tags.canonical(source)
+            target = tags.renumber(target, mapping)
+            mt_draft = tags.renumber(mt_draft, mapping) if mt_draft else mt_draft
         units = self.store.units
         meta = {k: v for k, v in (meta or {}).items() if k != "qa_override"}
         if qa_override:  # on the unit too, so that a match shows it was confirmed over QA
@@ -331,3 +345,23 @@ class TranslationMemory:
                     hits[unit.id] = ConcordanceHit(unit, [], spans)
         result = sorted(hits.values(), key=lambda h: h.unit.changed_at, reverse=True)
         return result[:limit]
+
+
+def _tagged(text: str, matches: list[Match]) -> None:
+    """Give matches the query's tag numbers and lower those whose tags differ (tm.tags.penalty).
+
+    The memory keeps sentences with tags numbered 1, 2, ... (canonical); the query has them as
+    they stand in its paragraph. A match whose tags differ scores less, like a changed number,
+    and is no longer a 100 or 101: the order is best score first again.
+    """
+    _, mapping = tags.canonical(text)
+    back = {new: old for old, new in mapping.items()}
+    for m in matches:
+        if tags.TAG.search(m.unit.target):
+            m.tagged = tags.renumber(m.unit.target, back)
+        lost = tags.penalty(text, m.unit.source)
+        if lost:
+            m.score = min(m.score, 100) - lost
+            if m.kind != FUZZY:
+                m.kind = FUZZY
+    matches.sort(key=lambda m: m.score, reverse=True)

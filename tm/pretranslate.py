@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tm import tags
 from tm.adapt import adapt
 from tm.errors import ModelUnavailable
 from tm.glossary import Glossary, TermHit
@@ -138,7 +139,8 @@ def pretranslate(
         engine = _engine(translator, result)
         if engine is not None:
             result.engine, result.model = engine.engine, engine.model_id
-            masked = {d.index: Glossary.mask(d.source, d.terms) for d in need}
+            # MT sees no inline tags; those at a sentence's edges go back around its output
+            masked = {d.index: tags.strip(Glossary.mask(d.source, d.terms)) for d in need}
             waiting: dict[str, list[SegmentDraft]] = {}
             for d in need:  # repetitions go to the engine once
                 waiting.setdefault(masked[d.index], []).append(d)
@@ -148,7 +150,8 @@ def pretranslate(
                 chunk = unique[start : start + step]
                 for text, output in zip(chunk, engine.translate(chunk), strict=True):
                     for d in waiting[text]:
-                        d.mt_draft = Glossary.restore(output, d.terms)
+                        lead, trail = tags.edges(d.source)
+                        d.mt_draft = lead + Glossary.restore(output, d.terms) + trail
                         d.target, d.origin = d.mt_draft, MT
                 report(sum(len(waiting[text]) for text in chunk))
         else:
@@ -165,9 +168,9 @@ def _from_memory(draft: SegmentDraft) -> None:
     best = draft.matches[0]
     draft.unit_id = best.unit.id
     if best.kind in (CONTEXT, EXACT):
-        draft.target, draft.origin, draft.score = best.unit.target, best.kind, best.score
+        draft.target, draft.origin, draft.score = best.target, best.kind, best.score
         return
-    adapted = adapt(best.unit.source, best.unit.target, draft.source)
+    adapted = adapt(best.unit.source, best.target, draft.source)
     if adapted is not None:
         # what is left of the difference is punctuation only: score without the number penalties
         left = min(PUNCT_PENALTY_MAX, PUNCT_PENALTY * best.punct_changes)
@@ -175,7 +178,7 @@ def _from_memory(draft: SegmentDraft) -> None:
         draft.target, draft.origin, draft.changes = adapted.target, ADAPTED, adapted.changes
         return
     if best.kind == FUZZY:
-        draft.target, draft.origin, draft.score = best.unit.target, FUZZY, best.score
+        draft.target, draft.origin, draft.score = best.target, FUZZY, best.score
 
 
 def _engine(source: TranslatorSource, result: Pretranslation) -> Translator | None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from tm import tags
 from tm.glossary import TermHit, contains_term
 from tm.lang import ARABIC_DIGIT, arabic_script_in, normalize
 
@@ -360,6 +361,8 @@ def check(source: str, target: str, hits: list[TermHit] | None = None) -> list[I
             issues.append(Issue(ARABIC_PUNCT, f"{name} in the translation"))
     if "  " in target.strip():
         issues.append(Issue(DOUBLE_SPACE, "double space in the translation"))
+    # inline formatting (bold, links, footnote marks): a warning, the file is repaired on export
+    issues += [Issue(t.code, t.describe()) for t in tags.compare(source, target)]
     return issues
 
 

@@ -228,3 +228,18 @@ def missing_next(source: str, target: str) -> str | None:
     """Return the first tag of the source the target still lacks (the editor's insert key)."""
     lacking = _minus(tags_in(source), tags_in(target))
     return lacking[0] if lacking else None
+
+
+def edges(source: str) -> tuple[str, str]:
+    """Return the tags before a sentence's first word and after its last (with nothing between).
+
+    A machine translation cannot place tags inside the sentence, but these it can keep: a
+    sentence in bold throughout, a line break at its end, a footnote mark after its full stop.
+    """
+    i = 0
+    while i < len(source) and (source[i].isspace() or TAG.match(source[i])):
+        i += 1
+    j = len(source)
+    while j > i and (source[j - 1].isspace() or TAG.match(source[j - 1])):
+        j -= 1
+    return "".join(tags_in(source[:i])), "".join(tags_in(source[j:]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tm.errors import NotFound, StaleSegment, StaleUnit
+from tm.store.records import SourceFile
 
 from .contract_common import unit
 
@@ -40,6 +41,20 @@ def draft(idx, target, **kw):
 
 
 class DocumentsContract:
+    def test_a_document_from_a_file_keeps_its_format_and_the_file_byte_for_byte(self, store):
+        data = bytes(range(256)) * 3  # any bytes: a DOCX is a zip
+        doc_id = store.documents.add(
+            "قصة", "sara", LAYOUT, 3, [(0, "جملة.")], format="docx", file=SourceFile("قصة.docx", data)
+        )
+        assert store.documents.get(doc_id).format == "docx"
+        assert store.documents.get(doc_id, layout=False).format == "docx"
+        assert store.documents.file(doc_id) == SourceFile("قصة.docx", data)
+        pasted = add_article(store)
+        assert store.documents.get(pasted).format == "text" and store.documents.file(pasted) is None
+        store.documents.delete(doc_id)
+        with pytest.raises(NotFound):
+            store.documents.file(doc_id)
+
     def test_a_new_document_is_translating_with_its_segments(self, store):
         doc_id = add_article(store)
         doc = store.documents.get(doc_id)

@@ -25,6 +25,7 @@ from tm.store.records import (
     SegmentChange,
     SegmentRow,
     Session,
+    SourceFile,
     Term,
     Token,
     Unit,
@@ -314,8 +315,17 @@ class DocumentStore(Protocol):
         reviewer: str | None = None,
         deadline: str | None = None,
         priority: str = "normal",
+        format: str = "text",
+        file: SourceFile | None = None,
     ) -> int:
-        """Store a new document (status translating, stage new) with its segments (paragraph, source)."""
+        """Store a new document (status translating, stage new) with its segments (paragraph, source).
+
+        A document read from a file has its format and keeps the file (`file`).
+        """
+        ...
+
+    def file(self, doc_id: int) -> SourceFile | None:
+        """Return the file a document came from (None for a pasted text; NotFound for no document)."""
         ...
 
     def get(self, doc_id: int, *, layout: bool = True) -> DocRow:

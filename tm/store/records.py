@@ -238,6 +238,15 @@ class DocRow:
     deadline: str | None = None  # YYYY-MM-DD
     priority: str = "normal"  # one of PRIORITIES
     stage: str = "new"  # one of STAGES
+    format: str = "text"  # text, or the format of the file it came from (html, docx, xliff)
+
+
+@dataclass
+class SourceFile:
+    """The file a document came from, kept to give it back in English with its formatting."""
+
+    name: str
+    data: bytes
 
 
 @dataclass

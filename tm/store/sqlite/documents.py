@@ -19,6 +19,7 @@ from tm.store.records import (
     DocRow,
     SegmentChange,
     SegmentRow,
+    SourceFile,
     iso,
     now,
     source_hash,
@@ -28,7 +29,7 @@ from tm.store.sqlite.timing import check_day
 
 _DOC_COLS = (
     "id, title, owner, layout, words, status, progress, total, note, created_at, changed_at, job_id, "
-    "translator, reviewer, deadline, priority, stage"
+    "translator, reviewer, deadline, priority, stage, format"
 )
 _SEG_COLS = (
     "document_id, idx, paragraph, source, target, draft, origin, score, unit_id, mt_draft, status, "
@@ -41,7 +42,7 @@ SAVE_RUN_SECONDS = 120
 def _doc(row: tuple) -> DocRow:
     return DocRow(
         row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6], row[7], row[8], row[9],
-        row[10], row[11], row[12], row[13], row[14], row[15], row[16],
+        row[10], row[11], row[12], row[13], row[14], row[15], row[16], row[17],
     )  # fmt: skip
 
 
@@ -70,6 +71,8 @@ class SQLiteDocuments:
         reviewer: str | None = None,
         deadline: str | None = None,
         priority: str = "normal",
+        format: str = "text",
+        file: SourceFile | None = None,
     ) -> int:
         """Store a new document (status translating, stage new) with its segments (paragraph, source)."""
         _check_assignment(priority)
@@ -77,8 +80,8 @@ class SQLiteDocuments:
         with self.db.transaction():
             cur = self.db.execute(
                 "INSERT INTO documents (title, owner, layout, words, status, total, created_at, changed_at, "
-                "translator, reviewer, deadline, priority) "
-                "VALUES (?, ?, ?, ?, 'translating', ?, ?, ?, ?, ?, ?, ?)",
+                "translator, reviewer, deadline, priority, format) "
+                "VALUES (?, ?, ?, ?, 'translating', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     title,
                     owner,
@@ -91,15 +94,28 @@ class SQLiteDocuments:
                     reviewer,
                     deadline,
                     priority,
+                    format,
                 ),
             )
             doc_id = int(cur.lastrowid or 0)
+            if file is not None:
+                self.db.execute(
+                    "INSERT INTO document_files (document_id, name, data) VALUES (?, ?, ?)",
+                    (doc_id, file.name, file.data),
+                )
             self.db.executemany(
                 "INSERT INTO segments (document_id, idx, paragraph, source, source_key) "
                 "VALUES (?, ?, ?, ?, ?)",
                 [(doc_id, i, p, s, source_hash(normalize(s))) for i, (p, s) in enumerate(sources)],
             )
         return doc_id
+
+    def file(self, doc_id: int) -> SourceFile | None:
+        """Return the file a document came from (None for a pasted text; NotFound for no document)."""
+        self.get(doc_id, layout=False)
+        sql = "SELECT name, data FROM document_files WHERE document_id=?"
+        row = self.db.execute(sql, (doc_id,)).fetchone()
+        return SourceFile(row[0], bytes(row[1])) if row else None
 
     def get(self, doc_id: int, *, layout: bool = True) -> DocRow:
         """Return a document or raise NotFound; `layout=False` skips its (large) layout."""

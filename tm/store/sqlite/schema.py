@@ -281,6 +281,15 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     );
     CREATE INDEX editing_time_author ON editing_time (author, day);
     """,
+    # 13: documents from files (HTML, DOCX, XLIFF): the format, and the file to rebuild in English
+    """
+    ALTER TABLE documents ADD COLUMN format TEXT NOT NULL DEFAULT 'text';
+    CREATE TABLE document_files (
+        document_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        data BLOB NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
