@@ -7,8 +7,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from tm.errors import FormatError, NotFound, TMError
-from tm.formats.text import MAX_TEXT_BYTES, decode
+from tm.errors import NotFound, TMError
+from tm.files import MEDIA_TYPES
+from tm.formats.html import looks_like_html
 from tm.rights import can_manage, can_redraft, can_write, moves, read_only_reason
 from tm.store.records import PRIORITIES, STAGES, DocRow
 from web import services
@@ -70,7 +71,10 @@ def drafting_stuck(doc: DocRow) -> bool:
 
 @bp.route("/documents/new", methods=["GET", "POST"])
 def new() -> ResponseReturnValue:
-    """Create a document from pasted text or an uploaded .txt file, then pre-translate it."""
+    """Create a document from pasted text (or HTML) or an uploaded file, then pre-translate it.
+
+    Files: .txt, .html/.htm, .docx, .xlf/.xliff; a file's English comes back in its own format.
+    """
     # the creator translates by default when a translator; the form can name someone else or nobody
     chosen = {
         "translator": request.form.get("translator", g.user.name if g.user.role == "translator" else ""),
@@ -83,18 +87,16 @@ def new() -> ResponseReturnValue:
     title = request.form.get("title", "")
     text = request.form.get("text", "")
     upload = request.files.get("file")
+    docs = services().documents
     try:
         if upload and upload.filename:
-            if not upload.filename.lower().endswith((".txt", ".text")):
-                raise FormatError(
-                    "only .txt files can be uploaded here; paste other text", path=upload.filename
-                )
-            data = upload.read(MAX_TEXT_BYTES + 1)
-            if len(data) > MAX_TEXT_BYTES:
-                raise FormatError("the file is larger than 50 MB", path=upload.filename)
-            text = decode(data, path=upload.filename)
-            title = title or upload.filename.rsplit(".", 1)[0]
-        doc_id = services().documents.create(title, text, g.user.name, **chosen)
+            name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]  # a browser may send a path
+            data = upload.read()  # the request's size is capped before it is read (TM_MAX_UPLOAD_MB)
+            doc_id = docs.create_file(title, name, data, g.user.name, **chosen)
+        elif looks_like_html(text):  # HTML pasted from a CMS: its formatting comes back in the English
+            doc_id = docs.create_file(title, "pasted.html", text.encode(), g.user.name, **chosen)
+        else:
+            doc_id = docs.create(title, text, g.user.name, **chosen)
     except TMError as e:
         flash(str(e), "error")
         return render_template("new_document.html", text=text, title=title, chosen=chosen, **_people()), 400
@@ -152,6 +154,16 @@ def english(doc_id: int) -> ResponseReturnValue:
     return download(svc.documents.english(doc_id), f"{doc.title}.en.txt", "text/plain; charset=utf-8")
 
 
+@bp.route("/documents/<int:doc_id>/file")
+def english_file(doc_id: int) -> ResponseReturnValue:
+    """Download a document read from a file as that file in English (HTML, DOCX, XLIFF)."""
+    doc = services().store.documents.get(doc_id, layout=False)
+    data, name = services().documents.export_file(doc_id)
+    stem, dot, ext = name.rpartition(".")
+    english = f"{stem}.en.{ext}" if dot and doc.format != "xliff" else name  # XLIFF goes back as it came
+    return download_bytes(data, english, MEDIA_TYPES[doc.format])
+
+
 @bp.route("/documents/<int:doc_id>/confirmed.tmx")
 def confirmed_tmx(doc_id: int) -> ResponseReturnValue:
     """Download a TMX of the document's confirmed segments."""
@@ -185,8 +197,13 @@ def retranslate(doc_id: int) -> ResponseReturnValue:
 
 def download(text: str, filename: str, mimetype: str) -> Response:
     """Return text as a file download named filename (Arabic names kept for browsers that can)."""
+    return download_bytes(text.encode(), filename, mimetype)
+
+
+def download_bytes(data: bytes, filename: str, mimetype: str) -> Response:
+    """Return bytes as a file download named filename (Arabic names kept for browsers that can)."""
     filename = filename if len(filename) <= 120 else filename[:100] + "…" + filename[-12:]
-    response = Response(text, content_type=mimetype)
+    response = Response(data, content_type=mimetype)
     ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

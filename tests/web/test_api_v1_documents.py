@@ -480,13 +480,13 @@ def test_a_body_that_is_not_a_json_object_is_400(app, tokens, raw):
 @pytest.mark.parametrize(
     ("form", "words"),
     [
-        (txt(b"PK\x03\x04", "story.docx"), "supported: .txt"),
-        (txt(b"<p>x</p>", "story.html"), "HTML, DOCX and XLIFF are coming"),
-        (txt(b"x", "story"), "supported: .txt"),
+        (txt(b"PK\x03\x04", "story.docx"), "this .docx is damaged"),
+        (txt(b"<p> | </p>", "story.html"), "no text to translate"),
+        (txt(b"x", "story"), "tm reads .docx, .htm, .html, .text, .txt, .xlf, .xliff files"),
         (txt(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "photo.txt"), "file:"),
         (txt(b"price \x80\x89\x99\x85 " * 40, "junk.txt"), "neither UTF-8 nor Windows-1256"),
         (txt(b"   \n\n", "blank.txt"), "file"),
-        ({"title": "no file"}, "file: send the text"),
+        ({"title": "no file"}, "file: send the file"),
         (txt(colour="red"), "colour"),
         (txt(deadline="31/12/2030"), "deadline"),
         (txt(title="x" * 301), "title"),
@@ -564,7 +564,13 @@ def test_the_openapi_document_describes_every_documents_call(app, tokens):
     }.items():
         assert set(paths[path]) == methods, path
     export = paths["/api/v1/documents/{doc_id}/export"]["get"]
-    assert set(export["responses"]["200"]["content"]) == {"text/plain", "application/x-tmx+xml"}
+    assert set(export["responses"]["200"]["content"]) == {
+        "text/plain",
+        "application/x-tmx+xml",
+        "text/html",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/xliff+xml",
+    }
     assert "422" in paths["/api/v1/documents/{doc_id}/segments/{idx}/confirm"]["post"]["responses"]
     assert "multipart/form-data" in paths["/api/v1/documents/file"]["post"]["requestBody"]["content"]
 
@@ -585,3 +591,35 @@ def test_mt_false_works_for_an_uploaded_file_too(app, tokens):
     assert [s["origin"] for s in segments] == ["none", "none"]
     bad = call(app, "POST", "/api/v1/documents/file", tokens["tom"], form=txt(mt="perhaps"))
     assert "mt" in error(bad, 400, "bad_request")
+
+
+def test_an_html_story_goes_in_by_file_and_comes_back_as_html_in_english(app, tokens):
+    page = '<html lang="ar"><body><p>قال <a href="https://x.example">الوزير</a> إن العجز تراجع.</p></body></html>'
+    r = call(
+        app, "POST", "/api/v1/documents/file", tokens["tom"], form=txt(page.encode(), "wire.html", mt="false")
+    )
+    assert r.status_code == 201, r.get_data(as_text=True)
+    doc_id = r.get_json()["id"]
+    services(app).worker.wait_idle()
+    [s] = get_doc(app, tokens["tom"], doc_id)["segments"]
+    a, ea = chr(0xE004), chr(0xE005)
+    assert s["source"] == f"قال {a}الوزير{ea} إن العجز تراجع."
+    english = f"The {a}minister{ea} said the deficit fell."
+    r = call(
+        app,
+        "PUT",
+        f"/api/v1/documents/{doc_id}/segments/0",
+        tokens["tom"],
+        {"target": english, "version": s["version"]},
+    )
+    assert r.status_code == 200, r.get_data(as_text=True)
+    out = call(app, "GET", f"/api/v1/documents/{doc_id}/export?format=file", tokens["tom"])
+    assert out.status_code == 200 and out.mimetype == "text/html"
+    assert out.get_data(as_text=True) == (
+        '<html lang="en"><body><p>The <a href="https://x.example">minister</a> said the deficit fell.</p></body></html>'
+    )
+    text = call(app, "GET", f"/api/v1/documents/{doc_id}/export?format=txt", tokens["tom"])
+    assert text.get_data(as_text=True) == "The minister said the deficit fell.\n"
+    pasted = create(app, tokens["tom"])
+    refused = call(app, "GET", f"/api/v1/documents/{pasted}/export?format=file", tokens["tom"])
+    assert "pasted as text" in error(refused, 422, "unprocessable")

@@ -7,13 +7,15 @@ from flask import abort, jsonify
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
+from tm import files
 from tm.analysis import analyse
 from tm.documents import MAX_SEGMENTS
+from tm.errors import FormatError
 from tm.segment import segment
 from tm.textcheck import is_blank
 from web import services
 from web.v1 import bp
-from web.v1.documents import FILE_FORM, upload_text
+from web.v1.documents import FILE_FORM, upload
 from web.v1.spec import Answer, Model, Query, Text, operation
 
 
@@ -96,5 +98,12 @@ def analysis(q: AnalysisQuery, body: AnalysisText) -> ResponseReturnValue:
 @operation("Analysis", query=AnalysisQuery, form={"file": FILE_FORM["file"]}, answers={200: MatchAnalysis})
 def analysis_file(q: AnalysisQuery) -> ResponseReturnValue:
     """Analyse an uploaded text file (multipart/form-data) as POST /api/v1/analysis does a text."""
-    text, _ = upload_text()
-    return _analysis(_sentences(text, "file"), q)
+    name, data = upload()
+    try:
+        parsed = files.read(name, data)  # nothing is stored
+    except FormatError as e:
+        abort(400, f"file: {e}")
+    sources = [text for _, text in parsed.sources()]
+    if not sources:
+        abort(400, "file: send an Arabic text; this one holds no sentences")
+    return _analysis(sources, q)

@@ -4,12 +4,11 @@ Every change goes through the library the web editor uses (tm.documents.Document
 editing mixin), so the API and the editor cannot disagree on rights or rules: every account
 sees every document, as on the desk's queue; changing one needs the same rights as in the
 editor (403 with the reason); a change based on an older version of a sentence is a 409.
-New file and export formats are one more entry in READERS or EXPORTS.
+Files are read and written by tm.files (one module per format).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,15 +16,15 @@ from flask import abort, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
-from tm.documents import Documents, QueueRow, queue_key, queue_row
+from tm.documents import QueueRow, queue_key, queue_row
 from tm.errors import Busy, Forbidden, FormatError, NotFound, TMError
-from tm.formats.text import MAX_TEXT_BYTES, decode
+from tm.files import EXTENSIONS, MEDIA_TYPES
 from tm.rights import can_manage, can_write, moves, read_only_reason
 from tm.store.records import SEGMENT_STATUSES, SegmentRow
-from tm.textcheck import MAX_TITLE, is_blank
+from tm.textcheck import MAX_TITLE
 from web import services
 from web.api import segment_json
-from web.documents import download, drafting_stuck, start_drafting
+from web.documents import download, download_bytes, drafting_stuck, start_drafting
 from web.v1 import bp
 from web.v1.models import Segment
 from web.v1.paging import decode_cursor, encode_cursor
@@ -139,36 +138,30 @@ class DocumentPage(Answer):
 # -- formats -----------------------------------------------------------------------------------
 
 
-def _read_text(data: bytes, name: str) -> str:
-    return decode(data, path=name)
-
-
-# extension -> how an uploaded file becomes the text of a document
-READERS: dict[str, Callable[[bytes, str], str]] = {".txt": _read_text, ".text": _read_text}
-COMING = "HTML, DOCX and XLIFF are coming"
+READABLE = ", ".join(sorted(EXTENSIONS))  # what a document can be made from
 
 
 @dataclass(frozen=True)
 class Export:
     """A kind of file a document is exported as."""
 
-    media_type: str
-    suffix: str
-    make: Callable[[Documents, int], str]
+    media_type: str | tuple[str, ...]
     what: str
 
 
 EXPORTS: dict[str, Export] = {
     "txt": Export(
-        "text/plain",
-        ".en.txt",
-        Documents.english,
-        "the English, paragraphs as in the Arabic (untranslated sentences keep their Arabic)",
+        "text/plain", "the English, paragraphs as in the Arabic (untranslated sentences keep their Arabic)"
     ),
-    "tmx": Export(
-        "application/x-tmx+xml", ".tmx", Documents.confirmed_tmx, "a TMX of the confirmed sentences"
+    "tmx": Export("application/x-tmx+xml", "a TMX of the confirmed sentences"),
+    "file": Export(
+        tuple(MEDIA_TYPES[f] for f in ("html", "docx", "xliff")),
+        "a document made from a file: that file (HTML, DOCX, XLIFF) in English, with its formatting",
     ),
 }
+
+
+MEDIA = ("text/plain", "application/x-tmx+xml", *(MEDIA_TYPES[f] for f in ("html", "docx", "xliff")))
 
 
 class ExportQuery(Query):
@@ -179,23 +172,13 @@ class ExportQuery(Query):
     )
 
 
-def upload_text() -> tuple[str, str]:
-    """Return the uploaded file's text and its name without the extension; 400 for what tm cannot read."""
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        abort(400, "file: send the text as a multipart/form-data field named file")
-    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]  # a browser may send a whole path
-    stem, dot, ext = name.rpartition(".")
-    reader = READERS.get((dot + ext).lower()) if dot else None
-    if reader is None:
-        abort(400, f"file: {name} cannot be read; supported: {', '.join(READERS)} ({COMING})")
-    data = upload.read(MAX_TEXT_BYTES + 1)
-    if len(data) > MAX_TEXT_BYTES:
-        abort(413, f"file: {name} is larger than {MAX_TEXT_BYTES // 2**20} MB; split it into parts")
-    try:
-        return reader(data, name), stem
-    except FormatError as e:
-        abort(400, f"file: {e}")
+def upload() -> tuple[str, bytes]:
+    """Return the uploaded file's name and bytes; 400 without one, 413 when larger than tm takes."""
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        abort(400, "file: send the file as a multipart/form-data field named file")
+    name = sent.filename.replace("\\", "/").rsplit("/", 1)[-1]  # a browser may send a whole path
+    return name, sent.read()  # the request's size is capped before it is read (TM_MAX_UPLOAD_MB)
 
 
 # -- documents ---------------------------------------------------------------------------------
@@ -255,6 +238,10 @@ def _create(text: str, fields: DocumentFields) -> ResponseReturnValue:
         deadline=fields.deadline,
         priority=fields.priority,
     )
+    return _created(doc_id, fields)
+
+
+def _created(doc_id: int, fields: DocumentFields) -> ResponseReturnValue:
     start_drafting(doc_id, mt=fields.mt)  # exactly as the web page starts it: a job for the worker
     response = jsonify(_summary_of(doc_id))
     response.status_code = 201
@@ -277,8 +264,8 @@ def create_document(body: NewDocument) -> ResponseReturnValue:
 FILE_FORM: dict[str, tuple[dict[str, Any], str]] = {
     "file": (
         {"type": "string", "format": "binary"},
-        f"the Arabic text as a {', '.join(READERS)} file in UTF-8 (UTF-16 with a byte-order mark and "
-        f"Windows-1256 are read too); {COMING}",
+        f"the Arabic as a {READABLE} file (text in UTF-8, UTF-16 with a byte-order mark or "
+        "Windows-1256); the English comes back in the same format (export format=file)",
     ),
     "title": ({"type": "string", "maxLength": MAX_TITLE}, "empty: the file's name"),
     "translator": ({"type": "string"}, "an active translator or admin"),
@@ -301,12 +288,21 @@ def create_document_from_file() -> ResponseReturnValue:
     if "mt" in sent:  # a form says true or false in words
         sent["mt"] = {"true": True, "false": False}.get(sent["mt"], sent["mt"])
     checked: DocumentFields = parse(DocumentFields, sent)
-    text, stem = upload_text()
-    if is_blank(text):
-        abort(400, "file: the file holds no text")
-    if not checked.title:
-        checked = checked.model_copy(update={"title": stem[:MAX_TITLE]})
-    return _create(text, checked)
+    name, data = upload()
+    try:
+        doc_id = services().documents.create_file(
+            checked.title,
+            name,
+            data,
+            g.user.name,
+            translator=checked.translator,
+            reviewer=checked.reviewer,
+            deadline=checked.deadline,
+            priority=checked.priority,
+        )
+    except FormatError as e:
+        abort(400, f"file: {e}")
+    return _created(doc_id, checked)
 
 
 @bp.get("/documents")
@@ -396,14 +392,25 @@ def delete_document(doc_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/documents/<int:doc_id>/export")
-@operation("Documents", query=ExportQuery, answers={200: tuple(e.media_type for e in EXPORTS.values())})
+@operation("Documents", query=ExportQuery, answers={200: MEDIA}, errors=(422,))
 def export_document(doc_id: int, q: ExportQuery) -> ResponseReturnValue:
-    """Download a document: `format=txt` the English text, `format=tmx` its confirmed sentences as TMX."""
-    export = EXPORTS.get(q.format)
-    if export is None:
+    """Download a document: `txt` the English text, `tmx` its confirmed sentences, `file` the file in English.
+
+    `file` is for a document made from a file (HTML, DOCX, XLIFF): the same file with each
+    sentence's English (drafts too; a sentence without English keeps its Arabic) and its
+    formatting; a pasted text has none (422).
+    """
+    if q.format not in EXPORTS:
         abort(400, f"format: one of {', '.join(EXPORTS)}, not {q.format!r}")
     docs = services().documents
     doc = docs.store.documents.get(doc_id, layout=False)
-    return download(
-        export.make(docs, doc_id), doc.title + export.suffix, f"{export.media_type}; charset=utf-8"
-    )
+    if q.format == "txt":
+        return download(docs.english(doc_id), doc.title + ".en.txt", "text/plain; charset=utf-8")
+    if q.format == "tmx":
+        return download(
+            docs.confirmed_tmx(doc_id), doc.title + ".tmx", "application/x-tmx+xml; charset=utf-8"
+        )
+    if doc.format == "text":
+        abort(422, "format: this document was pasted as text and has no file; use format=txt")
+    data, name = docs.export_file(doc_id)
+    return download_bytes(data, name, MEDIA_TYPES[doc.format])
