@@ -1,6 +1,11 @@
 """Benchmark TMX import and export throughput.
 
-Run by hand:  python bench/import.py [--units 200000]
+Run by hand:  python bench/import.py [--news 100000] [--units 200000]
+
+First `tm import` of news-length sentences (20-30 words, diacritized), done as the command
+does it (read, import in one transaction, the fuzzy index learning the units and saved),
+in turns with the code at --baseline (read from git), printing units/s for both and the
+ratio. Then the general figures below on shorter sentences.
 
 Writes a TMX file of N Arabic-English units (with props, notes, dates and some inline
 codes), imports it into a fresh SQLite memory through `tm.formats.tmx.read_tmx` and
@@ -23,14 +28,30 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from baseline import DEFAULT_REV, patched  # noqa: E402
 from lookup import Realistic  # noqa: E402
 
-from tm.formats.tmx import read_tmx, write_tmx  # noqa: E402
+from tm.formats.tmx import ReadReport, read_tmx, write_tmx  # noqa: E402
+from tm.memory import TranslationMemory  # noqa: E402
 from tm.store import open_store  # noqa: E402
 from tm.store.records import NewUnit  # noqa: E402
 
+HARAKAT = "\u064e\u064f\u0650\u0651\u0652\u064b\u064c\u064d"
 
-def write_sample(path: Path, n: int, seed: int) -> None:
+
+def news_sentence(gen: Realistic, rng: random.Random) -> str:
+    """A news-length sentence: 20-30 words, diacritized as edited wire copy often is."""
+    words: list[str] = []
+    size = rng.randint(20, 30)
+    while len(words) < size:
+        words += gen.sentence().rstrip(".،").split()
+    text = " ".join(words[:size]) + "."
+    return "".join(
+        c + rng.choice(HARAKAT) if "\u0621" <= c <= "\u064a" and rng.random() < 0.6 else c for c in text
+    )
+
+
+def write_sample(path: Path, n: int, seed: int, news: bool) -> None:
     gen = Realistic(seed)
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as f:
@@ -40,27 +61,119 @@ def write_sample(path: Path, n: int, seed: int) -> None:
             'adminlang="en-US" srclang="ar-SA" datatype="plaintext"/>\n<body>\n'
         )
         for i in range(n):
-            src = gen.sentence().replace("&", "&amp;").replace("<", "&lt;")
+            src = news_sentence(gen, rng) if news else gen.sentence()
+            src = src.replace("&", "&amp;").replace("<", "&lt;")
             tag = '<ph x="1">&lt;br/&gt;</ph>' if rng.random() < 0.1 else ""
+            tgt = (
+                f"The minister said on Tuesday that talks with the company on deal {i} would resume "
+                "next week in the capital, according to a statement."
+                if news
+                else f"English sentence number {i} of the desk memory."
+            )
             f.write(
                 f'<tu tuid="{i}" creationdate="20240102T030405Z" creationid="desk">'
                 f'<prop type="client">wire</prop><note>n{i}</note>'
                 f'<tuv xml:lang="ar-SA"><seg>{src}{tag}</seg></tuv>'
-                f'<tuv xml:lang="en-US"><seg>English sentence number {i} of the desk memory.{tag}</seg></tuv>'
+                f'<tuv xml:lang="en-US"><seg>{tgt}{tag}</seg></tuv>'
                 "</tu>\n"
             )
         f.write("</body>\n</tmx>\n")
 
 
+def baseline_swaps(rev: str) -> list[tuple[object, str, object]]:
+    """Return the swaps that make `tm import` run rev's reading, staging and index building."""
+    from baseline import old_module
+
+    import tm.candidates
+    import tm.store.sqlite.imports
+
+    lang = old_module(rev, "tm/lang.py")
+    bulk = old_module(rev, "tm/store/bulk.py", normalize=lang.normalize)
+    imports = old_module(
+        rev, "tm/store/sqlite/imports.py", prepare=bulk.prepare, batches=bulk.batches, Prepared=bulk.Prepared
+    )
+    tmx = old_module(rev, "tm/formats/tmx.py")
+    index = old_module(rev, "tm/index.py", match_key=lang.match_key)
+    return [
+        (tm.store.sqlite.imports, "import_units", imports.import_units),
+        (tm.candidates, "FuzzyIndex", index.FuzzyIndex),
+        (sys.modules[__name__], "read_tmx", tmx.read_tmx),
+    ]
+
+
+def tm_import(path: Path, db: Path) -> tuple[int, float, float]:
+    """Do what `tm import FILE` does; return units added, seconds importing, seconds in all.
+
+    The units are read and imported in one transaction, then the fuzzy index learns them (a
+    rebuild, for a large import) and is saved as the memory closes.
+    """
+    memory = TranslationMemory.open(str(db))
+    report = ReadReport()
+    t = time.perf_counter()
+    with path.open("rb") as f:
+        units = read_tmx(f, path=str(path), report=report, progress=lambda n: None)
+        result = memory.store.units.import_units(units, on_duplicate="skip")
+    t_import = time.perf_counter() - t
+    memory.learn_committed()
+    memory.close()
+    return result.added, t_import, time.perf_counter() - t
+
+
+def news(path: Path, tmp: Path, n: int, seed: int, rev: str | None, rounds: int) -> None:
+    """Time `tm import` of news-length sentences, taking turns with the baseline."""
+    write_sample(path, n, seed, news=True)
+    print(f"\nnews-length TMX (20-30 diacritized words): {n:,} units, {path.stat().st_size / 1e6:.0f} MB")
+    variants: list[tuple[str, list]] = [("new", [])]
+    if rev:
+        variants.append((f"baseline {rev}", baseline_swaps(rev)))
+    figures: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in variants}
+    for r in range(rounds):
+        for name, swaps in variants[:: 1 if r % 2 else -1]:
+            db = tmp / f"news-{r}-{len(figures[name])}-{name.split()[0]}.db"
+            with patched(*swaps):
+                added, t_import, t_all = tm_import(path, db)
+            assert added == n
+            figures[name].append((n / t_import, n / t_all))
+            for f in tmp.glob(db.name + "*"):
+                f.unlink()
+    best: dict[str, tuple[float, float]] = {}
+    for name, runs in figures.items():
+        best[name] = (max(i for i, _ in runs), max(a for _, a in runs))
+        print(
+            f"tm import {name:>16}: {best[name][1]:,.0f} units/s with the index "
+            f"({best[name][0]:,.0f} units/s reading and importing; best of {len(runs)})"
+        )
+    if rev:
+        old = best[f"baseline {rev}"]
+        print(
+            f"tm import   new / baseline: {best['new'][1] / old[1]:.2f}x with the index, "
+            f"{best['new'][0] / old[0]:.2f}x reading and importing"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--units", type=int, default=200_000)
+    ap.add_argument("--news", type=int, default=100_000, help="units of the news-length import (0: skip)")
+    ap.add_argument("--rounds", type=int, default=2, help="news-length imports of each variant, in turn")
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument(
+        "--baseline",
+        default=DEFAULT_REV,
+        metavar="REV",
+        help=f"git revision whose import path is timed beside the current one "
+        f"(default {DEFAULT_REV}, before issue 12; 'none' to skip)",
+    )
     args = ap.parse_args()
+    rev = None if args.baseline == "none" else args.baseline
     with tempfile.TemporaryDirectory() as tmp:
+        if args.news:
+            news(Path(tmp) / "news.tmx", Path(tmp), args.news, args.seed, rev, args.rounds)
+        if not args.units:
+            return
         tmx = Path(tmp) / "sample.tmx"
-        write_sample(tmx, args.units, args.seed)
-        print(f"TMX file: {args.units:,} units, {tmx.stat().st_size / 1e6:.0f} MB")
+        write_sample(tmx, args.units, args.seed, news=False)
+        print(f"\nTMX file: {args.units:,} units, {tmx.stat().st_size / 1e6:.0f} MB")
 
         t = time.perf_counter()
         with tmx.open("rb") as f:

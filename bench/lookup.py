@@ -1,12 +1,16 @@
 """Benchmark fuzzy lookup: index build, size, latency and recall@1 against brute force.
 
-Run by hand:  python bench/lookup.py --units 100000 1000000 [--corpus synthetic realistic]
+Run by hand:  python bench/lookup.py --units 100000 1000000 [--corpus synthetic realistic repetitive]
 
 Builds a memory of N units in a temporary SQLite file (through the same bulk import as
 `tm import`), builds and saves the fuzzy index, reloads it as a new process would, then
 looks up queries made from stored sentences with 10-30% of their words changed. The same
 queries are scored by brute force with rapidfuzz over every unit (same word-level scorer);
 recall@1 counts queries where the index's best score equals the brute-force best score.
+
+Each figure is printed beside the same figure for the code at --baseline (read from git, run
+on the same index arrays, query by query in turn with the current code) and their ratio,
+and the bench counts the queries whose candidates and scores are the same under both.
 """
 
 from __future__ import annotations
@@ -24,8 +28,12 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from baseline import DEFAULT_REV, patched  # noqa: E402
 
 from tm.candidates import LocalIndex  # noqa: E402
+from tm.index import FuzzyIndex  # noqa: E402
 from tm.lang import normalize  # noqa: E402
 from tm.memory import TranslationMemory  # noqa: E402
 from tm.store import open_store  # noqa: E402
@@ -139,6 +147,71 @@ class Realistic(Synthetic):
         return text + r.choice([".", ".", ".", "،", ""])
 
 
+class Repetitive(Realistic):
+    """Wire copy: stories sent again and again as updates, and the desk's set phrasings.
+
+    A story is a few sentences; the agency sends it again (an update every hour, the toll
+    rising, another official quoted, a clause added or dropped), so each sentence comes back
+    in up to 80 versions that share most of their words and differ in a number, a name or a
+    word or two, drifting from version to version. Seven sentences in ten are stock ones:
+    forty fixed phrasings (market closes, weather, casualty reports) of 12-25 words, each
+    used thousands of times with other names, places and numbers in four slots. A query
+    then shares most of its words with thousands of units: the worst case for the index.
+    """
+
+    def __init__(self, seed: int):
+        super().__init__(seed)
+        self.pending: list[str] = []
+        r = self.r
+        self.formulas = []
+        for _ in range(40):
+            words = self.clause().split() + self.clause().split()
+            words = words[: r.randint(12, 25)]
+            while len(words) < 12:
+                words.append(self.word())
+            for i in r.sample(range(len(words)), 4):
+                words[i] = r.choice(["{n}", "{p}", "{g}", "{n}"])
+            self.formulas.append(" ".join(words))
+
+    def sentence(self) -> str:
+        r = self.r
+        if r.random() < 0.7:
+            return r.choice(self.formulas).format(
+                n=r.randint(2, 9000), p=r.choice(self.people), g=r.choice(self.places)
+            ) + r.choice([".", "."])
+        if not self.pending:
+            self._story()
+        return self.pending.pop()
+
+    def _update(self, words: list[str]) -> list[str]:
+        """Return the next version of a sentence: numbers change, a word or two too."""
+        r = self.r
+        out = [str(r.randint(2, 900)) if w.isdigit() else w for w in words]
+        for _ in range(r.choice([0, 0, 1, 1, 1, 2])):
+            u, i = r.random(), r.randrange(len(out))
+            if u < 0.5:  # another name, place or word in the same slot
+                out[i] = r.choice([*r.choice(self.people).split(), r.choice(self.places), self.word()])
+            elif u < 0.75 and len(out) > 6:
+                del out[i]
+            else:
+                out.insert(i, self.word())
+        return out
+
+    def _story(self) -> None:
+        r = self.r
+        story = [super(Repetitive, self).sentence().split() for _ in range(r.randint(2, 6))]
+        versions = r.choice([1, 2, 5, 10, 20, 40, 80])
+        out = []
+        for _ in range(versions):
+            out += [" ".join(s) for s in story]
+            story = [self._update(s) for s in story]
+        r.shuffle(out)
+        self.pending = out
+
+
+CORPORA = {"synthetic": Synthetic, "realistic": Realistic, "repetitive": Repetitive}
+
+
 def mutate(gen: Synthetic, sentence: str, rng: random.Random) -> str:
     """Change 10-30% of the words: substitutions mostly, some deletions and insertions."""
     words = sentence.rstrip(".،").split()
@@ -160,8 +233,25 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int) -> None:
-    gen = Realistic(seed) if corpus == "realistic" else Synthetic(seed)
+def baseline_code(rev: str) -> tuple[type, list[tuple[object, str, object]]]:
+    """Return the FuzzyIndex class at rev and the swaps that put rev's text handling in lookup."""
+    from baseline import old_module
+
+    import tm.matching
+    import tm.memory
+
+    index = old_module(rev, "tm/index.py")
+    lang = old_module(rev, "tm/lang.py")
+    names = ("match_key", "normalize", "numbers", "punctuation", "tokenize")
+    matching = old_module(rev, "tm/matching.py", **{name: getattr(lang, name) for name in names})
+    swaps: list[tuple[object, str, object]] = [(tm.matching, name, getattr(lang, name)) for name in names]
+    swaps += [(tm.memory, name, getattr(lang, name)) for name in ("normalize", "tokenize")]
+    swaps += [(tm.memory, name, getattr(matching, name)) for name in ("score", "diff")]
+    return index.FuzzyIndex, swaps
+
+
+def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int, rev: str | None) -> None:
+    gen = CORPORA[corpus](seed)
     rng = random.Random(seed + 1)
     print(f"\n== {corpus}: {n_units:,} units ==")
     with tempfile.TemporaryDirectory() as tmp:
@@ -200,22 +290,54 @@ def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int) -> N
         queries = [mutate(gen, sentences[rng.randrange(n_units)], rng) for _ in range(n_queries)]
         norms = [normalize(q) for q in queries]
         index = memory.index.fuzzy
+        variants: list[tuple[str, FuzzyIndex, list]] = [("new", index, [])]
+        if rev:
+            # the same arrays under the old code: only the algorithms differ
+            old_class, swaps = baseline_code(rev)
+            old_index = object.__new__(old_class)
+            old_index.__dict__.update(index.__dict__)
+            variants.append((f"baseline {rev}", old_index, swaps))
+        local = memory.index
+        assert isinstance(local, LocalIndex)
+        cand_ms: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+        look_ms: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+        tops: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+        results: dict[str, list[list[tuple[int, float]]]] = {name: [] for name, _, _ in variants}
         for q in norms[:5]:  # warm up
-            index.candidates(q, 50, 5)
-        cand_ms, look_ms, tops = [], [], []
-        for q, norm in zip(queries, norms, strict=True):
-            t = time.perf_counter()
-            found = index.candidates(norm, 50, 5)
-            cand_ms.append((time.perf_counter() - t) * 1000)
-            tops.append(found[0].base if found else 0.0)
-            t = time.perf_counter()
-            memory.lookup(q, min_score=50, limit=5)
-            look_ms.append((time.perf_counter() - t) * 1000)
-        print(f"index candidates: p50 {percentile(cand_ms, 50):.2f} ms, p95 {percentile(cand_ms, 95):.2f} ms")
-        print(
-            f"full lookup (exact + index + SQLite fetch + scores + diffs): "
-            f"p50 {percentile(look_ms, 50):.2f} ms, p95 {percentile(look_ms, 95):.2f} ms"
-        )
+            for _, ix, _ in variants:
+                ix.candidates(q, 50, 5)
+        # new and baseline take turns query by query (and go first in turn), so that the load
+        # other processes put on the machine falls on both alike
+        for k, (q, norm) in enumerate(zip(queries, norms, strict=True)):
+            for name, ix, swaps in variants[:: 1 if k % 2 else -1]:
+                t = time.perf_counter()
+                found = ix.candidates(norm, 50, 5)
+                cand_ms[name].append((time.perf_counter() - t) * 1000)
+                tops[name].append(found[0].base if found else 0.0)
+                results[name].append([(c.unit_id, c.base) for c in found])
+                local._index = ix
+                with patched(*swaps):
+                    t = time.perf_counter()
+                    memory.lookup(q, min_score=50, limit=5)
+                    look_ms[name].append((time.perf_counter() - t) * 1000)
+        local._index = index
+
+        def figures(values: dict[str, list[float]], what: str) -> None:
+            for name, ms in values.items():
+                print(f"{what} {name:>16}: p50 {percentile(ms, 50):.2f} ms, p95 {percentile(ms, 95):.2f} ms")
+            if rev:
+                new, old = values["new"], values[f"baseline {rev}"]
+                print(
+                    f"{what} {'baseline / new':>16}: p50 {percentile(old, 50) / percentile(new, 50):.1f}x, "
+                    f"p95 {percentile(old, 95) / percentile(new, 95):.1f}x"
+                )
+
+        figures(cand_ms, "index candidates")
+        figures(look_ms, "full lookup     ")
+        print("  (full lookup: exact + index + SQLite fetch + scores + diffs)")
+        if rev:
+            same = sum(a == b for a, b in zip(results["new"], results[f"baseline {rev}"], strict=True))
+            print(f"candidates and scores identical to the baseline for {same}/{len(norms)} queries")
 
         # brute force: the same word-level scorer over every unit
         all_codes = [index._string(i) for i in range(len(index.unit_ids))]
@@ -227,10 +349,10 @@ def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int) -> N
             best = process.extractOne(qcodes, all_codes, scorer=Levenshtein.normalized_similarity)
             brute_ms.append((time.perf_counter() - t) * 1000)
             brute = 100 * best[1] if best else 0.0
-            if abs(brute - tops[k]) < 1e-6 or (brute < 50 and tops[k] == 0):
+            if abs(brute - tops["new"][k]) < 1e-6 or (brute < 50 and tops["new"][k] == 0):
                 ok += 1
         nb = min(n_brute, n_queries)
-        ratio = statistics.median(brute_ms) / statistics.median(cand_ms)
+        ratio = statistics.median(brute_ms) / statistics.median(cand_ms["new"])
         print(
             f"brute force rapidfuzz over {len(all_codes):,} units: p50 {statistics.median(brute_ms):.0f} ms "
             f"a query ({ratio:,.0f}x the index)"
@@ -242,16 +364,22 @@ def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int) -> N
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--units", type=int, nargs="+", default=[100_000, 1_000_000])
-    ap.add_argument(
-        "--corpus", nargs="+", default=["synthetic", "realistic"], choices=["synthetic", "realistic"]
-    )
+    ap.add_argument("--corpus", nargs="+", default=["synthetic", "realistic", "repetitive"], choices=CORPORA)
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--brute", type=int, default=100, help="queries also scored by brute force")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--baseline",
+        default=DEFAULT_REV,
+        metavar="REV",
+        help=f"git revision whose index and text handling are timed beside the current code "
+        f"(default {DEFAULT_REV}, before issue 12; 'none' to skip)",
+    )
     args = ap.parse_args()
+    rev = None if args.baseline == "none" else args.baseline
     for corpus in args.corpus:
         for n in args.units:
-            run(n, corpus, args.queries, args.brute, args.seed)
+            run(n, corpus, args.queries, args.brute, args.seed, rev)
 
 
 if __name__ == "__main__":

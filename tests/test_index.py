@@ -1,6 +1,7 @@
 import random
 
 import numpy as np
+import pytest
 from rapidfuzz.distance import Levenshtein
 
 from tm.index import FuzzyIndex
@@ -99,3 +100,126 @@ def test_phrase_candidates_use_stems(tmp_path):
     assert index.phrase_candidates(["رئيس", "مغرب"], 10) == [1]
     assert index.phrase_candidates(["رئيس"], 10) == [2, 1]
     assert index.phrase_candidates(["غير"], 10) == []
+
+
+def one_at_a_time(index, norm, min_score, limit):
+    """The candidate step as it was first written: np.unique, then one unit scored at a time.
+
+    Kept as the specification the faster code must match exactly (same units, same scores,
+    same order), levels, caps and all.
+    """
+    import math
+    from collections import Counter
+
+    from tm import index as ix
+
+    codes = index._codes(norm, grow=False)
+    n = len(codes)
+    if n == 0:
+        return []
+    t = min_score / 100
+    may_miss = n - math.ceil(n * t - 1e-9) - codes.count(ix.UNKNOWN_CODE)
+    if may_miss < 0:
+        return []
+    occ = Counter(c for c in codes if c >= ix.FIRST_CODE)
+    dfs = {code: index._df(code) for code in occ}
+    parts = []
+    covered = read = used = 0
+    for i, code in enumerate(sorted(occ, key=dfs.__getitem__)):
+        df = dfs[code]
+        if i >= 2 and read + df > ix.MAX_POSTINGS:
+            break
+        parts.extend(index._postings(code))
+        used += 1
+        read += df
+        covered += occ[code]
+        if covered > may_miss:
+            break
+    if not parts:
+        return []
+    pos, hits = np.unique(np.concatenate(parts), return_counts=True)
+    lo, hi = math.ceil(n * t - 1e-9), math.floor(n / t + 1e-9) if t > 0 else 1 << 30
+    lengths = index._length(pos)
+    ok = (lengths >= lo) & (lengths <= hi) & index._is_alive(pos)
+    pos, hits = pos[ok], hits[ok]
+    query = "".join(map(chr, codes))
+    found = []
+    floor = float(min_score)
+    scored = 0
+    for h in range(int(hits.max(initial=0)), 0, -1):
+        if 100.0 * (n - (used - h)) / n < floor or scored >= ix.MAX_SCORED:
+            break
+        level = pos[hits == h][: ix.MAX_SCORED - scored]
+        for p in level.tolist():
+            s = index._string(p)
+            base = 100.0 * (1 - Levenshtein.distance(query, s) / max(n, len(s)))
+            if base >= min_score:
+                found.append((index._unit_id(p), base))
+                floor = max(floor, base - ix.PENALTY_MARGIN)
+        scored += len(level)
+    found.sort(key=lambda c: (-c[1], c[0]))
+    return found[: max(limit, 1) * 4]
+
+
+def wire_corpus(seed):
+    """Stories sent again and again with a word or a number changed, and independent sentences."""
+    rng = random.Random(seed)
+    texts = sentences(400, seed=seed)
+    for _ in range(30):
+        story = [rng.choice(WORDS) for _ in range(rng.randint(8, 24))]
+        for _ in range(rng.randint(5, 60)):
+            version = list(story)
+            for _ in range(rng.randint(0, 3)):
+                version[rng.randrange(len(version))] = rng.choice(WORDS + ["12", "7", "2024"])
+            texts.append(" ".join(version))
+    rng.shuffle(texts)
+    return texts
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_candidates_are_exactly_those_of_the_one_at_a_time_scorer(seed, monkeypatch):
+    texts = wire_corpus(seed)
+    rng = random.Random(seed + 10)
+    index = FuzzyIndex.build((i + 1, normalize(t)) for i, t in enumerate(texts))
+    # changes since the snapshot: removed units, re-added ones, new ones (delta positions)
+    live = len(texts)
+    for uid in rng.sample(range(1, live + 1), 40):
+        index.remove(uid)
+    for uid in rng.sample(range(1, live + 1), 30):
+        index.add(uid, normalize(rng.choice(texts)))
+    for uid in range(live + 1, live + 80):
+        index.add(uid, normalize(rng.choice(texts) + " " + rng.choice(WORDS)))
+    queries = []
+    for _ in range(80):
+        words = rng.choice(texts).split()
+        for _ in range(rng.randint(0, max(1, len(words) // 3))):
+            words[rng.randrange(len(words))] = rng.choice(WORDS + ["جديدة", "5"])
+        queries.append(normalize(" ".join(words)))
+    queries += [normalize(rng.choice(WORDS)), normalize("كلمة جديدة تماما"), ""]
+    # a small cap so that levels get cut short; a small postings budget so that reading stops
+    for cap, budget in ((4000, 400_000), (25, 300)):
+        monkeypatch.setattr("tm.index.MAX_SCORED", cap)
+        monkeypatch.setattr("tm.index.MAX_POSTINGS", budget)
+        for min_score, limit in ((50, 5), (70, 1), (30, 20), (0, 3)):
+            for q in queries:
+                got = [(c.unit_id, c.base) for c in index.candidates(q, min_score, limit)]
+                assert got == one_at_a_time(index, q, min_score, limit), (q, min_score, limit, cap)
+                assert all(type(b) is float and type(u) is int for u, b in got)
+
+
+def test_word_codes_are_those_of_the_match_key_word_by_word():
+    from tm.lang import match_key
+
+    fast, slow = FuzzyIndex(), FuzzyIndex()
+    rng = random.Random(5)
+    for text in sentences(300, seed=5):
+        words = text.split()
+        words.insert(
+            rng.randrange(len(words) + 1), rng.choice(["12", "٣٫٥", "1,500", f"جديد{rng.randrange(50)}"])
+        )
+        norm = normalize(" ".join(words))
+        assert fast._codes(norm) == [slow._code(w, True) for w in match_key(norm)]
+        assert fast._codes(norm + " مجهولة", grow=False) == [
+            slow._code(w, False) for w in match_key(norm + " مجهولة")
+        ]
+    assert fast.vocab == slow.vocab

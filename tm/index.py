@@ -8,8 +8,9 @@ never rebuilt from scratch unless the file is missing or belongs to another memo
 
 Lookup uses prefix filtering: a unit that scores at least t% must contain all but
 n - ceil(n*t) of the query's n words, so it holds at least one of the query's rarest
-n - ceil(n*t) + 1 words. Only those words' postings are read, hits are counted, and the
-units with most hits (within the length window) are scored.
+n - ceil(n*t) + 1 words. Only those words' postings are read, hits are counted (one
+bincount, linear in the postings read), and the units with most hits (within the length
+window) are scored, a level of hits at a time in one rapidfuzz call.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from pathlib import Path
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import cdist
 
-from tm.lang import NUMBER_SLOT, light_stem, match_key
+from tm.lang import NUMBER_SLOT, light_stem, words_and_numbers
 from tm.store.records import FeedPosition
 
 FORMAT_VERSION = 2
@@ -91,7 +93,15 @@ class FuzzyIndex:
         return code
 
     def _codes(self, norm: str, grow: bool = True) -> list[int]:
-        return [self._code(w, grow) for w in match_key(norm)]
+        """Return the codes of match_key(norm): known words looked up in one C loop."""
+        tokens = words_and_numbers(norm)
+        codes: list[int | None] = list(map(self.vocab.get, tokens))
+        if None in codes:  # numbers (no word of the vocabulary starts with a digit), new words
+            for i, c in enumerate(codes):
+                if c is None:
+                    w = tokens[i]
+                    codes[i] = SLOT_CODE if w[0].isdigit() else self._code(w, grow)
+        return codes  # type: ignore[return-value]
 
     def _set_snapshot(
         self,
@@ -275,6 +285,47 @@ class FuzzyIndex:
         base = len(self.unit_ids)
         return self.delta_ids[pos - base] if pos >= base else int(self.unit_ids[pos])
 
+    def _unit_ids_of(self, pos: np.ndarray) -> np.ndarray:
+        """Return the unit ids at many positions (snapshot and changes)."""
+        base = len(self.unit_ids)
+        if not self.delta_ids or (len(pos) and int(pos.max()) < base):
+            return self.unit_ids[pos]
+        out = np.empty(len(pos), dtype=np.int64)
+        snap = pos < base
+        out[snap] = self.unit_ids[pos[snap]]
+        for j in np.flatnonzero(~snap):
+            out[j] = self.delta_ids[int(pos[j]) - base]
+        return out
+
+    def _strings(self, pos: np.ndarray) -> list[str]:
+        """Return the code strings of many units: one gather and one decode for the snapshot."""
+        base = len(self.unit_ids)
+        snap = pos[pos < base] if self.delta_ids else pos
+        starts = self.seq_off[snap]
+        lens = self.seq_off[snap + 1] - starts
+        ends = np.cumsum(lens)
+        # token k of the gathered run comes from seq_tok[starts[i] + (k - run start of i)]
+        gather = np.repeat(starts - (ends - lens), lens) + np.arange(int(ends[-1]) if len(ends) else 0)
+        text = self.seq_tok[gather].tobytes().decode("utf-32-le")
+        bounds = [0, *ends.tolist()]
+        out = [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        if len(snap) < len(pos):  # changes since the snapshot, in their own list
+            snap_iter = iter(out)
+            out = [next(snap_iter) if p < base else self.delta_codes[p - base] for p in pos.tolist()]
+        return out
+
+    def _count_hits(self, parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Return every position read (repeats included) and how many of the lists read hold it.
+
+        A position appears at most once in each list (a word's postings, snapshot and changes
+        apart), so its count is the number of the query's words it holds. Counting with
+        bincount and gathering is linear in the postings read, where sorting them is not.
+        """
+        if len(parts) == 1:
+            return parts[0], np.ones(len(parts[0]), dtype=np.int64)
+        allp = np.concatenate(parts)
+        return allp, np.bincount(allp)[allp]
+
     def candidates(self, norm: str, min_score: float = 70, limit: int = 5) -> list[Candidate]:
         """Return units whose word-level score reaches min_score, best first."""
         codes = self._codes(norm, grow=False)
@@ -301,32 +352,50 @@ class FuzzyIndex:
                 break
         if not parts:
             return []
-        pos, hits = np.unique(np.concatenate(parts), return_counts=True)
+        allp, hits = self._count_hits(parts)
         lo, hi = math.ceil(n * t - 1e-9), math.floor(n / t + 1e-9) if t > 0 else 1 << 30
-        lengths = self._length(pos)
-        ok = (lengths >= lo) & (lengths <= hi) & self._is_alive(pos)
-        pos, hits = pos[ok], hits[ok]
         query = "".join(map(chr, codes))
-        found: list[Candidate] = []
+        found_pos: list[np.ndarray] = []
+        found_base: list[np.ndarray] = []
         floor = float(min_score)
         scored = 0
         # Units with more of the rare words come first. A unit that lacks k of the `used`
         # words scores at most 100 * (n - k) / n, so once that bound falls below the best
         # score found (less a margin for the penalties applied later), no unit with fewer
         # hits can be the best match: the best match is exact, the others the best seen.
+        # A level (the units with h hits, by position, in the length window) is gathered
+        # only when it is reached, and scored at once: its strings decoded in one go,
+        # rapidfuzz's cdist computing the distances in C, the scores in numpy with the same
+        # float operations as 100 * (1 - distance / max(n, len)) one at a time.
         for h in range(int(hits.max(initial=0)), 0, -1):
             if 100.0 * (n - (used - h)) / n < floor or scored >= MAX_SCORED:
                 break
-            level = pos[hits == h][: MAX_SCORED - scored]
-            for p in level.tolist():
-                s = self._string(p)
-                base = 100.0 * (1 - Levenshtein.distance(query, s) / max(n, len(s)))
-                if base >= min_score:
-                    found.append(Candidate(self._unit_id(p), base))
-                    floor = max(floor, base - PENALTY_MARGIN)
+            # the level's first units by position in the length window; a unit with h hits
+            # was read h times, so its h copies sit side by side once sorted
+            level = allp[hits == h]
+            lengths = self._length(level)
+            level = level[(lengths >= lo) & (lengths <= hi) & self._is_alive(level)]
+            take = (MAX_SCORED - scored) * h
+            if len(level) > take:  # only the first ones are scored: no need to sort the rest
+                level = np.partition(level, take - 1)[:take]
+            level = np.sort(level)[::h]
+            lengths = self._length(level)
             scored += len(level)
-        found.sort(key=lambda c: (-c.base, c.unit_id))
-        return found[: max(limit, 1) * 4]
+            if not len(level):
+                continue
+            dist = cdist([query], self._strings(level), scorer=Levenshtein.distance, dtype=np.int32)[0]
+            base = 100.0 * (1 - dist / np.maximum(lengths, n))
+            keep = base >= min_score
+            if keep.any():
+                found_pos.append(level[keep])
+                found_base.append(base[keep])
+                floor = max(floor, float(base[keep].max()) - PENALTY_MARGIN)
+        if not found_pos:
+            return []
+        scores = np.concatenate(found_base)
+        ids = self._unit_ids_of(np.concatenate(found_pos))
+        order = np.lexsort((ids, -scores))[: max(limit, 1) * 4]
+        return [Candidate(int(ids[i]), float(scores[i])) for i in order.tolist()]
 
     # -- concordance ----------------------------------------------------------
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 
 # Characters dropped entirely: harakat, tanween, shadda, sukun, maddah/hamza marks,
 # superscript alef, tatweel, Quranic annotation marks, honorific signs, bidi controls,
@@ -84,6 +85,22 @@ def _fold_char(ch: str) -> str:
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
     """Normalize text for matching and map each output char to its original index."""
+    parts = list(map(_fold_char, text))
+    joined = "".join(parts)
+    # the usual case: no space to collapse at either end or inside, so nothing is dropped
+    # but what _fold_char drops, and each output character maps to the one it came from
+    if joined[:1] != " " and joined[-1:] != " " and "  " not in joined:
+        dropped = parts.count("")
+        if len(joined) == len(text) - dropped:  # no character became several
+            if not dropped:
+                return joined, list(range(len(text)))
+            return joined, list(compress(range(len(text)), parts))
+        return joined, [i for i, part in enumerate(parts) for _ in part]
+    return _normalize_with_map_spaces(text)
+
+
+def _normalize_with_map_spaces(text: str) -> tuple[str, list[int]]:
+    """Normalize text that has spaces to collapse, one character at a time."""
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
@@ -103,6 +120,10 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
 _TABLE: dict[int, str | None] = {c: None for c in _DROP}
 _TABLE.update({ord(k): v for k, v in _MAP.items()})
 _TABLE.update({c: " " for c in range(0x3100) if chr(c).isspace()})
+# str.translate raises and swallows a LookupError for every character missing from the table:
+# the characters Arabic text is made of map to themselves here, so that they are found.
+for _c in (*range(0x20, 0x7F), *range(0x0600, 0x0700)):
+    _TABLE.setdefault(_c, _c)
 
 
 def normalize(text: str) -> str:
@@ -151,6 +172,11 @@ NUMBER_SLOT = "\u0000#"
 _WORD_OR_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['\-][^\W\d_]+)*")
 
 
+def words_and_numbers(norm: str) -> list[str]:
+    """Return the word and number tokens of normalized text, numbers as written (no slot)."""
+    return _WORD_OR_NUMBER.findall(norm)
+
+
 def match_key(norm: str) -> list[str]:
     """Return the word tokens used for fuzzy scoring: numbers become one slot, punctuation goes."""
     return [NUMBER_SLOT if t[0].isdigit() else t for t in _WORD_OR_NUMBER.findall(norm)]
@@ -158,12 +184,13 @@ def match_key(norm: str) -> list[str]:
 
 def numbers(norm: str) -> list[str]:
     """Return the numbers of normalized text, in order, in Western digits."""
-    return [m.group() for m in _TOKEN.finditer(norm) if m.lastgroup == NUMBER]
+    # findall gives (num, word, punct) per token, exactly one of them not empty
+    return [num for num, _, _ in _TOKEN.findall(norm) if num]
 
 
 def punctuation(norm: str) -> list[str]:
     """Return the punctuation marks of normalized text, in order."""
-    return [m.group() for m in _TOKEN.finditer(norm) if m.lastgroup == PUNCT]
+    return [mark for _, _, mark in _TOKEN.findall(norm) if mark]
 
 
 def has_arabic(text: str) -> bool:

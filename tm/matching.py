@@ -16,7 +16,9 @@ Anything that is not identical after normalization scores at most 99.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz.distance import Indel, Levenshtein
 
@@ -57,17 +59,33 @@ def _number_changes(memory: list[str], query: list[str]) -> list[tuple[str, str]
     return pairs
 
 
+@lru_cache(maxsize=256)
+def _features(norm: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Return the match key, numbers and punctuation of normalized text.
+
+    Cached: a lookup scores one query against a few dozen units, and a document's
+    repeated sentences come back.
+    """
+    return tuple(match_key(norm)), tuple(numbers(norm)), tuple(punctuation(norm))
+
+
+@lru_cache(maxsize=64)
+def _tokens(text: str) -> tuple[Token, ...]:
+    """Return tokenize(text), cached (a query is diffed against each of its matches)."""
+    return tuple(tokenize(text))
+
+
 def score(memory_norm: str, query_norm: str) -> Score:
     """Score a memory source against a query, both normalized; 100 only when identical."""
     if memory_norm == query_norm:
         return Score(100, 100.0)
-    key_m, key_q = match_key(memory_norm), match_key(query_norm)
+    (key_m, num_m, punct_m), (key_q, num_q, punct_q) = _features(memory_norm), _features(query_norm)
     if key_m or key_q:
-        base = base_score(key_m, key_q)
+        base = base_score(list(key_m), list(key_q))
     else:  # only numbers and punctuation on both sides: compare characters
         base = 100.0 * Indel.normalized_similarity(memory_norm, query_norm)
-    changes = _number_changes(numbers(memory_norm), numbers(query_norm))
-    punct = Levenshtein.distance(punctuation(memory_norm), punctuation(query_norm))
+    changes = _number_changes(list(num_m), list(num_q))
+    punct = Levenshtein.distance(punct_m, punct_q)
     penalty = NUMBER_PENALTY * sum(1 for m, q in changes if m and q)
     penalty += min(PUNCT_PENALTY_MAX, PUNCT_PENALTY * punct)
     value = int(base - penalty + 0.5) if base > penalty else 0
@@ -94,7 +112,7 @@ class DiffChunk:
         return {"op": self.op, "text": self.text}
 
 
-def _slices(text: str, tokens: list[Token], i: int, j: int) -> str:
+def _slices(text: str, tokens: Sequence[Token], i: int, j: int) -> str:
     """Return the original text of tokens i..j-1 with the space between them."""
     if i >= j:
         return ""
@@ -108,7 +126,7 @@ def diff(memory: str, query: str) -> list[DiffChunk]:
     `delete` chunks are in the memory source and not in the query; `insert` chunks are in
     the query only; `equal` chunks are shown in the memory's spelling.
     """
-    tm, tq = tokenize(memory), tokenize(query)
+    tm, tq = _tokens(memory), _tokens(query)
     a, b = [t.text for t in tm], [t.text for t in tq]
     chunks: list[DiffChunk] = []
     lead = memory[: tm[0].start] if tm else memory

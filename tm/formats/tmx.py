@@ -107,6 +107,8 @@ def _text_and_markup(seg: etree._Element) -> tuple[str, str | None]:
     A `<ph type="x-tm-char">` is a character XML cannot hold (see xmlsafe): it goes back
     into the text and is not an inline code.
     """
+    if not len(seg):  # text only, the usual case
+        return seg.text or "", None
     parts = [seg.text or ""]
     codes = False
 

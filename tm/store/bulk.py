@@ -10,6 +10,8 @@ from tm.lang import normalize
 from tm.store.records import NewUnit, source_hash
 
 BATCH = 1000
+# json.dumps(meta, ensure_ascii=False) without making an encoder for every unit
+_META_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass(slots=True)
@@ -34,7 +36,7 @@ def prepare(batch: list[NewUnit]) -> list[Prepared]:
                 norm,
                 source_hash(norm),
                 normalize(new.target),
-                json.dumps(new.meta, ensure_ascii=False) if new.meta else "{}",
+                _META_JSON(new.meta) if new.meta else "{}",
             )
         )
     return out

@@ -29,6 +29,10 @@ _STAGE_COLS = (
 )
 
 
+# The stage's page cache during an import, in KiB (256 MiB: some 300,000 news-length units).
+STAGE_CACHE_KIB = 262_144
+
+
 @dataclass
 class _Overwrite:
     """A unit already in the memory whose target an import replaces (policy `overwrite`)."""
@@ -56,6 +60,11 @@ def import_units(
     conn = db.conn()
     result = ImportResult()
     overwrites: list[_Overwrite] = []
+    # The stage lives in SQLite's temp file; a cache of its own of STAGE_CACHE_KIB keeps a
+    # large import's stage from being written out and read back page by page (memory stays
+    # bounded: past that size pages go to the temp file as before). Put back afterwards.
+    temp_cache = db.execute("PRAGMA temp.cache_size").fetchone()[0]
+    db.execute(f"PRAGMA temp.cache_size=-{STAGE_CACHE_KIB}")
     db.execute("DROP TABLE IF EXISTS temp.import_stage")
     db.execute(
         "CREATE TEMP TABLE import_stage (seq INTEGER PRIMARY KEY, source TEXT, target TEXT, "
@@ -84,6 +93,7 @@ def import_units(
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
     finally:
         db.execute("DROP TABLE IF EXISTS temp.import_stage")
+        db.execute(f"PRAGMA temp.cache_size={int(temp_cache)}")
     return result
 
 
