@@ -185,3 +185,20 @@ def test_a_pretranslated_xliff_keeps_its_english_as_drafts_and_goes_back_with_th
     assert [b.id for b in blocks] == [b.id for b in xliff.extract(data, name=name)]
     assert blocks[3].target == "Oil prices fell." and xliff.status_of(blocks[3].state) == "confirmed"
     assert tags.show(blocks[0].target or "") == "Inflation rose to <x1>five</x1> percent."
+
+
+def test_a_unit_keeps_what_its_tags_stand_for_under_its_own_numbers(desk):
+    page = '<p><i>تمهيد</i> قال <a href="https://x.example/s">الوزير</a> إن الأسعار ارتفعت.</p>'.encode()
+    doc_id = desk.create_file("", "story.html", page, "ada", translator="tom")
+    desk.pretranslate(doc_id, None)
+    [seg] = desk.store.documents.segments(doc_id)
+    i1, ei1, a2, ea2 = char(1, OPEN), char(1, CLOSE), char(2, OPEN), char(2, CLOSE)
+    english = f"{i1}Preface{ei1} The {a2}minister{ea2} said prices rose."
+    desk.confirm(doc_id, 0, english, desk.store.accounts.find("tom"), seg.version)
+    [unit] = list(desk.store.units.iter_units())
+    table = tags.table_from_json(unit.meta["tags"])
+    assert [(n, t.name, t.title) for n, t in sorted(table.items())] == [
+        (1, "i", ""),
+        (2, "a", "https://x.example/s"),
+    ]
+    assert table[2].markup == '<a href="https://x.example/s">'

@@ -333,6 +333,8 @@ class Documents(Editing):
         held = row.layout.get("held") or []
         drafts = []
         for s in result.segments:
+            # what a sentence's inline tags stand for goes with it into the memory (and TMX)
+            table = tags.subtable(files.block_tags(row.layout, s.paragraph), s.source)
             if s.index < len(held) and held[s.index][0] is not None:
                 # the English the file came with (a pre-translated XLIFF) is the draft, not the memory's
                 s.target, s.origin, s.score, s.unit_id = held[s.index][0], FILE, None, None
@@ -351,6 +353,7 @@ class Documents(Editing):
                         "terms": [h.to_json() for h in s.terms],
                         "qa": [q.to_json() for q in s.qa],
                         "adapted": [{"memory": a, "new": b} for a, b in s.changes],
+                        **({"tags": tags.table_json(table)} if table else {}),
                     },
                 }
             )

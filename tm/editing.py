@@ -169,7 +169,7 @@ class Editing:
                 author=author,
                 mt_draft=seg.mt_draft,
                 context=context_hash(before.source if before else None, after.source if after else None),
-                meta={"document": doc.title},
+                meta={"document": doc.title, **({"tags": seg.info["tags"]} if seg.info.get("tags") else {})},
                 status=status,
                 reviewer=user.name if approve else None,
                 provenance=prov,

@@ -249,6 +249,10 @@ class TranslationMemory:
             source, mapping = tags.canonical(source)
             target = tags.renumber(target, mapping)
             mt_draft = tags.renumber(mt_draft, mapping) if mt_draft else mt_draft
+            if meta and "tags" in meta:  # what each tag stands for, under its new number
+                table = tags.table_from_json(meta["tags"])
+                renumbered = {mapping[n]: t for n, t in table.items() if n in mapping}
+                meta = {**meta, "tags": tags.table_json(renumbered)}
         units = self.store.units
         meta = {k: v for k, v in (meta or {}).items() if k != "qa_override"}
         if qa_override:  # on the unit too, so that a match shows it was confirmed over QA
