@@ -138,3 +138,22 @@ def test_help_does_not_import_heavy_modules(tmp_path):
     lines = proc.stdout.strip().splitlines()
     assert lines[0] == "False False"
     assert "Usage: tm" in proc.stdout and lines[-1] == "False False"
+
+
+def test_translate_an_html_file_gives_html_in_english_and_a_docx_needs_an_output(desk):
+    page = (
+        '<html dir="rtl" lang="ar"><body>\n<p>قال المتحدث باسم الوزارة إن المفاوضات مستمرة.</p>\n'
+        "<p><b>وقعت الحكومة اتفاقا بقيمة 500 مليون دولار مع شركة الطاقة.</b></p>\n</body></html>\n"
+    )
+    (desk / "story.html").write_text(page, encoding="utf-8")
+    out = tm(desk, "translate", "--no-mt", "story.html", "-o", "story.en.html")
+    assert "2 segments (2 exact)" in out.stderr
+    assert (desk / "story.en.html").read_text(encoding="utf-8") == (
+        '<html dir="ltr" lang="en"><body>\n<p>The ministry spokesman said talks continue.</p>\n'
+        "<p><b>The government signed a $500 million deal with the energy company.</b></p>\n</body></html>\n"
+    )
+    stdout = tm(desk, "translate", "--no-mt", "story.html").stdout
+    assert stdout == (desk / "story.en.html").read_text(encoding="utf-8")
+    (desk / "story.docx").write_bytes(b"PK\x03\x04")
+    refused = tm(desk, "translate", "--no-mt", "story.docx", check=False)
+    assert refused.returncode != 0 and "-o story.en.docx" in refused.stderr

@@ -49,7 +49,12 @@ def translate(
     no_mt: bool,
     encoding: str | None,
 ) -> None:
-    """Pre-translate an Arabic text file: memory first, machine translation for the rest."""
+    """Pre-translate an Arabic file: memory first, machine translation for the rest.
+
+    A .txt file gives text; an .html, .docx or XLIFF file gives the same kind of file in English,
+    its formatting kept (-o names it; a .docx is not written to the terminal).
+    """
+    from tm import files
     from tm.formats.text import read_text
     from tm.glossary import Glossary
     from tm.mt import load_translator
@@ -61,7 +66,12 @@ def translate(
     if beams:
         settings.beams = beams
     memory = open_memory(ctx)
-    doc = segment(read_text(file, encoding=encoding))
+    fmt = files.EXTENSIONS.get(Path(file).suffix.lower(), "text")  # any other name: a text file
+    data = Path(file).read_bytes()
+    if fmt == "docx" and not output and not as_json:
+        raise click.UsageError("a .docx is written to a file: add -o story.en.docx")
+    parsed = files.read(file, data) if fmt != "text" else None
+    doc = parsed.document if parsed else segment(read_text(file, encoding=encoding))
 
     def engine_factory() -> Any:
         translator = load_translator(
@@ -85,13 +95,32 @@ def translate(
         )
     if result.mt_error and not no_mt:
         click.echo(f"tm: warning: {result.mt_error}", err=True)
+    if parsed is not None:
+        for s, (held, _) in zip(result.segments, parsed.targets, strict=True):
+            if held is not None:  # a pre-translated XLIFF: its English stays the draft
+                s.target, s.origin, s.score = held, "file", None
+    if parsed is not None and not as_json:
+        english = [
+            files.SentenceEnglish(s.target if s.origin != "none" else None, "draft", s.origin, s.score)
+            for s in result.segments
+        ]
+        out = files.rebuild(parsed.layout(), data, Path(file).name, english)
+        if output:
+            Path(output).write_bytes(out)
+            click.echo(f"wrote {output}: {len(result.segments)} segments ({_counts(result)})", err=True)
+        else:
+            sys.stdout.buffer.write(out)
+        return
     text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n" if as_json else result.text()
     if output:
         Path(output).write_text(text, encoding="utf-8")
-        counts = ", ".join(f"{n} {origin}" for origin, n in sorted(result.counts().items()))
-        click.echo(f"wrote {output}: {len(result.segments)} segments ({counts})", err=True)
+        click.echo(f"wrote {output}: {len(result.segments)} segments ({_counts(result)})", err=True)
     else:
         sys.stdout.write(text)
+
+
+def _counts(result: Any) -> str:
+    return ", ".join(f"{n} {origin}" for origin, n in sorted(result.counts().items()))
 
 
 def _pairs_from(file: str) -> list[tuple[str, str]]:
