@@ -17,6 +17,7 @@ from typing import Any
 from tm import files, tags
 from tm.editing import Editing
 from tm.errors import Busy, Forbidden, TMError
+from tm.files import Parsed
 from tm.formats.tmx import write_tmx
 from tm.glossary import Glossary
 from tm.lang import PUNCT, tokenize
@@ -114,27 +115,13 @@ class Documents(Editing):
         priority: str = "normal",
     ) -> int:
         """Segment text and store it as a new document waiting for pre-translation."""
-        translator, reviewer, deadline, priority = self._assignment(translator, reviewer, deadline, priority)
         doc = segment(text)
-        sources = [(i, s.text) for i, p in enumerate(doc.paragraphs) for s in p.segments]
-        if not sources:
-            raise TMError("the text is empty: paste an Arabic article or choose a .txt file")
-        if len(sources) > MAX_SEGMENTS:
-            raise TMError(
-                f"the text has {len(sources)} sentences; split it into parts of at most {MAX_SEGMENTS}"
-            )
-        title = title.strip() if not is_blank(title) else ""
-        title = check_typed(title, "title", limit=MAX_TITLE) or sources[0][1][:60]
-        return self.store.documents.add(
+        return self._add(
+            Parsed("text", doc),
             title,
             owner,
-            layout_of(doc),
-            word_count(text),
-            sources,
-            translator=translator,
-            reviewer=reviewer,
-            deadline=deadline,
-            priority=priority,
+            (translator, reviewer, deadline, priority),
+            empty="the text is empty: paste an Arabic article or choose a .txt file",
         )
 
     def create_file(
@@ -156,24 +143,37 @@ class Documents(Editing):
         """
         parsed = files.read(name, data)
         stem = Path(name.replace("\\", "/")).stem
-        if parsed.format == "text":
-            return self.create(
-                title.strip() or stem,
-                parsed.document.rebuild(),
-                owner,
-                translator=translator,
-                reviewer=reviewer,
-                deadline=deadline,
-                priority=priority,
-            )
-        translator, reviewer, deadline, priority = self._assignment(translator, reviewer, deadline, priority)
+        assignment = (translator, reviewer, deadline, priority)
+        if parsed.format == "text":  # a text file is a pasted text with a name
+            empty = "the text is empty: paste an Arabic article or choose a .txt file"
+            return self._add(parsed, title.strip() or stem, owner, assignment, empty=empty)
+        file = SourceFile(name, data)
+        return self._add(
+            parsed, title, owner, assignment, empty=f"{name} holds no text to translate", file=file
+        )
+
+    def _add(
+        self,
+        parsed: Parsed,
+        title: str,
+        owner: str,
+        assignment: tuple[str | None, str | None, str | None, str],
+        *,
+        empty: str,
+        file: SourceFile | None = None,
+    ) -> int:
+        """Store a read document: its sentences, layout, title (the first sentence by default) and file."""
+        translator, reviewer, deadline, priority = self._assignment(*assignment)
         sources = parsed.sources()
         if not sources:
-            raise TMError(f"{name} holds no text to translate")
+            raise TMError(empty)
         if len(sources) > MAX_SEGMENTS:
-            raise TMError(f"{name} has {len(sources)} sentences; split it into parts of {MAX_SEGMENTS}")
+            raise TMError(
+                f"the text has {len(sources)} sentences; split it into parts of at most {MAX_SEGMENTS}"
+            )
         title = title.strip() if not is_blank(title) else ""
-        title = check_typed(title, "title", limit=MAX_TITLE) or stem[:MAX_TITLE] or name[:MAX_TITLE]
+        fallback = Path(file.name).stem if file else tags.strip(sources[0][1])[:60]
+        title = check_typed(title, "title", limit=MAX_TITLE) or fallback[:MAX_TITLE]
         layout = parsed.layout()
         if any(t is not None for t, _ in parsed.targets):  # a pre-translated XLIFF: its English is kept
             layout["held"] = [list(t) for t in parsed.targets]
@@ -181,14 +181,14 @@ class Documents(Editing):
             title,
             owner,
             layout,
-            word_count(tags.strip(" ".join(s for _, s in sources))),
+            word_count(tags.strip(parsed.document.rebuild())),
             sources,
             translator=translator,
             reviewer=reviewer,
             deadline=deadline,
             priority=priority,
             format=parsed.format,
-            file=SourceFile(name, data),
+            file=file,
         )
 
     # -- the desk's workflow --------------------------------------------------------
