@@ -28,7 +28,7 @@ from web.documents import download, download_bytes, drafting_stuck, start_drafti
 from web.v1 import bp
 from web.v1.models import Segment
 from web.v1.paging import decode_cursor, encode_cursor
-from web.v1.spec import Answer, Model, Plain, Query, Text, TypedPlain, operation, parse
+from web.v1.spec import Answer, Model, Plain, Query, Text, TypedPlain, created, operation, parse
 
 Stage = Literal["new", "translating", "in review", "done"]
 Priority = Literal["normal", "high", "urgent"]
@@ -243,10 +243,7 @@ def _create(text: str, fields: DocumentFields) -> ResponseReturnValue:
 
 def _created(doc_id: int, fields: DocumentFields) -> ResponseReturnValue:
     start_drafting(doc_id, mt=fields.mt)  # exactly as the web page starts it: a job for the worker
-    response = jsonify(_summary_of(doc_id))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api_v1.document", doc_id=doc_id)
-    return response
+    return created(_summary_of(doc_id), url_for("api_v1.document", doc_id=doc_id))
 
 
 @bp.post("/documents")

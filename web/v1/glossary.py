@@ -18,7 +18,7 @@ from web.security import roles
 from web.v1 import bp
 from web.v1.models import Term
 from web.v1.paging import decode_cursor, encode_cursor
-from web.v1.spec import Answer, Model, Plain, Query, Typed, TypedPlain, operation
+from web.v1.spec import Answer, Model, Plain, Query, Typed, TypedPlain, created, operation
 
 FILE = {"type": "string", "format": "binary"}
 
@@ -111,10 +111,7 @@ def add_term(body: TermBody) -> ResponseReturnValue:
             term = services().glossary.propose(source, target, g.user.name, notes)
     except DuplicateTerm:
         _duplicate(source, target)
-    response = jsonify(term.to_json())
-    response.status_code = 201
-    response.headers["Location"] = url_for("api_v1.term", term_id=term.id)
-    return response
+    return created(term.to_json(), url_for("api_v1.term", term_id=term.id))
 
 
 @bp.get("/glossary/terms/<int:term_id>")

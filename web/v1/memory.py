@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import abort, jsonify, request, url_for
+from flask import abort, request, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
@@ -13,7 +13,7 @@ from web.memory import EXPORT_TYPES, export_response, submit_import
 from web.security import roles
 from web.v1 import bp
 from web.v1.models import JobInfo
-from web.v1.spec import Plain, Query, operation
+from web.v1.spec import Plain, Query, created, operation
 
 DATE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$"
 FILE = {"type": "string", "format": "binary"}
@@ -50,10 +50,7 @@ def import_memory() -> ResponseReturnValue:
     if policy not in DUPLICATE_POLICIES:
         abort(400, f"on_duplicate: must be one of {', '.join(DUPLICATE_POLICIES)}")
     job = submit_import(upload, policy)  # FormatError (400) for another kind of file
-    response = jsonify(job.to_json())
-    response.status_code = 202
-    response.headers["Location"] = url_for("api_v1.job", job_id=job.id)
-    return response
+    return created(job.to_json(), url_for("api_v1.job", job_id=job.id), 202)
 
 
 @bp.get("/memory/export")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from flask import Flask, Response, abort, current_app, make_response, request
+from flask import Flask, Response, abort, current_app, jsonify, make_response, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.json_schema import models_json_schema
 
@@ -136,6 +136,14 @@ def operation(
         return inner
 
     return wrap
+
+
+def created(data: dict[str, Any], location: str, status: int = 201) -> Response:
+    """Answer a POST that made something (201) or queued it (202), with where to find it."""
+    response = jsonify(data)
+    response.status_code = status
+    response.headers["Location"] = location
+    return response
 
 
 def parse(model: type[BaseModel], data: dict[str, Any]) -> Any:

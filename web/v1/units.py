@@ -15,7 +15,7 @@ from web.security import roles
 from web.v1 import bp
 from web.v1.models import Unit
 from web.v1.paging import decode_cursor, encode_cursor
-from web.v1.spec import MAX_ID, Answer, Model, Plain, Query, Text, Typed, operation
+from web.v1.spec import MAX_ID, Answer, Model, Plain, Query, Text, Typed, created, operation
 
 EDITORS = ("admin", "reviewer")  # who changes the memory by hand, as on the memory pages
 
@@ -118,10 +118,7 @@ def add_unit(body: NewUnitBody) -> ResponseReturnValue:
         mt_draft=body.mt_draft,
         meta=body.meta or None,
     )
-    response = jsonify(unit.to_json())
-    response.status_code = 201
-    response.headers["Location"] = url_for("api_v1.unit", unit_id=unit.id)
-    return response
+    return created(unit.to_json(), url_for("api_v1.unit", unit_id=unit.id))
 
 
 @bp.get("/units/<int:unit_id>")

@@ -19,7 +19,7 @@ from tm.webhooks import MAX_URL, check_events, check_url, ping, register
 from web import services
 from web.v1 import bp
 from web.v1.paging import decode_cursor, encode_cursor
-from web.v1.spec import MAX_ID, Answer, Model, Query, operation
+from web.v1.spec import MAX_ID, Answer, Model, Query, created, operation
 
 EventName = Literal["document.drafted", "document.in_review", "document.done"]
 EVENTS_HELP = (
@@ -146,10 +146,7 @@ def create_webhook(body: NewWebhook) -> ResponseReturnValue:
     the account may see.
     """
     hook = register(services().store, g.user, body.url, list(body.events), document_id=body.document_id)
-    response = jsonify({**hook.to_json(), "secret": hook.secret})
-    response.status_code = 201
-    response.headers["Location"] = url_for("api_v1.webhook", hook_id=hook.id)
-    return response
+    return created({**hook.to_json(), "secret": hook.secret}, url_for("api_v1.webhook", hook_id=hook.id))
 
 
 @bp.get("/webhooks")
