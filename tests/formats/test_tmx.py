@@ -4,6 +4,7 @@ import pytest
 from lxml import etree
 from translate.storage import tmx as ttk_tmx
 
+from tm import tags
 from tm.errors import TMXError
 from tm.formats.tmx import ReadReport, iso_to_tmx_date, read_tmx, tmx_date_to_iso, write_tmx
 from tm.memory import TranslationMemory
@@ -74,12 +75,13 @@ def test_props_notes_dates_and_ids_are_kept():
     assert u.meta["tmx"]["attrs"]["usagecount"] == "3"
 
 
-def test_inline_codes_are_left_out_of_the_text_and_kept_verbatim():
+def test_inline_codes_become_tags_and_the_segment_is_kept_verbatim():
     ar = 'قال <bpt i="1" x="1">&lt;b&gt;</bpt>الرئيس<ept i="1">&lt;/b&gt;</ept> <ph x="2">&lt;br/&gt;</ph>إن <hi type="em">الوضع</hi> مستقر<it pos="begin">&lt;i&gt;</it>.'
     units, _ = read(tmx(tu(ar, 'The <bpt i="1">&lt;b&gt;</bpt>president<ept i="1">&lt;/b&gt;</ept> said')))
     u = units[0]
-    assert u.source == "قال الرئيس إن الوضع مستقر."
-    assert u.target == "The president said"
+    assert tags.strip(u.source) == "قال الرئيس إن الوضع مستقر."
+    assert tags.strip(u.target) == "The president said"
+    assert tags.show(u.target) == "The <x1>president</x1> said"  # the same tag as the Arabic's bold
     assert u.meta["tmx"]["source"]["seg"] == ar
 
 

@@ -5,6 +5,7 @@ import io
 import pytest
 from lxml import etree
 
+from tm import tags
 from tm.formats.tmx import ReadReport, read_tmx, write_tmx
 from tm.store.base import Unit
 
@@ -76,7 +77,7 @@ def test_a_carriage_return_beside_inline_codes_round_trips_with_the_codes():
     body = f'<tu><tuv xml:lang="ar"><seg>{seg}</seg></tuv><tuv xml:lang="en"><seg>The minister announced</seg></tuv></tu>\n'
     data = (HEAD + HEADER.format(src="ar") + "<body>\n" + body + "</body>\n</tmx>\n").encode()
     first, _ = read(data)
-    assert first[0].source == "أعلن الوزير\r\nاليوم\x0b"
+    assert tags.strip(first[0].source) == "أعلن الوزير\r\nاليوم\x0b"
     stored = unit(first[0].source, first[0].target, meta=first[0].meta)
     again, _ = read(written([stored]))
     assert again[0].source == first[0].source

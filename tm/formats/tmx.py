@@ -3,14 +3,16 @@
 Reading never loads the whole file: `<tu>` elements are handled one at a time and
 dropped. Entity declarations are refused before parsing (no entity bombs, no external
 entities) and the parser neither loads DTDs nor touches the network. Inline codes
-(`<bpt> <ept> <ph> <it> <ut> <hi> <sub>`) are left out of the text used for matching and
-kept verbatim in the unit's metadata, so an unchanged segment is exported as it came.
+(`<bpt> <ept> <ph> <it> <ut> <hi>`) become tm tags with their table in the unit's
+`meta["tags"]` (see tmx_inline), and the segment's XML is kept in its metadata, so an
+unchanged segment is exported as it came; tm writes its table as a prop (x-tm-tags).
 CR and the characters XML 1.0 cannot hold are written so that they read back byte for
 byte (`&#13;`, `<ph type="x-tm-char">`; see xmlsafe).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,8 +20,10 @@ from typing import IO, Any
 
 from lxml import etree
 
+from tm import tags
 from tm.errors import TMXError
-from tm.formats.xmlsafe import PROLOG_LIMIT, char_of_ph, check_prolog, seg_text, xml_attr, xml_text
+from tm.formats.tmx_inline import Reader, own_table, segs, text_and_markup
+from tm.formats.xmlsafe import PROLOG_LIMIT, check_prolog, xml_attr, xml_text
 from tm.store.records import ORIGINS, NewUnit, Unit
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -27,7 +31,7 @@ CODE_TAGS = {"bpt", "ept", "ph", "it", "ut"}
 _TMX_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
 # Props tm writes for its own fields; on reading they go back into those fields.
-_OWN_PROPS = {"x-tm-origin", "x-tm-mt-draft", "x-tm-context"}
+_OWN_PROPS = {"x-tm-origin", "x-tm-mt-draft", "x-tm-context", "x-tm-tags"}
 
 
 def tmx_date_to_iso(value: str | None) -> str | None:
@@ -99,40 +103,6 @@ class _CountingReader:
         if self.progress is not None and data:
             self.progress(len(data))
         return data
-
-
-def _text_and_markup(seg: etree._Element) -> tuple[str, str | None]:
-    """Return a segment's translatable text and, when it has inline codes, its inner XML.
-
-    A `<ph type="x-tm-char">` is a character XML cannot hold (see xmlsafe): it goes back
-    into the text and is not an inline code.
-    """
-    if not len(seg):  # text only, the usual case
-        return seg.text or "", None
-    parts = [seg.text or ""]
-    codes = False
-
-    def walk(el: etree._Element) -> None:
-        nonlocal codes
-        for child in el:
-            tag = child.tag if isinstance(child.tag, str) else ""
-            char = char_of_ph(child)
-            if char is not None:
-                parts.append(char)
-            else:
-                codes = True
-            if tag == "hi":
-                parts.append(child.text or "")
-                walk(child)
-            parts.append(child.tail or "")
-
-    walk(seg)
-    if not codes:
-        return "".join(parts), None
-    inner = xml_text(seg.text or "") + "".join(
-        etree.tostring(c, encoding="unicode", with_tail=True) for c in seg
-    )
-    return "".join(parts), inner
 
 
 def _children(el: etree._Element) -> tuple[list[list[str]], list[str], Any, list[Any]]:
@@ -275,8 +245,17 @@ def _unit_from_tu(
     if src is None or tgt is None:
         report.refuse(line, f"no {source_lang} and {target_lang} pair in this <tu>")
         return None
-    source, source_xml = _text_and_markup(src[2])
-    target, target_xml = _text_and_markup(tgt[2])
+    reader = Reader() if len(src[2]) or len(tgt[2]) else None  # elements: inline codes, maybe
+    try:
+        source, source_xml = text_and_markup(src[2], reader)
+        target, target_xml = text_and_markup(tgt[2], reader, target=True)
+    except TMXError as e:  # too many inline codes: this unit only
+        report.refuse(line, str(e))
+        return None
+    table = reader.table if reader is not None else {}
+    if table and (not tags.strip(source).strip() or not tags.strip(target).strip()):
+        report.refuse(line, "empty segment (inline codes only)")
+        return None
     if not source.strip() or not target.strip():
         report.refuse(line, "empty segment")
         return None
@@ -316,7 +295,10 @@ def _unit_from_tu(
         elif ptype == "x-tm-mt-draft":
             mt_draft = value
     context = next((v for t, v in props if t == "x-tm-context"), None)
-    meta = {"tmx": tmx} if tmx else {}
+    meta: dict[str, Any] = {"tmx": tmx} if tmx else {}
+    if reader is not None and table:
+        reader.use_table(own_table(next((v for t, v in props if t == "x-tm-tags"), None)))
+        meta["tags"] = tags.table_json(reader.table)
     return NewUnit(
         source,
         target,
@@ -330,18 +312,6 @@ def _unit_from_tu(
         created_at=created,
         changed_at=changed or created,
     )
-
-
-def _seg(text: str, side: dict[str, Any]) -> str:
-    raw = side.get("seg")
-    if raw is not None:
-        try:
-            el = etree.fromstring(f"<seg>{raw}</seg>")
-        except etree.XMLSyntaxError:
-            el = None
-        if el is not None and _text_and_markup(el)[0] == text:
-            return raw
-    return seg_text(text)
 
 
 def _props_xml(props: Iterable[list[str]], notes: Iterable[str], indent: str) -> str:
@@ -371,15 +341,18 @@ def tu_xml(unit: Unit) -> str:
         props.append(["x-tm-mt-draft", unit.mt_draft])
     if unit.context:
         props.append(["x-tm-context", unit.context])
+    source, target, table = segs(unit, tmx)
+    if table:  # what each tag stands for, exactly, for tm to read back
+        props.append(["x-tm-tags", json.dumps(tags.table_json(table), ensure_ascii=False)])
     parts = [f"  <tu{head}>\n", _props_xml(props, tmx.get("notes", []), "    ")]
-    for lang, text, side in (
-        (unit.source_lang, unit.source, tmx.get("source", {})),
-        (unit.target_lang, unit.target, tmx.get("target", {})),
+    for lang, seg, side in (
+        (unit.source_lang, source, tmx.get("source", {})),
+        (unit.target_lang, target, tmx.get("target", {})),
     ):
         vattrs = "".join(f" {k}={xml_attr(v)}" for k, v in side.get("attrs", {}).items())
         parts.append(f"    <tuv xml:lang={xml_attr(lang)}{vattrs}>\n")
         parts.append(_props_xml(side.get("props", []), side.get("notes", []), "      "))
-        parts.append(f"      <seg>{_seg(text, side)}</seg>\n    </tuv>\n")
+        parts.append(f"      <seg>{seg}</seg>\n    </tuv>\n")
     parts.append("  </tu>\n")
     return "".join(parts)
 
