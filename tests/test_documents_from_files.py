@@ -202,3 +202,10 @@ def test_a_unit_keeps_what_its_tags_stand_for_under_its_own_numbers(desk):
         (2, "a", "https://x.example/s"),
     ]
     assert table[2].markup == '<a href="https://x.example/s">'
+
+
+@pytest.mark.parametrize("name", ["evil\x00\x01name.html", "\u202efdp.html", "a\r\nSet-Cookie: x=1\r\n.html"])
+def test_a_title_taken_from_a_file_name_has_no_control_or_direction_characters(desk, name):
+    doc_id = desk.create_file("", name, "<p>قال الوزير إن الخطة جاهزة.</p>".encode(), "ada")
+    title = desk.store.documents.get(doc_id).title
+    assert title in ("evilname", "fdp", "a Set-Cookie: x=1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import shutil
 import socket
@@ -27,6 +28,7 @@ from tm.webhooks import (
     check_url,
     document_json,
     emit,
+    never_contacted,
     ping,
     register,
     sign,
@@ -374,6 +376,62 @@ def test_a_receiver_that_is_down_is_retried_then_the_delivery_fails(store):
     failed = settle(Deliverer(store, backoff=FAST), store, d.id)
     assert (failed.state, failed.attempts, failed.last_status) == ("failed", 3, None)
     assert failed.last_error == "connection refused" and failed.delivered_at is None
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_attempts_deadline():
+    # a byte every 0.2 s: each read is quick, the whole answer never comes
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    stop = threading.Event()
+
+    def trickle():
+        conn, _ = server.accept()
+        conn.recv(65536)
+        try:
+            for ch in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000:
+                if stop.is_set():
+                    break
+                conn.sendall(bytes([ch]))
+                time.sleep(0.2)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    sender = threading.Thread(target=trickle, daemon=True)
+    sender.start()
+    outcomes = []
+    attempt = threading.Thread(
+        target=lambda: outcomes.append(
+            post(f"http://127.0.0.1:{server.getsockname()[1]}/hook", b"{}", {}, timeout=1.0)
+        )
+    )
+    attempt.start()
+    attempt.join(60)  # a hang guard only: without the deadline the attempt would last 30 minutes
+    stop.set()
+    server.close()
+    assert not attempt.is_alive()
+    [outcome] = outcomes
+    assert outcome.status is None and "timeout" in (outcome.error or "")
+
+
+def test_an_error_answer_is_logged_by_its_status_without_its_body(store):
+    with Receiver(answers=[500]) as cms:
+        cms.answer_body = b'{"redis_password": "hunter2"}'
+        outcome = post(cms.url, b"{}", {}, timeout=5)
+    assert (outcome.status, outcome.error) == (500, "HTTP 500")
+
+
+@pytest.mark.parametrize("address", ["100.100.100.200", "100.64.0.1", "fd00:ec2::254", "169.254.169.254"])
+def test_cloud_metadata_and_shared_addresses_are_never_contacted(address):
+    assert never_contacted(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(("url", "words"), [("http://[::1/x", "not an address"), ("http://a:0/", "port")])
+def test_an_unreadable_url_or_port_zero_is_refused(url, words):
+    with pytest.raises(TMError, match=words):
+        check_url(url)
 
 
 def test_a_slow_receiver_times_out_and_is_retried(store):

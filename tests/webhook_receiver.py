@@ -56,6 +56,7 @@ class Receiver:
         self.answers = list(answers or [])
         self.delay = delay
         self.before_answer = before_answer  # called in the request's thread before answering
+        self.answer_body = b"ok"  # what every answer carries
         self.requests: list[Received] = []
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
@@ -78,9 +79,9 @@ class Receiver:
                     self.send_response(status)
                     if 300 <= status < 400:
                         self.send_header("Location", receiver.url + "/moved")
-                    self.send_header("Content-Length", "2")
+                    self.send_header("Content-Length", str(len(receiver.answer_body)))
                     self.end_headers()
-                    self.wfile.write(b"ok")
+                    self.wfile.write(receiver.answer_body)
                 except OSError:  # the sender gave up (timeout) before the answer
                     pass
 

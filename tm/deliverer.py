@@ -84,7 +84,7 @@ def _address(host: str, port: int, allow_private: bool) -> str:
     for info in infos:
         address = str(info[4][0])
         ip = ipaddress.ip_address(address.split("%")[0])
-        if never_contacted(ip) or (not allow_private and (ip.is_private or ip.is_loopback)):
+        if never_contacted(ip) or (not allow_private and not ip.is_global):
             refused = address
             continue
         return address
@@ -107,13 +107,32 @@ def post(
             if tls
             else _HTTP(host, port, address, timeout)
         )
+        # the timeout is per socket read: a receiver trickling a byte at a time would hold the
+        # attempt (and the deliverer) for ever, so the whole attempt has a deadline too
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            sock = conn.sock
+            if sock is not None:
+                try:  # wakes a read blocked in another thread, as close() alone does not
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        watchdog = threading.Timer(timeout, expire)
+        watchdog.start()
         try:
             conn.request("POST", path, body=data, headers=headers)
             response = conn.getresponse()
             status = response.status
-            text = response.read(300).decode("utf-8", "replace").strip()
             location = response.getheader("Location")
+        except (OSError, http.client.HTTPException):
+            if expired.is_set():
+                raise TimeoutError from None
+            raise
         finally:
+            watchdog.cancel()
             conn.close()
     except TMError as e:
         return Outcome(None, str(e))
@@ -131,7 +150,8 @@ def post(
         return Outcome(
             status, f"HTTP {status}: redirects are not followed (to {location}); register the final URL"
         )
-    return Outcome(status, f"HTTP {status}" + (f": {text[:200]}" if text else ""))
+    # the answer's body is not kept: a hook aimed at an internal service must not read it back
+    return Outcome(status, f"HTTP {status}")
 
 
 class Deliverer:

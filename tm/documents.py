@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -81,6 +82,12 @@ def word_count(text: str) -> int:
     return sum(1 for t in tokenize(text) if t.kind != PUNCT)
 
 
+def _plain_name(name: str) -> str:
+    """Return a file's name fit for a title: no control or invisible direction characters."""
+    visible = (c for c in name if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf"))
+    return " ".join("".join(" " if c.isspace() else c for c in visible).split())
+
+
 def layout_of(doc: Document) -> dict[str, Any]:
     """Return what is stored of a document's layout: its paragraphs and leading space."""
     return {"before": doc.before, "paragraphs": doc.to_json()}
@@ -146,7 +153,7 @@ class Documents(Editing):
         assignment = (translator, reviewer, deadline, priority)
         if parsed.format == "text":  # a text file is a pasted text with a name
             empty = "the text is empty: paste an Arabic article or choose a .txt file"
-            return self._add(parsed, title.strip() or stem, owner, assignment, empty=empty)
+            return self._add(parsed, title.strip() or _plain_name(stem), owner, assignment, empty=empty)
         file = SourceFile(name, data)
         return self._add(
             parsed, title, owner, assignment, empty=f"{name} holds no text to translate", file=file
@@ -172,7 +179,7 @@ class Documents(Editing):
                 f"the text has {len(sources)} sentences; split it into parts of at most {MAX_SEGMENTS}"
             )
         title = title.strip() if not is_blank(title) else ""
-        fallback = Path(file.name).stem if file else tags.strip(sources[0][1])[:60]
+        fallback = _plain_name(Path(file.name).stem) if file else tags.strip(sources[0][1])[:60]
         title = check_typed(title, "title", limit=MAX_TITLE) or fallback[:MAX_TITLE]
         layout = parsed.layout()
         if any(t is not None for t, _ in parsed.targets):  # a pre-translated XLIFF: its English is kept

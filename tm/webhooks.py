@@ -93,7 +93,19 @@ def never_contacted(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         ip = ip.ipv4_mapped
     if ip.is_loopback:  # ::1 sits in IPv6's reserved ::/8
         return False
-    return ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved
+    return (
+        ip.is_link_local
+        or ip.is_multicast
+        or ip.is_unspecified
+        or ip.is_reserved
+        or ip in _SHARED  # carrier-grade NAT, where some clouds keep their metadata service
+        or ip in METADATA
+    )
+
+
+_SHARED = ipaddress.ip_network("100.64.0.0/10")
+# cloud metadata services outside link-local (AWS over IPv6, Alibaba Cloud)
+METADATA = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
 
 
 def check_url(url: Any) -> str:
@@ -107,7 +119,10 @@ def check_url(url: Any) -> str:
         raise TMError(
             "url: write it without spaces, with other characters percent-encoded (a domain in its xn-- form)"
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as e:  # "Invalid IPv6 URL" and the like
+        raise TMError(f"url: not an address tm can read ({e})") from None
     if parts.scheme.lower() not in ("http", "https"):
         raise TMError(f"url: tm sends webhooks over http or https, not {parts.scheme or 'this'}")
     if "@" in parts.netloc:
@@ -115,9 +130,11 @@ def check_url(url: Any) -> str:
     if not parts.hostname:
         raise TMError("url: name the host, e.g. https://cms.example.org/hooks/tm")
     try:
-        parts.port  # noqa: B018 (reading it checks it)
+        port = parts.port
     except ValueError:
-        raise TMError("url: the port must be a number from 1 to 65535") from None
+        port = 0
+    if port == 0:
+        raise TMError("url: the port must be a number from 1 to 65535")
     if parts.fragment or url.endswith("#"):
         raise TMError("url: a #fragment is never sent to a server; leave it out")
     try:

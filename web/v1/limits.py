@@ -20,10 +20,11 @@ from web.v1 import bp
 
 
 def _key() -> str:
-    # by token when there is one (a CMS behind one address has many), else by address
-    auth = request.headers.get("Authorization", "")
-    if auth:
-        return "token:" + hashlib.sha256(auth.encode()).hexdigest()
+    # by token when there is one (a CMS behind one address has many), else by address; the
+    # secret alone, so that "bearer", extra spaces or tabs do not make a fresh count
+    kind, _, secret = request.headers.get("Authorization", "").strip().partition(" ")
+    if kind.lower() == "bearer" and secret.strip():
+        return "token:" + hashlib.sha256(secret.strip().encode()).hexdigest()
     return "ip:" + get_remote_address()
 
 

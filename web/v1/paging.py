@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import abort
 
+from web import MAX_ID
+
 
 def encode_cursor(position: dict[str, Any]) -> str:
     """Return the opaque cursor for a position."""
@@ -33,6 +35,8 @@ def decode_cursor(cursor: str | None, *, keys: dict[str, type]) -> dict[str, Any
         not isinstance(position, dict)
         or set(position) != set(keys)
         or not all(isinstance(position[k], t) and not isinstance(position[k], bool) for k, t in keys.items())
+        # a number no row can have (the database's ids are 64-bit) is not one tm made either
+        or any(isinstance(v, int) and not -MAX_ID <= v <= MAX_ID for v in position.values())
     ):
         abort(400, "cursor: pass back the `next` of the previous page as it was")
     return position
