@@ -209,3 +209,9 @@ def test_a_title_taken_from_a_file_name_has_no_control_or_direction_characters(d
     doc_id = desk.create_file("", name, "<p>قال الوزير إن الخطة جاهزة.</p>".encode(), "ada")
     title = desk.store.documents.get(doc_id).title
     assert title in ("evilname", "fdp", "a Set-Cookie: x=1")
+
+
+def test_a_web_page_too_large_for_a_document_is_refused_before_it_is_read(desk):
+    page = b"<p>\xd9\x86.</p>" * (600_000)  # 6 MB of one-word paragraphs
+    with pytest.raises(FormatError, match="up to 5 MB"):
+        desk.create_file("", "huge.html", page, "ada")

@@ -76,9 +76,19 @@ class Parsed:
         return out
 
 
+# the most a document of a format may weigh: far beyond a news story (a 5,000-sentence limit
+# applies after reading), small enough that reading a hostile file cannot hold a server for long
+MAX_BYTES = {"html": 5 * 2**20, "xliff": 50 * 2**20}
+
+
 def read(name: str, data: bytes) -> Parsed:
     """Read a file tm takes (by its name's extension) as a document; FormatError for anything else."""
     fmt = format_of(name)
+    limit = MAX_BYTES.get(fmt)
+    if limit is not None and len(data) > limit:
+        raise FormatError(
+            f"tm takes {fmt.upper()} documents up to {limit >> 20} MB; split this one into parts", path=name
+        )
     if fmt == "text":
         doc = segment(decode(data, path=name))
         return Parsed(fmt, doc, targets=[(None, None)] * sum(len(p.segments) for p in doc.paragraphs))
