@@ -114,7 +114,11 @@ def _quiet_stdout() -> None:
 
 
 @click.group(cls=_Group)
-@click.option("--db", envvar="TM_DB", help="Memory file (SQLite). Default: memory.db in the data directory.")
+@click.option(
+    "--db",
+    envvar="TM_DB",
+    help="Memory: a SQLite file or postgresql://... (tm[postgres]). Default: memory.db in the data dir.",
+)
 @click.option(
     "--create", is_flag=True, default=None, help="Create the memory named by --db if it does not exist."
 )

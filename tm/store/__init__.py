@@ -18,7 +18,15 @@ def open_store(location: str | Path, *, create: bool = True, busy_wait: float | 
     """
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
-        raise StoreError("PostgreSQL memories are not supported by this version of tm yet")
+        try:
+            from tm.store.postgres import PostgresStore
+        except ImportError as e:  # psycopg is an extra
+            raise StoreError(
+                f"a PostgreSQL memory needs psycopg ({e.name} is missing); run pip install 'tm[postgres]'"
+            ) from e
+        if busy_wait is None:
+            return PostgresStore(text, create=create)
+        return PostgresStore(text, create=create, busy_wait=busy_wait)
     path = Path(text)
     if path.is_dir():
         raise StoreError(f"{path} is a folder; --db names the memory file (for example {path / 'memory.db'})")

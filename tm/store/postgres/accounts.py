@@ -1,0 +1,220 @@
+"""The editor's accounts and the installation's session key in PostgreSQL (a part of the PostgreSQL store)."""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import AbstractContextManager
+
+from psycopg.errors import UniqueViolation
+
+from tm.errors import NotFound, TMError
+from tm.store.postgres.db import Database
+from tm.store.records import ROLES, Session, Token, User, now, session_digest
+
+_USER_COLS = "id, name, password_hash, role, active, created_at"
+
+
+_SESSION_COLS = "id, user_id, created_at, seen_at, expires_at, ip, user_agent"
+_TOKEN_COLS = "id, user_id, name, created_at, last_used_at, revoked_at"
+
+
+def _user(row: tuple | None) -> User | None:
+    return User(row[0], row[1], row[2], row[3], bool(row[4]), row[5]) if row else None
+
+
+def _session(row: tuple | None) -> Session | None:
+    return Session(*row) if row else None
+
+
+class PostgresAccounts:
+    """Accounts of the web editor."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def secret_key(self) -> str:
+        """Return this installation's session-signing key, made on first use."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='secret_key'").fetchone()
+        if row:
+            return row[0]
+        with self.db.transaction():
+            self.db.execute(
+                "INSERT INTO meta (key, value) VALUES ('secret_key', %s) ON CONFLICT DO NOTHING",
+                (secrets.token_hex(32),),
+            )
+        return self.db.execute("SELECT value FROM meta WHERE key='secret_key'").fetchone()[0]
+
+    def add(self, name: str, password_hash: str, role: str) -> User:
+        """Create an account; the name must be new."""
+        if role not in ROLES:
+            raise TMError(f"role must be one of {', '.join(ROLES)}")
+        with self.db.transaction():
+            try:
+                cur = self.db.execute(
+                    "INSERT INTO users (name, password_hash, role, created_at) VALUES (%s, %s, %s, %s) "
+                    "RETURNING id",
+                    (name, password_hash, role, now()),
+                )
+            except UniqueViolation:
+                raise TMError(f"there is already a user called {name}") from None
+            user = self.get(int(cur.fetchone()[0]))
+        assert user is not None
+        return user
+
+    def get(self, user_id: int) -> User | None:
+        """Return a user by id."""
+        return _user(self.db.execute(f"SELECT {_USER_COLS} FROM users WHERE id=%s", (user_id,)).fetchone())
+
+    def find(self, name: str) -> User | None:
+        """Return a user by name."""
+        return _user(self.db.execute(f"SELECT {_USER_COLS} FROM users WHERE name=%s", (name,)).fetchone())
+
+    def all(self) -> list[User]:
+        """Return every account, by name."""
+        rows = self.db.execute(f"SELECT {_USER_COLS} FROM users ORDER BY name")
+        return [u for u in map(_user, rows) if u is not None]
+
+    def update(
+        self,
+        user_id: int,
+        *,
+        role: str | None = None,
+        active: bool | None = None,
+        password_hash: str | None = None,
+        keep_session: int | None = None,
+    ) -> None:
+        """Change role, active flag or password hash of an account.
+
+        A new password, another role or a lock ends the account's sessions (but keep_session).
+        """
+        if role is not None and role not in ROLES:
+            raise TMError(f"role must be one of {', '.join(ROLES)}")
+        with self.db.transaction():
+            before = self.get(user_id)
+            for key, value in (
+                ("role", role),
+                ("active", None if active is None else int(active)),
+                ("password_hash", password_hash),
+            ):
+                if value is not None:
+                    self.db.execute(f"UPDATE users SET {key}=%s WHERE id=%s", (value, user_id))
+            if before is not None and (
+                password_hash is not None or active is False or (role is not None and role != before.role)
+            ):
+                self.end_sessions(user_id, keep=keep_session)
+
+    # -- sessions ------------------------------------------------------------------
+
+    def add_session(
+        self, user_id: int, token: str, *, expires_at: str, ip: str = "", user_agent: str = ""
+    ) -> Session:
+        """Start a session for a user under a secret token (only its digest is stored)."""
+        at = now()
+        with self.db.transaction():
+            cur = self.db.execute(
+                "INSERT INTO sessions (digest, user_id, created_at, seen_at, expires_at, ip, user_agent) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                (session_digest(token), user_id, at, at, expires_at, ip[:64], user_agent[:256]),
+            )
+        return Session(int(cur.fetchone()[0]), user_id, at, at, expires_at, ip[:64], user_agent[:256])
+
+    def get_session(self, token: str) -> Session | None:
+        """Return the session of a token, or None (ended, pruned or never made)."""
+        row = self.db.execute(
+            f"SELECT {_SESSION_COLS} FROM sessions WHERE digest=%s", (session_digest(token),)
+        ).fetchone()
+        return _session(row)
+
+    def sessions(self, user_id: int) -> list[Session]:
+        """Return a user's sessions, most recently seen first."""
+        rows = self.db.execute(
+            f"SELECT {_SESSION_COLS} FROM sessions WHERE user_id=%s ORDER BY seen_at DESC, id DESC",
+            (user_id,),
+        )
+        return [s for s in map(_session, rows) if s is not None]
+
+    def touch_session(self, session_id: int, seen_at: str) -> None:
+        """Record that a session was used at a time (never moves it back); Busy at once, never a wait."""
+        with self._without_waiting(), self.db.transaction():
+            self.db.execute(
+                "UPDATE sessions SET seen_at=%s WHERE id=%s AND seen_at<%s", (seen_at, session_id, seen_at)
+            )
+
+    def end_session(self, session_id: int) -> None:
+        """End one session at once (its token no longer finds it)."""
+        with self.db.transaction():
+            self.db.execute("DELETE FROM sessions WHERE id=%s", (session_id,))
+
+    def end_sessions(self, user_id: int, *, keep: int | None = None) -> int:
+        """End every session of a user but `keep`; return how many ended."""
+        with self.db.transaction():
+            cur = self.db.execute(
+                "DELETE FROM sessions WHERE user_id=%s AND id IS DISTINCT FROM %s", (user_id, keep)
+            )
+        return cur.rowcount
+
+    def prune_sessions(self, *, now: str, idle_before: str) -> int:
+        """Delete sessions past their end or not seen since idle_before; Busy at once, never a wait."""
+        with self._without_waiting(), self.db.transaction():
+            cur = self.db.execute(
+                "DELETE FROM sessions WHERE expires_at<=%s OR seen_at<%s", (now, idle_before)
+            )
+        return cur.rowcount
+
+    # -- API tokens -----------------------------------------------------------
+
+    def add_token(self, user_id: int, name: str, secret: str) -> Token:
+        """Give a user a named API token for a secret (only its digest is stored)."""
+        at = now()
+        with self.db.transaction():
+            if self.get(user_id) is None:
+                raise NotFound(f"there is no account {user_id}")
+            cur = self.db.execute(
+                "INSERT INTO tokens (user_id, name, digest, created_at) VALUES (%s, %s, %s, %s) RETURNING id",
+                (user_id, name, session_digest(secret), at),
+            )
+        return Token(int(cur.fetchone()[0]), user_id, name, at)
+
+    def tokens(self, user_id: int) -> list[Token]:
+        """Return a user's tokens, revoked ones too, newest first."""
+        rows = self.db.execute(
+            f"SELECT {_TOKEN_COLS} FROM tokens WHERE user_id=%s ORDER BY id DESC", (user_id,)
+        )
+        return [Token(*r) for r in rows]
+
+    def find_token(self, secret: str) -> Token | None:
+        """Return the live (not revoked) token of a secret, or None."""
+        row = self.db.execute(
+            f"SELECT {_TOKEN_COLS} FROM tokens WHERE digest=%s AND revoked_at IS NULL",
+            (session_digest(secret),),
+        ).fetchone()
+        return Token(*row) if row else None
+
+    def touch_token(self, token_id: int, used_at: str) -> None:
+        """Record when a token was last used (never moves it back); Busy at once, never a wait."""
+        with self._without_waiting(), self.db.transaction():
+            self.db.execute(
+                "UPDATE tokens SET last_used_at=%s WHERE id=%s AND (last_used_at IS NULL OR last_used_at<%s)",
+                (used_at, token_id, used_at),
+            )
+
+    def revoke_token(self, token_id: int, *, user_id: int | None = None) -> Token:
+        """Revoke a token (of that user, when given) at once; NotFound if there is no such token."""
+        with self.db.transaction():
+            row = self.db.execute(f"SELECT {_TOKEN_COLS} FROM tokens WHERE id=%s", (token_id,)).fetchone()
+            if row is None or (user_id is not None and row[1] != user_id):
+                raise NotFound(f"there is no token {token_id}" + (" of yours" if user_id is not None else ""))
+            self.db.execute(
+                "UPDATE tokens SET revoked_at=%s WHERE id=%s AND revoked_at IS NULL", (now(), token_id)
+            )
+            return Token(
+                *self.db.execute(f"SELECT {_TOKEN_COLS} FROM tokens WHERE id=%s", (token_id,)).fetchone()
+            )
+
+    def _without_waiting(self) -> AbstractContextManager[None]:
+        """Make this thread's writes fail with Busy at once instead of queueing behind another writer.
+
+        For housekeeping that a request does on the side (last seen, pruning): an import holding
+        the writer lock must not hold up every page for the busy timeout.
+        """
+        return self.db.without_waiting()

@@ -1,0 +1,411 @@
+"""Translation units, their history and the committed-change feed (a part of the PostgreSQL store)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tm.errors import FeedMismatch, StaleUnit, UnitNotFound
+from tm.lang import normalize
+from tm.store.base import _UNSET
+from tm.store.postgres.db import Database
+from tm.store.postgres.words import phrase, tsvector
+from tm.store.records import (
+    ORIGINS,
+    FeedPosition,
+    HistoryEntry,
+    ImportResult,
+    NewUnit,
+    Unit,
+    check_review,
+    now,
+    source_hash,
+)
+from tm.store.rows import INSERT_COLS, unit_values
+
+_UNIT_COLS = (
+    "id, source, target, origin, source_lang, target_lang, mt_draft, author, context, meta, "
+    "created_at, changed_at, version, status, reviewer, provenance"
+)
+_HISTORY_COLS = (
+    "id, unit_id, version, action, source, target, origin, mt_draft, author, at, meta, "
+    "status, reviewer, provenance, qa_override"
+)
+# a random token per change: a saved index can tell this database from a restored copy
+TOKEN = "(random() * 4611686018427387903)::bigint"
+
+
+def _unit(row: tuple) -> Unit:
+    return Unit(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
+        json.loads(row[9]), row[10], row[11], row[12], row[13], row[14], row[15],
+    )  # fmt: skip
+
+
+def _history_entry(r: tuple) -> HistoryEntry:
+    # fmt: off
+    return HistoryEntry(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], json.loads(r[10]),
+        r[11], r[12], r[13], None if r[14] is None else json.loads(r[14]),
+    )
+    # fmt: on
+
+
+class PostgresUnits:
+    """Translation units, their history and the change feed in one PostgreSQL schema."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    # -- writes ---------------------------------------------------------------
+
+    def _history(
+        self, unit: Unit, action: str, author: str | None, at: str, qa_override: list[str] | None = None
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO history (unit_id, version, action, source, target, origin, mt_draft, "
+            "author, at, meta, status, reviewer, provenance, qa_override, token) "
+            f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, {TOKEN})",
+            (
+                unit.id,
+                unit.version,
+                action,
+                unit.source,
+                unit.target,
+                unit.origin,
+                unit.mt_draft,
+                author,
+                at,
+                json.dumps(unit.meta, ensure_ascii=False),
+                unit.status,
+                unit.reviewer,
+                unit.provenance,
+                None if qa_override is None else json.dumps(qa_override),
+            ),
+        )
+
+    def _insert(self, new: NewUnit, norm: str, h: int) -> Unit:
+        at = now()
+        created = new.created_at or at
+        changed = new.changed_at or created
+        meta = json.dumps(new.meta, ensure_ascii=False)
+        cols = INSERT_COLS.replace("id, ", "", 1)
+        row = self.db.execute(
+            f"INSERT INTO units ({cols}, target_words) VALUES ({', '.join(['%s'] * 16)}, %s::tsvector) "
+            "RETURNING id",
+            (*unit_values(new, norm, h, meta, created, changed), tsvector(normalize(new.target))),
+        ).fetchone()
+        unit = Unit(
+            int(row[0]), new.source, new.target, new.origin, new.source_lang, new.target_lang,
+            new.mt_draft, new.author, new.context, dict(new.meta), created, changed, 1, new.status,
+            new.reviewer, new.provenance,
+        )  # fmt: skip
+        self._history(unit, "create", new.changed_by or new.author, changed, new.qa_override)
+        return unit
+
+    def add(self, unit: NewUnit) -> Unit:
+        """Store a new unit and its `create` history entry."""
+        norm = normalize(unit.source)
+        with self.db.transaction():
+            return self._insert(unit, norm, source_hash(norm))
+
+    def update(
+        self,
+        unit_id: int,
+        *,
+        author: str | None,
+        expected_version: int | None = None,
+        source: str | None = None,
+        target: str | None = None,
+        origin: str | None = None,
+        mt_draft: str | None = _UNSET,
+        context: str | None = _UNSET,
+        meta: dict[str, Any] | None = None,
+        status: str | None = None,
+        reviewer: str | None = _UNSET,
+        provenance: str | None = _UNSET,
+        qa_override: list[str] | None = None,
+        changed_by: str | None = None,
+    ) -> Unit:
+        """Change a unit, bump its version and append the change to its history.
+
+        The history entry names `changed_by` (default: `author`) as who made the change, and
+        records in `qa_override` the blocking QA findings that person confirmed over.
+        """
+        if origin is not None and origin not in ORIGINS:
+            raise ValueError(f"origin must be one of {', '.join(ORIGINS)}")
+        with self.db.transaction():
+            old = self.get(unit_id)
+            if expected_version is not None and expected_version != old.version:
+                raise StaleUnit(unit_id, expected_version, old.version)
+            new = Unit(
+                old.id,
+                old.source if source is None else source,
+                old.target if target is None else target,
+                old.origin if origin is None else origin,
+                old.source_lang,
+                old.target_lang,
+                old.mt_draft if mt_draft is _UNSET else mt_draft,
+                author if author is not None else old.author,
+                old.context if context is _UNSET else context,
+                old.meta if meta is None else meta,
+                old.created_at,
+                now(),
+                old.version + 1,
+                old.status if status is None else status,
+                old.reviewer if reviewer is _UNSET else reviewer,
+                old.provenance if provenance is _UNSET else provenance,
+            )
+            check_review(new.status, new.provenance)
+            norm = normalize(new.source)
+            self.db.execute(
+                "UPDATE units SET source=%s, target=%s, source_norm=%s, source_hash=%s, origin=%s, "
+                "mt_draft=%s, author=%s, context=%s, meta=%s, changed_at=%s, version=%s, status=%s, "
+                "reviewer=%s, provenance=%s, target_words=%s::tsvector WHERE id=%s",
+                (
+                    new.source,
+                    new.target,
+                    norm,
+                    source_hash(norm),
+                    new.origin,
+                    new.mt_draft,
+                    new.author,
+                    new.context,
+                    json.dumps(new.meta, ensure_ascii=False),
+                    new.changed_at,
+                    new.version,
+                    new.status,
+                    new.reviewer,
+                    new.provenance,
+                    tsvector(normalize(new.target)),
+                    unit_id,
+                ),
+            )
+            self._history(new, "update", changed_by or author, new.changed_at, qa_override)
+            return new
+
+    def delete(self, unit_id: int, *, author: str | None, expected_version: int | None = None) -> None:
+        """Remove a unit; its history, with the deletion, stays."""
+        with self.db.transaction():
+            old = self.get(unit_id)
+            if expected_version is not None and expected_version != old.version:
+                raise StaleUnit(unit_id, expected_version, old.version)
+            self.db.execute("DELETE FROM units WHERE id=%s", (unit_id,))
+            old.version += 1
+            self._history(old, "delete", author, now())
+
+    # -- reads ----------------------------------------------------------------
+
+    def get(self, unit_id: int) -> Unit:
+        """Return a unit or raise UnitNotFound."""
+        row = self.db.execute(f"SELECT {_UNIT_COLS} FROM units WHERE id=%s", (unit_id,)).fetchone()
+        if row is None:
+            raise UnitNotFound(unit_id)
+        return _unit(row)
+
+    def get_many(self, ids: Iterable[int]) -> dict[int, Unit]:
+        """Return the units that exist among ids."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        rows = self.db.execute(f"SELECT {_UNIT_COLS} FROM units WHERE id = ANY(%s)", (ids,))
+        return {r[0]: _unit(r) for r in rows}
+
+    def find_source(self, norm: str) -> list[Unit]:
+        """Return the units whose normalized source is exactly norm, oldest first."""
+        rows = self.db.execute(
+            f"SELECT {_UNIT_COLS} FROM units WHERE source_hash=%s AND source_norm=%s ORDER BY id",
+            (source_hash(norm), norm),
+        )
+        return [_unit(r) for r in rows]
+
+    def history(self, unit_id: int) -> list[HistoryEntry]:
+        """Return every change of a unit, oldest first, also after its deletion."""
+        rows = self.db.execute(
+            f"SELECT {_HISTORY_COLS} FROM history WHERE unit_id=%s ORDER BY id", (unit_id,)
+        )
+        return [_history_entry(r) for r in rows]
+
+    def iter_units(self, batch: int = 2000) -> Iterator[Unit]:
+        """Yield every unit in id order, a batch of rows at a time."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                f"SELECT {_UNIT_COLS} FROM units WHERE id > %s ORDER BY id LIMIT %s", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield _unit(r)
+            last = rows[-1][0]
+
+    def page_units(
+        self,
+        *,
+        after_id: int = 0,
+        limit: int = 50,
+        origin: str | None = None,
+        author: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Unit]:
+        """Return up to limit units with an id above after_id, in id order, filtered as list_units."""
+        where, args = _unit_filters(origin, author, since, until)
+        where.append("id > %s")
+        args.append(after_id)
+        sql = f"SELECT {_UNIT_COLS} FROM units WHERE {' AND '.join(where)} ORDER BY id LIMIT %s"
+        return [_unit(r) for r in self.db.execute(sql, (*args, limit))]
+
+    def list_units(
+        self,
+        *,
+        origin: str | None = None,
+        author: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        ids: list[int] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Unit]:
+        """Return units newest change first, filtered by origin, author and change date."""
+        where, args = _unit_filters(origin, author, since, until)
+        if ids is not None:
+            if not ids:
+                return []
+            where.append("id = ANY(%s)")
+            args.append(list(ids))
+        sql = f"SELECT {_UNIT_COLS} FROM units"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY changed_at DESC, id DESC LIMIT %s OFFSET %s"
+        return [_unit(r) for r in self.db.execute(sql, (*args, limit, offset))]
+
+    def authors(self) -> list[str]:
+        """Return the names that appear as unit authors."""
+        sql = "SELECT DISTINCT author FROM units WHERE author IS NOT NULL ORDER BY 1"
+        return [r[0] for r in self.db.execute(sql)]
+
+    def import_units(
+        self,
+        units: Iterable[NewUnit],
+        *,
+        on_duplicate: str = "skip",
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        """Add many units: all or none, without holding other writers up longer than a short swap."""
+        from tm.store.postgres.imports import import_units
+
+        return import_units(self, units, on_duplicate=on_duplicate, progress=progress)
+
+    def feed_position(self) -> FeedPosition:
+        """Return the position of the newest committed change."""
+        with self.db.committed() as conn:
+            return _position(conn)
+
+    def changes_since(self, position: FeedPosition) -> tuple[FeedPosition, dict[int, str | None]]:
+        """Return the newest committed position and, per unit changed since, its source or None.
+
+        Writers hold the memory's writer lock until their commit is visible, so history ids
+        grow in commit order and reading up to the newest id in one snapshot skips nothing.
+        """
+        with self.db.committed() as conn:
+            if position.change:
+                row = conn.execute("SELECT token FROM history WHERE id=%s", (position.change,)).fetchone()
+                if row is None or row[0] != position.token:
+                    raise FeedMismatch(
+                        f"the memory {self.db.location} is not in the state the index was made from "
+                        "(restored from a backup or replaced)"
+                    )
+            newest = _position(conn)
+            rows = conn.execute(
+                "SELECT h.unit_id, u.source_norm FROM history h LEFT JOIN units u ON u.id = h.unit_id "
+                "WHERE h.id > %s AND h.id <= %s ORDER BY h.id",
+                (position.change, newest.change),
+            ).fetchall()
+        return newest, {int(k): v for k, v in rows}
+
+    @contextmanager
+    def snapshot_keys(self) -> Iterator[tuple[FeedPosition, Iterator[tuple[int, str]]]]:
+        """Yield the newest position and (id, normalized source) of every unit, from one snapshot."""
+        with self.db.committed() as conn:
+
+            def keys() -> Iterator[tuple[int, str]]:
+                last = 0
+                while True:
+                    rows = conn.execute(
+                        "SELECT id, source_norm FROM units WHERE id > %s ORDER BY id LIMIT 20000", (last,)
+                    ).fetchall()
+                    if not rows:
+                        return
+                    yield from rows
+                    last = rows[-1][0]
+
+            yield _position(conn), keys()
+
+    def count(self) -> int:
+        """Return the number of units."""
+        return int(self.db.execute("SELECT COUNT(*) FROM units").fetchone()[0])
+
+    def stats(self) -> dict[str, Any]:
+        """Return counts by origin and language pair, history size and the tables' size."""
+        by_origin = {
+            o: int(n) for o, n in self.db.execute("SELECT origin, COUNT(*) FROM units GROUP BY origin")
+        }
+        pairs = {
+            f"{s}>{t}": int(n)
+            for s, t, n in self.db.execute(
+                "SELECT source_lang, target_lang, COUNT(*) FROM units GROUP BY 1, 2 ORDER BY 3 DESC"
+            )
+        }
+        history, deleted, size = self.db.execute(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE action='delete'), "
+            "(SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm')) FROM history"
+        ).fetchone()
+        return {
+            "engine": "postgresql",
+            "path": f"{self.db.location} (schema {self.db.schema})",
+            "units": self.count(),
+            "by_origin": by_origin,
+            "language_pairs": pairs,
+            "history_entries": int(history),
+            "deleted": int(deleted),
+            "bytes": int(size),
+            "schema_version": self.db.schema_version(),
+        }
+
+    def target_candidates(self, words: list[str], limit: int) -> list[int]:
+        """Return ids of the newest units whose normalized target contains the phrase."""
+        query = phrase(words)
+        if query is None:
+            return []
+        rows = self.db.execute(
+            "SELECT id FROM units WHERE target_words @@ %s::tsquery ORDER BY id DESC LIMIT %s",
+            (query, limit),
+        )
+        return [r[0] for r in rows]
+
+
+def _position(conn: Any) -> FeedPosition:
+    row = conn.execute("SELECT id, token FROM history ORDER BY id DESC LIMIT 1").fetchone()
+    return FeedPosition(int(row[0]), int(row[1])) if row else FeedPosition()
+
+
+def _unit_filters(
+    origin: str | None, author: str | None, since: str | None, until: str | None
+) -> tuple[list[str], list[Any]]:
+    """Return the WHERE conditions and arguments of the unit list filters that are set."""
+    where: list[str] = []
+    args: list[Any] = []
+    for cond, value in (
+        ("origin = %s", origin),
+        ("author = %s", author),
+        ("changed_at >= %s", since),
+        ("changed_at < %s", until),
+    ):
+        if value:
+            where.append(cond)
+            args.append(value)
+    return where, args
