@@ -81,6 +81,9 @@ def test_model_list_and_convert(desk, tiny_marian):
     assert models[0]["ctranslate2"] is True
     data = json.loads(tm(desk, "translate", "article.txt", "--model", "acme/tiny", "--json").stdout)
     assert data["engine"] == "ctranslate2"
+    segments, summary = _jsonl(tm(desk, "translate", "article.txt", "--model", "acme/tiny", "--jsonl"))
+    assert summary["engine"] == "ctranslate2" and segments[0]["origin"] == "adapted"
+    assert sorted(segments, key=lambda s: s["index"]) == data["segments"]
 
 
 def test_model_fetch_without_internet_is_one_clear_line(desk):
@@ -88,3 +91,39 @@ def test_model_fetch_without_internet_is_one_clear_line(desk):
     assert proc.returncode == 1
     assert proc.stderr.startswith("tm: error: model tm-tests/not-a-model is not available offline")
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def _jsonl(proc):
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    return lines[:-1], lines[-1]
+
+
+def test_translate_jsonl_streams_one_segment_a_line_memory_first(desk, tiny_marian):
+    proc = tm(desk, "translate", "article.txt", "--model", str(tiny_marian), "--jsonl")
+    segments, summary = _jsonl(proc)
+    assert [s["origin"] for s in segments] == ["adapted", "mt", "mt"]
+    assert sorted(s["index"] for s in segments) == [0, 1, 2]
+    # the headline (3 words) is drafted before the longer sentence
+    assert [s["index"] for s in segments[1:]] == [0, 2]
+    assert summary == {
+        "done": True,
+        "counts": {"adapted": 1, "mt": 2},
+        "engine": "transformers",
+        "model": str(tiny_marian),
+        "mt_error": None,
+    }
+    whole = json.loads(tm(desk, "translate", "article.txt", "--model", str(tiny_marian), "--json").stdout)
+    assert sorted(segments, key=lambda s: s["index"]) == whole["segments"]
+
+
+def test_translate_jsonl_offline_and_to_a_file(desk):
+    proc = tm(desk, "translate", "article.txt", "--jsonl", "-o", "out.jsonl", extra_env={"TM_OFFLINE": "1"})
+    assert "wrote out.jsonl: 3 segments" in proc.stderr and proc.stdout == ""
+    lines = [json.loads(x) for x in (desk / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [s.get("origin") for s in lines[:-1]] == ["adapted", "none", "none"]
+    assert lines[-1]["done"] is True and "not available offline" in lines[-1]["mt_error"]
+
+
+def test_translate_json_and_jsonl_together_is_a_usage_error(desk):
+    proc = tm(desk, "translate", "article.txt", "--json", "--jsonl", "--no-mt", check=False)
+    assert proc.returncode != 0 and "--jsonl" in proc.stderr

@@ -141,3 +141,78 @@ def test_without_the_mt_extra_tm_says_how_to_install_it(monkeypatch, tiny_marian
     message = str(err.value)
     assert missing in message and "[mt]" in message and "torch==2.13.0" in message
     assert "from the memory alone" in message
+
+
+MANY = [
+    "قال الرئيس",
+    "ارتفعت أسعار النفط في الأسواق العالمية يوم الخميس وأكد المتحدث باسم الوزارة أن المفاوضات مستمرة",
+    "",
+    "زار وزير الخارجية المغرب",
+    "وقعت الحكومة اتفاقا بقيمة 500 مليون دولار مع الشركة",
+    "تراجع الدولار",
+    "أعلنت وزارة الدفاع عن صفقة جديدة لشراء طائرات بدون طيار",
+]
+
+
+@pytest.mark.parametrize(
+    ("lengths", "budget", "most"),
+    [
+        ([5, 3, 9, 9, 1, 40, 2, 7], 20, 0),
+        ([5, 3, 9, 9, 1, 40, 2, 7], 20, 2),
+        ([12] * 10, 48, 0),
+        ([100, 1, 1], 10, 0),
+        (list(range(30, 0, -1)), 64, 5),
+        ([], 16, 0),
+    ],
+)
+def test_token_batches_hold_every_sentence_once_within_the_budget(lengths, budget, most):
+    from tm.mt.batching import token_batches
+
+    batches = token_batches(lengths, budget, most)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for b in batches:
+        assert len(b) == 1 or len(b) * max(lengths[i] for i in b) <= budget
+        assert most == 0 or len(b) <= most
+    order = [lengths[i] for b in batches for i in b]
+    assert order == sorted(order)  # shortest first, so the first drafts come early
+
+
+def test_a_batch_never_mixes_a_headline_with_a_long_sentence():
+    from tm.mt.batching import token_batches
+
+    assert token_batches([6, 80, 7, 70], 1000) == [[0, 2], [3, 1]]
+
+
+@pytest.mark.parametrize("engine", ["transformers", "ctranslate2"])
+def test_batched_drafts_are_those_of_one_sentence_at_a_time(tiny_marian_ct2, engine):
+    options = MTOptions(beams=1, batch_size=3, batch_tokens=40)
+    tr = load_translator(str(tiny_marian_ct2), engine=engine, options=options)
+    alone = [tr.translate([s])[0] for s in MANY]
+    assert tr.translate(MANY) == alone
+    assert alone[2] == "" and all(alone[i] for i in (0, 1, 3, 4, 5, 6))
+
+
+@pytest.mark.parametrize("engine", ["transformers", "ctranslate2"])
+def test_the_stream_gives_each_sentence_once(tiny_marian_ct2, engine):
+    options = MTOptions(beams=2, batch_size=2, batch_tokens=60)
+    tr = load_translator(str(tiny_marian_ct2), engine=engine, options=options)
+    batches = list(tr.translate_stream(MANY))
+    assert len(batches) >= 3
+    assert sorted(i for b in batches for i, _ in b) == list(range(len(MANY)))
+    assert batches[0] == [(2, "")]  # the empty sentence at once
+    assert dict(i_text for b in batches for i_text in b) == dict(enumerate(tr.translate(MANY)))
+    if engine == "transformers":  # one batch after another, shortest first
+        lengths = [len(tr.tokenizer(MANY[i])["input_ids"]) for b in batches[1:] for i, _ in b]
+        assert lengths == sorted(lengths)
+
+
+def test_the_cache_streams_what_it_knows_first(tiny_marian, tmp_path):
+    store = SQLiteStore(tmp_path / "m.db")
+    inner = load_translator(str(tiny_marian), options=MTOptions(beams=1, batch_size=1))
+    CachedTranslator(inner, store).translate([MANY[4]])
+    cached = CachedTranslator(inner, store)
+    batches = list(cached.translate_stream([MANY[0], MANY[4], MANY[5], MANY[0]]))
+    assert batches[0] == [(1, inner.translate([MANY[4]])[0])]
+    assert sorted(i for b in batches for i, _ in b) == [0, 1, 2, 3]
+    assert (cached.hits, cached.misses) == (1, 2)
+    store.close()

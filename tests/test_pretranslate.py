@@ -171,3 +171,62 @@ def test_progress_ends_at_the_segment_count_without_a_model(desk):
     calls: list[int] = []
     result = pretranslate(segment(ARTICLE), desk, translator=offline, progress=calls.append)
     assert sum(calls) == len(result.segments) == 6
+
+
+class StreamingEcho:
+    """Streams the echo translation in batches of two, shortest sentences first."""
+
+    engine, model_id = "stream", "stream-1"
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def translate(self, sentences):
+        return [f"EN: {s}" for s in sentences]
+
+    def translate_stream(self, sentences):
+        self.calls.append(list(sentences))
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        for start in range(0, len(order), 2):
+            yield [(i, f"EN: {sentences[i]}") for i in order[start : start + 2]]
+
+
+def test_each_segment_is_reported_once_memory_first_then_mt_as_ready(desk):
+    text = ARTICLE + "جملة طويلة جدا عن الاقتصاد والسياسة والطاقة.\nقصيرة.\nجملة متوسطة الطول.\nقصيرة.\n"
+    engine = StreamingEcho()
+    seen = []
+    result = pretranslate(segment(text), desk, translator=engine, on_draft=seen.append)
+    assert sorted(s.index for s in seen) == list(range(len(result.segments)))
+    origins = [s.origin for s in seen]
+    assert origins == ["context", "adapted", "fuzzy", "exact", "exact", "mt", "mt", "mt", "mt", "mt"]
+    mt = [s.source for s in seen if s.origin == "mt"]
+    # the whole document in one call; the short ones first, the repetition with its first
+    assert len(engine.calls) == 1 and len(engine.calls[0]) == 4
+    assert mt[:2] == ["قصيرة.", "قصيرة."]
+    assert mt[-1] == "جملة طويلة جدا عن الاقتصاد والسياسة والطاقة."
+    assert all(s.qa == check_again(s) for s in seen)  # each reported finished, QA included
+
+
+def check_again(s):
+    from tm.qa import check
+
+    return check(s.source, s.target, s.terms)
+
+
+def test_streaming_changes_no_draft(desk, echo):
+    text = ARTICLE + "جملة طويلة جدا عن الاقتصاد.\nقصيرة.\nقصيرة.\n"
+    fixed = pretranslate(segment(text), desk, translator=echo, batch_size=2).to_json()
+    streamed = pretranslate(segment(text), desk, translator=StreamingEcho()).to_json()
+    assert {k: v for k, v in streamed.items() if k not in ("engine", "model")} == {
+        k: v for k, v in fixed.items() if k not in ("engine", "model")
+    }
+
+
+def test_without_a_model_every_segment_is_still_reported(desk):
+    def offline():
+        raise ModelUnavailable("no model")
+
+    seen = []
+    result = pretranslate(segment(ARTICLE), desk, translator=offline, on_draft=seen.append)
+    assert [s.index for s in seen] == [0, 1, 2, 4, 5, 3]
+    assert seen[-1].origin == "none" and len(seen) == len(result.segments)

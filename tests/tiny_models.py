@@ -60,11 +60,13 @@ def build_marian(
     vocab_size: int | None = None,
     spm_vocab: int = 120,
     seed: int = 0,
+    arabic: list[str] | None = None,
 ) -> Path:
     """Save a MarianMT model and its tokenizer to out (random weights, opus-mt vocabulary layout).
 
     Like opus-mt models, the vocabulary starts with </s> and <unk> and ends with <pad>.
-    With vocab_size, filler pieces pad the vocabulary to that size (for benchmarks).
+    With vocab_size, filler pieces pad the vocabulary to that size (for benchmarks); with
+    arabic, the source tokenizer is trained on those sentences instead of ARABIC.
     """
     import torch
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
@@ -73,7 +75,7 @@ def build_marian(
     out.mkdir(parents=True, exist_ok=True)
     work = out / "spm-work"
     work.mkdir(exist_ok=True)
-    src = train_spm(ARABIC, work / "ar", spm_vocab)
+    src = train_spm(arabic or ARABIC, work / "ar", spm_vocab)
     tgt = train_spm(ENGLISH, work / "en", spm_vocab)
     shutil.copy(src, out / "source.spm")
     shutil.copy(tgt, out / "target.spm")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,7 @@ from tm.glossary import Glossary, TermHit
 from tm.lang import normalize
 from tm.matching import PUNCT_PENALTY, PUNCT_PENALTY_MAX
 from tm.memory import CONTEXT, EXACT, FUZZY, Match, TranslationMemory
-from tm.mt import Translator
+from tm.mt import StreamingTranslator, Translator
 from tm.qa import Issue, check
 from tm.segment import Document
 
@@ -99,6 +99,7 @@ def pretranslate(
     min_score: int = DEFAULT_MIN,
     batch_size: int = 16,
     progress: Callable[[int], None] | None = None,
+    on_draft: Callable[[SegmentDraft], None] | None = None,
 ) -> Pretranslation:
     """Draft every segment: in-context, exact, adapted or fuzzy from memory, else MT.
 
@@ -106,7 +107,14 @@ def pretranslate(
     needs MT. When no model can be loaded, those segments get origin `none` and the
     reason is in `mt_error`; everything from the memory is still there. `progress(1)` is
     called once for each segment as it gets its draft: from the memory while the segments
-    are looked up, from MT as each batch of `batch_size` sentences comes back.
+    are looked up, from MT as each batch comes back. `on_draft(segment)` is called once for
+    each segment, finished (QA included), in the same order: memory drafts first, then MT
+    drafts as they are ready (an engine that streams sends its shortest sentences first),
+    then the segments left without a draft.
+
+    A streaming engine (`translate_stream`) gets every sentence at once and batches them by
+    its own options (tokens, length order, all cores); any other gets batches of
+    `batch_size` sentences in document order.
     """
 
     # progress counts drafted segments, one call each: those from the memory as they are
@@ -116,6 +124,13 @@ def pretranslate(
             for _ in range(n):
                 progress(1)
 
+    def finish(draft: SegmentDraft) -> None:
+        draft.qa = check(draft.source, draft.target, draft.terms) if draft.origin != NONE else []
+        finished.add(draft.index)
+        if on_draft is not None:
+            on_draft(draft)
+
+    finished: set[int] = set()
     paragraphs = [i for i, p in enumerate(doc.paragraphs) for _ in p.segments]
     segments = list(doc.segments())
     contexts = doc.contexts()
@@ -131,6 +146,7 @@ def pretranslate(
         _from_memory(draft)
         drafts.append(draft)
         if draft.origin != NONE or not draft.source.strip():
+            finish(draft)
             report(1)
 
     result = Pretranslation(doc, drafts)
@@ -145,20 +161,31 @@ def pretranslate(
             for d in need:  # repetitions go to the engine once
                 waiting.setdefault(masked[d.index], []).append(d)
             unique = list(waiting)
-            step = max(1, batch_size)
-            for start in range(0, len(unique), step):
-                chunk = unique[start : start + step]
-                for text, output in zip(chunk, engine.translate(chunk), strict=True):
-                    for d in waiting[text]:
+            for batch in _batches(engine, unique, batch_size):
+                for j, output in batch:
+                    for d in waiting[unique[j]]:
                         lead, trail = tags.edges(d.source)
                         d.mt_draft = lead + Glossary.restore(output, d.terms) + trail
                         d.target, d.origin = d.mt_draft, MT
-                report(sum(len(waiting[text]) for text in chunk))
+                        finish(d)
+                report(sum(len(waiting[unique[j]]) for j, _ in batch))
         else:
             report(len(need))
     for d in drafts:
-        d.qa = check(d.source, d.target, d.terms) if d.origin != NONE else []
+        if d.index not in finished:
+            finish(d)
     return result
+
+
+def _batches(engine: Translator, unique: list[str], batch_size: int) -> Iterator[list[tuple[int, str]]]:
+    """Yield (index in unique, output) batches: as the engine streams them, else in fixed batches."""
+    if isinstance(engine, StreamingTranslator):
+        yield from engine.translate_stream(unique)
+        return
+    step = max(1, batch_size)
+    for start in range(0, len(unique), step):
+        chunk = unique[start : start + step]
+        yield list(enumerate(engine.translate(chunk), start))
 
 
 def _from_memory(draft: SegmentDraft) -> None:

@@ -29,6 +29,12 @@ def _options(settings: Settings) -> MTOptions:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the segments with origin, score and QA as JSON.")
 @click.option(
+    "--jsonl",
+    "as_jsonl",
+    is_flag=True,
+    help="Print each segment as one JSON line as soon as it is drafted, then a summary line.",
+)
+@click.option(
     "--model", help="Hugging Face model id or local directory (default Helsinki-NLP/opus-mt-ar-en)."
 )
 @click.option("--engine", type=click.Choice(["auto", "transformers", "ctranslate2"]), help="Default: auto.")
@@ -42,6 +48,7 @@ def translate(
     file: str,
     output: str | None,
     as_json: bool,
+    as_jsonl: bool,
     model: str | None,
     engine: str | None,
     min_score: int | None,
@@ -53,6 +60,10 @@ def translate(
 
     A .txt file gives text; an .html, .docx or XLIFF file gives the same kind of file in English,
     its formatting kept (-o names it; a .docx is not written to the terminal).
+
+    --jsonl streams: one line per segment, in the order drafts are ready (memory matches,
+    then machine translation, shortest sentences first), each line `tm translate --json`'s
+    segment; the last line is {"done": true, "counts", "engine", "model", "mt_error"}.
     """
     from tm import files
     from tm.formats.text import read_text
@@ -68,7 +79,9 @@ def translate(
     memory = open_memory(ctx)
     fmt = files.EXTENSIONS.get(Path(file).suffix.lower(), "text")  # any other name: a text file
     data = Path(file).read_bytes()
-    if fmt == "docx" and not output and not as_json:
+    if as_json and as_jsonl:
+        raise click.UsageError("choose one of --json and --jsonl")
+    if fmt == "docx" and not output and not as_json and not as_jsonl:
         raise click.UsageError("a .docx is written to a file: add -o story.en.docx")
     parsed = files.read(file, data) if fmt != "text" else None
     doc = parsed.document if parsed else segment(read_text(file, encoding=encoding))
@@ -82,23 +95,47 @@ def translate(
         )
         return CachedTranslator(translator, memory.store)
 
+    def keep_held(s: Any) -> None:
+        held = parsed.targets[s.index][0] if parsed is not None else None
+        if held is not None:  # a pre-translated XLIFF: its English stays the draft
+            s.target, s.origin, s.score = held, "file", None
+
+    sink = (open(output, "w", encoding="utf-8") if output else sys.stdout) if as_jsonl else None
+
+    def stream(s: Any) -> None:
+        keep_held(s)
+        assert sink is not None
+        sink.write(json.dumps(s.to_json(), ensure_ascii=False) + "\n")
+        sink.flush()  # a reader sees each draft as soon as it is ready
+
     total = sum(len(p.segments) for p in doc.paragraphs)
-    with progress_bar(total, "translating") as bar:
-        result = pretranslate(
-            doc,
-            memory,
-            translator=None if no_mt else engine_factory,
-            glossary=Glossary(memory.store),
-            min_score=min_score or settings.fuzzy_min,
-            batch_size=settings.batch_size,
-            progress=bar,
-        )
-    if result.mt_error and not no_mt:
-        click.echo(f"tm: warning: {result.mt_error}", err=True)
-    if parsed is not None:
-        for s, (held, _) in zip(result.segments, parsed.targets, strict=True):
-            if held is not None:  # a pre-translated XLIFF: its English stays the draft
-                s.target, s.origin, s.score = held, "file", None
+    try:
+        with progress_bar(total, "translating") as bar:
+            result = pretranslate(
+                doc,
+                memory,
+                translator=None if no_mt else engine_factory,
+                glossary=Glossary(memory.store),
+                min_score=min_score or settings.fuzzy_min,
+                batch_size=settings.batch_size,
+                progress=bar,
+                on_draft=stream if sink is not None else None,
+            )
+        if result.mt_error and not no_mt:
+            click.echo(f"tm: warning: {result.mt_error}", err=True)
+        if sink is not None:
+            summary = {k: v for k, v in result.to_json().items() if k != "segments"}
+            sink.write(json.dumps({"done": True, **summary}, ensure_ascii=False) + "\n")
+            sink.flush()
+    finally:
+        if sink is not None and sink is not sys.stdout:
+            sink.close()
+    if sink is not None:
+        if output:
+            click.echo(f"wrote {output}: {len(result.segments)} segments ({_counts(result)})", err=True)
+        return
+    for s in result.segments:
+        keep_held(s)
     if parsed is not None and not as_json:
         english = [
             files.SentenceEnglish(s.target if s.origin != "none" else None, "draft", s.origin, s.score)

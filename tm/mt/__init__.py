@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-ar-en"
 # What machine translation needs beyond tm itself (the `[mt]` extra).
@@ -42,12 +43,35 @@ class Translator(Protocol):
         """Return one English translation per sentence, in order."""
 
 
+@runtime_checkable
+class StreamingTranslator(Protocol):
+    """A translator that hands back each batch as soon as it is translated."""
+
+    engine: str
+    model_id: str
+
+    def translate(self, sentences: list[str]) -> list[str]:
+        """Return one English translation per sentence, in order."""
+
+    def translate_stream(self, sentences: list[str]) -> Iterator[list[tuple[int, str]]]:
+        """Yield batches of (index in sentences, translation) as they are ready, short ones first.
+
+        Every index comes exactly once; an empty sentence comes back empty in the first batch.
+        """
+
+
 @dataclass
 class MTOptions:
-    """How an engine runs: beams (1 = greedy), batch size, CPU threads, output bound."""
+    """How an engine runs: beams (1 = greedy), batch limits, CPU threads, output bound.
+
+    A batch holds at most `batch_size` sentences and `batch_tokens` source tokens counted
+    with padding (its size times its longest sentence); sentences are sorted by length so
+    that batches waste little on padding, and short sentences come back first.
+    """
 
     beams: int = 4
     batch_size: int = 16
+    batch_tokens: int = 512
     threads: int = 0  # 0: the library's default
     device: str = "auto"  # auto | cpu | cuda
     max_ratio: float = 2.0  # output tokens at most max_ratio x input tokens + 10

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tm.lang import normalize
-from tm.mt import Translator
+from tm.mt import StreamingTranslator, Translator
 from tm.store.base import Store
 
 
@@ -18,6 +20,14 @@ class CachedTranslator:
 
     def translate(self, sentences: list[str]) -> list[str]:
         """Return translations, asking the engine once per new normalized sentence."""
+        out = [""] * len(sentences)
+        for batch in self.translate_stream(sentences):
+            for i, text in batch:
+                out[i] = text
+        return out
+
+    def translate_stream(self, sentences: list[str]) -> Iterator[list[tuple[int, str]]]:
+        """Yield what the store knows at once, then the engine's batches as they come back."""
         keys = [normalize(s) for s in sentences]
         known = self.store.mt_cache.get(self.cache_key, set(keys))
         todo: dict[str, str] = {}
@@ -26,9 +36,27 @@ class CachedTranslator:
                 todo[key] = sentence
         self.hits += sum(1 for k in keys if k in known)
         self.misses += len(todo)
-        if todo:
-            outputs = self.inner.translate(list(todo.values()))
-            fresh = dict(zip(todo, outputs, strict=True))
+        waiting: dict[str, list[int]] = {}
+        ready = []
+        for i, key in enumerate(keys):
+            if key in known:
+                ready.append((i, known[key]))
+            else:
+                waiting.setdefault(key, []).append(i)
+        if ready:
+            yield ready
+        if not todo:
+            return
+        new = list(todo)
+        for batch in stream(self.inner, list(todo.values())):
+            fresh = {new[j]: output for j, output in batch}
             self.store.mt_cache.put(self.cache_key, fresh)
-            known.update(fresh)
-        return [known[k] for k in keys]
+            yield [(i, output) for key, output in fresh.items() for i in waiting[key]]
+
+
+def stream(translator: Translator, sentences: list[str]) -> Iterator[list[tuple[int, str]]]:
+    """Yield a translator's batches as they are ready, or all at once if it cannot stream."""
+    if isinstance(translator, StreamingTranslator):
+        yield from translator.translate_stream(sentences)
+    elif sentences:
+        yield list(enumerate(translator.translate(sentences)))

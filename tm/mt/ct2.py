@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import os
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from tm.errors import ModelUnavailable
 from tm.mt import MTOptions
+from tm.mt.batching import output_bound, token_batches
 from tm.mt.hf import language_setup, load_tokenizer
 from tm.mt.models import ct2_dir
 
@@ -40,7 +42,6 @@ class CT2Translator:
         # single-threaded workers beat one two-threaded worker for both one sentence and
         # a document (bench/mt.py).
         cores = options.threads if options.threads > 0 else (os.cpu_count() or 1)
-        self.workers = cores if device == "cpu" else 1
         threads = {"inter_threads": cores, "intra_threads": 1} if device == "cpu" else {}
         try:
             self.translator = ctranslate2.Translator(
@@ -51,31 +52,68 @@ class CT2Translator:
             )
         except Exception as e:
             raise ModelUnavailable(f"cannot load the CTranslate2 model in {converted}: {e}") from None
+        # a model converted with a vocabulary map decodes over a short list of likely words
+        self.vmap = (converted / "vmap.txt").is_file()
         self._lock = threading.Lock()
 
     def translate(self, sentences: list[str]) -> list[str]:
-        """Translate sentences; CTranslate2 sorts and batches them by length itself."""
+        """Translate sentences, returned in their order."""
         out = [""] * len(sentences)
-        todo = [i for i, s in enumerate(sentences) if s.strip()]
-        if not todo:
-            return out
-        tokens = [self.tokenizer.convert_ids_to_tokens(self.tokenizer.encode(sentences[i])) for i in todo]
-        longest = max(len(t) for t in tokens)
-        # cut the work so that every worker gets a share: 18 sentences on 2 workers are 9 + 9
-        batch = max(1, min(self.options.batch_size, math.ceil(len(tokens) / self.workers)))
-        with self._lock:
-            results = self.translator.translate_batch(
-                tokens,
-                beam_size=max(1, self.options.beams),
-                max_batch_size=batch,
-                max_decoding_length=min(MAX_DECODING, int(self.options.max_ratio * longest) + 10),
-                target_prefix=[self.prefix] * len(tokens) if self.prefix else None,
-            )
-        for i, result in zip(todo, results, strict=True):
-            tokens = [t for t in result.hypotheses[0] if not self.prefix or t != self.prefix[0]]
-            ids = self.tokenizer.convert_tokens_to_ids(tokens)
-            out[i] = self.tokenizer.decode(ids, skip_special_tokens=True).strip()
+        for batch in self.translate_stream(sentences):
+            for i, text in batch:
+                out[i] = text
         return out
+
+    def translate_stream(self, sentences: list[str]) -> Iterator[list[tuple[int, str]]]:
+        """Yield each batch as soon as it is translated: token batches, on every worker.
+
+        All batches are queued at once as asynchronous jobs, and each of CTranslate2's workers
+        (one per core) takes the next as soon as it is free: the shortest batch first, so the
+        first drafts come at once, then the longest first, so that no worker is left alone
+        with a long batch at the end while the other has nothing to do.
+        """
+        todo = [i for i, s in enumerate(sentences) if s.strip()]
+        empty = [(i, "") for i, s in enumerate(sentences) if not s.strip()]
+        if empty:
+            yield empty
+        if not todo:
+            return
+        tokens = [self.tokenizer.convert_ids_to_tokens(self.tokenizer.encode(sentences[i])) for i in todo]
+        lengths = [len(t) for t in tokens]
+        batches = token_batches(lengths, self.options.batch_tokens, self.options.batch_size)
+        batches = batches[:1] + batches[:0:-1]
+        pending = []
+        with self._lock:  # queue a document's batches together; waiting for them needs no lock
+            for batch in batches:
+                bound = max(output_bound(lengths[k], self.options.max_ratio, MAX_DECODING) for k in batch)
+                results = self.translator.translate_batch(
+                    [tokens[k] for k in batch],
+                    beam_size=max(1, self.options.beams),
+                    max_batch_size=len(batch),
+                    max_decoding_length=bound,
+                    target_prefix=[self.prefix] * len(batch) if self.prefix else None,
+                    use_vmap=self.vmap,
+                    asynchronous=True,
+                )
+                pending.append((batch, results))
+        while pending:
+            ready = next((job for job in pending if all(r.done() for r in job[1])), None)
+            if ready is None:
+                time.sleep(0.005)  # the workers run without the GIL; a short nap costs them nothing
+                continue
+            pending.remove(ready)
+            yield [
+                (todo[k], self._text(r.result().hypotheses[0], lengths[k]))
+                for k, r in zip(*ready, strict=True)
+            ]
+
+    def _text(self, hypothesis: list[str], input_tokens: int) -> str:
+        # a sentence's draft does not depend on the longest one beside it in its batch
+        hypothesis = hypothesis[: output_bound(input_tokens, self.options.max_ratio, MAX_DECODING)]
+        if self.prefix:
+            hypothesis = [t for t in hypothesis if t != self.prefix[0]]
+        ids = self.tokenizer.convert_tokens_to_ids(hypothesis)
+        return str(self.tokenizer.decode(ids, skip_special_tokens=True)).strip()
 
 
 def _model_type(path: Path) -> str:

@@ -1,13 +1,15 @@
-"""The transformers engine: AutoTokenizer + AutoModelForSeq2SeqLM, batched and sorted by length."""
+"""The transformers engine: AutoTokenizer + AutoModelForSeq2SeqLM, in token batches sorted by length."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from tm.errors import ModelUnavailable
 from tm.mt import MTOptions
+from tm.mt.batching import output_bound, token_batches
 
 
 def language_setup(tokenizer: Any, model_type: str) -> str | None:
@@ -63,39 +65,64 @@ class HFTranslator:
         self.forced_bos = self.tokenizer.convert_tokens_to_ids(target) if target else None
         # the decoder cannot go past its position table (512 for opus-mt)
         self.max_positions = int(getattr(self.model.config, "max_position_embeddings", 512) or 512) - 2
+        forced_eos = getattr(self.model.generation_config, "forced_eos_token_id", None)
+        if isinstance(forced_eos, list):
+            forced_eos = forced_eos[0] if forced_eos else None
+        self.forced_eos: int | None = forced_eos
         self._lock = threading.Lock()  # one generate at a time: torch already uses every core
 
     def translate(self, sentences: list[str]) -> list[str]:
-        """Translate sentences in batches of similar length; empty ones stay empty."""
+        """Translate sentences, returned in their order; empty ones stay empty."""
+        out = [""] * len(sentences)
+        for batch in self.translate_stream(sentences):
+            for i, text in batch:
+                out[i] = text
+        return out
+
+    def translate_stream(self, sentences: list[str]) -> Iterator[list[tuple[int, str]]]:
+        """Yield each batch as it is translated: token batches of similar length, shortest first."""
         import torch
 
-        out = [""] * len(sentences)
         todo = [i for i, s in enumerate(sentences) if s.strip()]
-        lengths = {i: len(self.tokenizer.tokenize(sentences[i])) for i in todo}
-        todo.sort(key=lambda i: lengths[i])
-        size = max(1, self.options.batch_size)
-        with self._lock, torch.inference_mode():
-            for start in range(0, len(todo), size):
-                batch = todo[start : start + size]
+        empty = [(i, "") for i, s in enumerate(sentences) if not s.strip()]
+        if empty:
+            yield empty
+        if not todo:
+            return
+        # the length the encoder sees: the tokenizer's ids with </s> (and a language token)
+        lengths = [
+            min(self.max_positions, len(ids))
+            for ids in self.tokenizer([sentences[i] for i in todo], truncation=True)["input_ids"]
+        ]
+        batches = token_batches(lengths, self.options.batch_tokens, self.options.batch_size)
+        for batch in batches:
+            with self._lock, torch.inference_mode():
                 enc = self.tokenizer(
-                    [sentences[i] for i in batch],
+                    [sentences[todo[k]] for k in batch],
                     return_tensors="pt",
                     padding=True,
                     truncation=True,
                     max_length=self.max_positions,
                 ).to(self.device)
-                longest = int(enc["input_ids"].shape[1])
+                limits = [output_bound(lengths[k], self.options.max_ratio, self.max_positions) for k in batch]
                 kwargs: dict[str, Any] = {
                     "num_beams": max(1, self.options.beams),
-                    "max_new_tokens": min(self.max_positions, int(self.options.max_ratio * longest) + 10),
+                    "max_new_tokens": max(limits),
                 }
                 if self.forced_bos is not None:
                     kwargs["forced_bos_token_id"] = self.forced_bos
                 generated = self.model.generate(**enc, **kwargs)
+            rows = []
+            for row, limit in zip(generated.tolist(), limits, strict=True):
+                # the decoder's start token, then at most `limit` new tokens: a sentence's draft
+                # does not depend on the longest sentence beside it in its batch
+                if len(row) > 1 + limit:
+                    # cut where this sentence's own bound would have stopped it (ending in </s> as
+                    # generate does when the model forces one at the bound)
+                    row = row[:limit] + [self.forced_eos] if self.forced_eos is not None else row[: 1 + limit]
                 if self.forced_bos is not None:
                     # the language token that starts the output is not a "special" token to decode
-                    generated = [[t for t in row.tolist() if t != self.forced_bos] for row in generated]
-                texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-                for i, text in zip(batch, texts, strict=True):
-                    out[i] = text.strip()
-        return out
+                    row = [t for t in row if t != self.forced_bos]
+                rows.append(row)
+            texts = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
+            yield [(todo[k], text.strip()) for k, text in zip(batch, texts, strict=True)]
