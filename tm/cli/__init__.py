@@ -167,6 +167,7 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
 
 # the commands register themselves on `main`
 from tm.cli import analyze, glossary, memory, translate  # noqa: E402, F401
+from tm.cli import db as db_commands  # noqa: E402, F401  (a module named db: --db is a parameter)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
