@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from tm import files, tags
 from tm.errors import NotFound, QABlocked
 from tm.rights import can_write
 from tm.store.records import Job, SegmentRow
@@ -17,8 +18,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def segment_json(s: SegmentRow) -> dict[str, Any]:
-    """Return what the editor needs to draw a row."""
-    return {
+    """Return what the editor needs to draw a row; a sentence with tags names them in `tags`."""
+    out: dict[str, Any] = {
         "idx": s.idx,
         "paragraph": s.paragraph,
         "source": s.source,
@@ -39,6 +40,19 @@ def segment_json(s: SegmentRow) -> dict[str, Any]:
         "rejected_by": s.rejected_by,
         "override": s.info.get("override"),
     }
+    # only sentences with inline tags carry a table of what they stand for
+    if tags.TAG.search(s.source + s.target):
+        out["tags"] = _tag_names(s)
+    return out
+
+
+def _tag_names(s: SegmentRow) -> dict[str, dict[str, str]]:
+    """Return what the tags of a sentence stand for, to name its chips: {n: {kind, name, title}}."""
+    layouts: dict[int, dict[str, Any]] = g.setdefault("tag_layouts", {})  # one read per document and request
+    if s.document_id not in layouts:
+        layouts[s.document_id] = services().store.documents.get(s.document_id).layout
+    table = tags.subtable(files.block_tags(layouts[s.document_id], s.paragraph), s.source + s.target)
+    return {str(n): {"kind": t.kind, "name": t.name, "title": t.title} for n, t in table.items()}
 
 
 def json_body() -> dict[str, Any]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from tm import files, tags
 from tm.errors import NotFound, TMError
 from tm.files import MEDIA_TYPES
 from tm.formats.html import looks_like_html
@@ -110,10 +113,38 @@ def editor(doc_id: int) -> ResponseReturnValue:
     svc = services()
     doc = svc.store.documents.get(doc_id)
     segments = svc.store.documents.segments(doc_id) if doc.status == "ready" else []
+    # a sentence with inline tags shows them as chips, named from its paragraph's table
+    tag_tables = {
+        s.idx: {
+            str(n): {"kind": t.kind, "name": t.name, "title": t.title}
+            for n, t in tags.subtable(files.block_tags(doc.layout, s.paragraph), s.source + s.target).items()
+        }
+        for s in segments
+        if tags.TAG.search(s.source + s.target)
+    }
+
+    def chips(text: str, table: dict[str, dict[str, str]]) -> list[tuple[str, dict[str, Any] | None]]:
+        """Split a sentence into its text and its tags, each tag with its chip's label (editor-field.js)."""
+        out: list[tuple[str, dict[str, Any] | None]] = []
+        for i, piece in enumerate(re.split(f"({tags.TAG.pattern})", text)):
+            parsed = tags.parse(piece) if i % 2 else None
+            if parsed is None:
+                if piece:
+                    out.append((piece, None))
+                continue
+            n, kind = parsed
+            tag = table.get(str(n), {})
+            label = f"{'/' if kind == tags.CLOSE else ''}{tag.get('name') or 'x'}{n}"
+            chip = {"label": label, "title": tag.get("title", ""), "kind": tags.KINDS[kind], "n": n}
+            out.append((piece, chip))
+        return out
+
     return render_template(
         "editor.html",
         doc=doc,
         segments=segments,
+        tag_tables=tag_tables,
+        chips=chips,
         stuck=drafting_stuck(doc),
         writable=can_write(g.user, doc),
         read_only=read_only_reason(doc),

@@ -604,6 +604,7 @@ def test_an_html_story_goes_in_by_file_and_comes_back_as_html_in_english(app, to
     [s] = get_doc(app, tokens["tom"], doc_id)["segments"]
     a, ea = chr(0xE004), chr(0xE005)
     assert s["source"] == f"قال {a}الوزير{ea} إن العجز تراجع."
+    assert s["tags"] == {"1": {"kind": "open", "name": "a", "title": "https://x.example"}}
     english = f"The {a}minister{ea} said the deficit fell."
     r = call(
         app,

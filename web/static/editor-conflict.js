@@ -7,7 +7,8 @@
   const editor = window.tm.editor;
   if (!editor) return;
   const { api, el, merge3 } = window.tm;
-  const { docId, textarea, apply, save, say, fit } = editor;
+  const { docId, field, apply, save, say, fit } = editor;
+  const { decorate } = window.tm.tags;
   const { conflicts, bases } = editor.internal;
 
   function when(stamp) {
@@ -35,7 +36,7 @@
       say(`${message} Your text is still in the box; copy it before you reload.`, true);
       return;
     }
-    if (theirs.target === textarea(row).value) { // the same English: nothing to choose
+    if (theirs.target === field(row).value) { // the same English: nothing to choose
       closeConflict(row);
       apply(theirs, true);
       return;
@@ -61,15 +62,15 @@
       { className: "conflict", role: "group", "aria-label": `Sentence ${Number(row.dataset.idx) + 1} was changed by someone else` },
       el("p", { className: "conflict-head", text: `Someone else changed this sentence${by ? ` (${by})` : ""}. Your text stays in the box until you choose.` }),
       el("div", { className: "version-label", text: `Theirs · ${theirs.status}` }),
-      el("p", { className: "theirs", dir: "ltr", lang: "en", text: theirs.target || "(empty)" }),
+      decorate(el("p", { className: "theirs", dir: "ltr", lang: "en", text: theirs.target || "(empty)" }), editor.tagTable(row)),
       el("div", { className: "conflict-actions" }, mine, take, join,
         el("span", { className: "muted small", text: "Merge puts both changes in the box; Keep mine then saves it." })),
     );
     const old = row.querySelector(".conflict");
     const hadFocus = old && old.contains(document.activeElement);
-    if (old) old.replaceWith(view); else textarea(row).after(view);
+    if (old) old.replaceWith(view); else field(row).after(view);
     if (fresh) row.querySelectorAll(".version-label.yours").forEach((n) => n.remove());
-    if (fresh) textarea(row).before(el("div", { className: "version-label yours", text: "Yours · not saved" }));
+    if (fresh) field(row).before(el("div", { className: "version-label yours", text: "Yours · not saved" }));
     if (hadFocus) mine.focus();
   }
 
@@ -77,13 +78,13 @@
     if (await save(row, Number(row.dataset.conflict))) {
       closeConflict(row);
       say("Your text is saved over theirs.");
-      textarea(row).focus();
+      field(row).focus();
     }
   }
 
   function mergeInto(row) {
     const theirs = conflicts.get(row);
-    const box = textarea(row);
+    const box = field(row);
     const result = merge3(bases.get(row) || "", box.value, theirs.target);
     box.value = result.text;
     fit(box);
@@ -98,7 +99,7 @@
     closeConflict(row);
     apply(theirs, false);
     say("Their text is in the box.");
-    textarea(row).focus();
+    field(row).focus();
   }
 
   Object.assign(editor.internal, { conflict, showConflict });

@@ -35,9 +35,10 @@
   function open() {
     if (dialog.open) return;
     const selected = String(window.getSelection()).trim();
-    const box = ed.active() && ed.textarea(ed.active());
+    const box = ed.active() && ed.field(ed.active());
     const inBox = box && document.activeElement === box ? box.value.slice(box.selectionStart, box.selectionEnd) : "";
-    const word = (inBox || selected).trim();
+    // the words, without the tag characters of chips selected with them
+    const word = Array.from(inBox || selected).filter((c) => !window.tm.tags.isTag(c)).join("").trim();
     if (word && !word.includes("\n") && word.length <= 200) findBox.value = word;
     dialog.showModal();
     findBox.focus();
@@ -84,7 +85,9 @@
       const go = el("button", { type: "button", className: "link small", text: "show" });
       go.addEventListener("click", () => { close(); ed.activate(ed.row(c.idx)); });
       head.append(go);
-      return el("li", { "data-idx": String(c.idx) }, head, marked(c.before, c.spans, "del"), marked(c.after, c.after_spans, "ins"));
+      const table = ed.tagTable(ed.row(c.idx)); // tags show as the sentence's chips
+      const before = window.tm.tags.decorate(marked(c.before, c.spans, "del"), table);
+      return el("li", { "data-idx": String(c.idx) }, head, before, window.tm.tags.decorate(marked(c.after, c.after_spans, "ins"), table));
     }));
     $("find-select").hidden = changes.length === 0;
     count();
@@ -194,7 +197,7 @@
     if ((e.ctrlKey || e.metaKey) && e.code === "KeyH") e.preventDefault(); // not the browser's history
   });
   dialog.addEventListener("click", (e) => { if (e.target === dialog) close(); }); // the backdrop
-  dialog.addEventListener("close", () => { const row = ed.active(); if (row) ed.textarea(row).focus(); });
+  dialog.addEventListener("close", () => { const row = ed.active(); if (row) ed.field(row).focus(); });
 
   document.addEventListener("keydown", (e) => {
     if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.code === "KeyH") {

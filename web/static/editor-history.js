@@ -76,7 +76,8 @@
       list.replaceChildren(el("li", { className: "muted", text: "No changes recorded yet." }));
       return;
     }
-    const current = ed.textarea(row).value;
+    const current = ed.field(row).value;
+    const table = ed.tagTable(row);
     list.replaceChildren(...changes.map((c, k) => {
       const head = el(
         "div",
@@ -98,6 +99,7 @@
           head.append(button);
         }
       }
+      window.tm.tags.decorate(item, table);
       return item;
     }));
   }
@@ -149,7 +151,7 @@
     if (!(await ed.flush(row))) return;
     const changes = await load(row);
     if (!changes) return;
-    const current = ed.textarea(row).value;
+    const current = ed.field(row).value;
     let from = 0;
     if (stepped.has(row)) {
       const k = changes.findIndex((c) => c.id === stepped.get(row));
@@ -172,7 +174,7 @@
   });
   // the "now" mark and the diffs follow the typing
   document.addEventListener("input", (e) => {
-    if (shown.row && e.target === ed.textarea(shown.row)) {
+    if (shown.row && e.target === ed.field(shown.row)) {
       clearTimeout(draw.timer);
       draw.timer = setTimeout(() => draw(shown.row, shown.changes), 200);
     }

@@ -20,7 +20,7 @@
   const editor = window.tm.editor;
   if (!editor) return;
   const { api, el } = window.tm;
-  const { docId, rows, textarea, apply, save, say } = editor;
+  const { docId, rows, field, apply, save, say } = editor;
   const { internal } = editor;
   const { workspace, conflicts, timers, dirty, markUnsaved, refreshProgress, readOnlySay } = internal;
 
@@ -91,7 +91,7 @@
       if (dirty(row)) {
         clearTimeout(timers.get(row));
         timers.delete(row);
-        if (textarea(row).value === seg.target) { apply(seg, true); return; } // the same English
+        if (field(row).value === seg.target) { apply(seg, true); return; } // the same English
         internal.showConflict(row, seg);
         clashed.push(row);
         return;
@@ -191,7 +191,7 @@
     internal.writable = on;
     workspace.dataset.writable = on ? "1" : "0";
     workspace.classList.toggle("read-only-live", !on);
-    rows.forEach((row) => { textarea(row).readOnly = !on; });
+    rows.forEach((row) => { field(row).readOnly = !on; });
     const find = document.getElementById("find-open");
     if (find) find.hidden = !on;
     const dialog = document.getElementById("find-dialog");

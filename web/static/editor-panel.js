@@ -7,7 +7,8 @@
   const editor = window.tm.editor;
   if (!editor) return;
   const { api, el } = window.tm;
-  const { textarea, sourceText } = editor;
+  const { field, sourceText } = editor;
+  const { decorate } = window.tm.tags;
   const { PROVENANCE, readOnlySay } = editor.internal;
   let matches = [];
 
@@ -67,8 +68,9 @@
           el("span", { className: "muted small", text: `  ${m.origin}${m.author ? ` · ${m.author}` : ""}${m.provenance ? ` · ${PROVENANCE[m.provenance] || m.provenance}` : ""}` }),
           m.status === "approved" ? el("span", { className: "approved-mark", text: ` ✓ approved${m.reviewer ? ` by ${m.reviewer}` : ""}` }) : "",
           overridden(m)),
-        renderDiff(m.diff, m.source),
-        el("div", { dir: "ltr", lang: "en", text: m.target }),
+        // a match's tags are numbered as the sentence's (tm.tags.renumber): named by its table
+        decorate(renderDiff(m.diff, m.source), editor.tagTable(row)),
+        decorate(el("div", { dir: "ltr", lang: "en", text: m.target }), editor.tagTable(row)),
         numbers,
       );
       item.addEventListener("dblclick", () => insertMatch(i));
@@ -91,7 +93,7 @@
     const active = editor.active();
     if (!active || !matches[i]) return;
     if (!editor.writable) { readOnlySay(); return; }
-    const box = textarea(active);
+    const box = field(active);
     box.value = matches[i].target;
     box.dispatchEvent(new Event("input"));
     box.focus();
@@ -116,8 +118,9 @@
       box.append(text.slice(pos));
       return box;
     };
-    list.replaceChildren(...data.hits.map((h) => el("li", {},
-      marked(h.source, h.source_spans, "rtl"), marked(h.target, h.target_spans, "ltr"))));
+    // the memory's sentences are not this document's: their tags are chips without names
+    list.replaceChildren(...data.hits.map((h) => decorate(el("li", {},
+      marked(h.source, h.source_spans, "rtl"), marked(h.target, h.target_spans, "ltr")), {})));
   }
 
   document.getElementById("concordance-form").addEventListener("submit", (e) => {

@@ -7,7 +7,7 @@
   const editor = window.tm.editor;
   if (!editor) return;
   const { el } = window.tm;
-  const { docId, role, textarea, apply, activate, flush, say } = editor;
+  const { docId, role, field, apply, activate, flush, say } = editor;
   const { internal } = editor;
   const { reviewing, write, confirm, nextUnconfirmed, emit } = internal;
 
@@ -23,9 +23,9 @@
       el("div", { className: "conflict-actions" }, fix, over,
         el("span", { className: "muted small", text: "An override is recorded with your name." })),
     );
-    fix.addEventListener("click", () => { bar.remove(); textarea(row).focus(); });
+    fix.addEventListener("click", () => { bar.remove(); field(row).focus(); });
     over.addEventListener("click", () => { bar.remove(); confirm(row, approve, true); });
-    textarea(row).after(bar);
+    field(row).after(bar);
     say("Not confirmed: see the QA findings in the row.", true);
   }
 
@@ -36,7 +36,7 @@
     const send = el("button", { type: "submit", className: "primary", text: "Send back" });
     const cancel = el("button", { type: "button", text: "Cancel" });
     const form = el("form", { className: "reject-form ask" }, reason, el("div", { className: "conflict-actions" }, send, cancel));
-    const close = () => { form.remove(); textarea(row).focus(); };
+    const close = () => { form.remove(); field(row).focus(); };
     cancel.addEventListener("click", close);
     reason.addEventListener("keydown", (e) => {
       if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); close(); }
@@ -63,7 +63,7 @@
         else say(err.message, true);
       }
     });
-    textarea(row).after(form);
+    field(row).after(form);
     reason.focus();
   }
 

@@ -24,11 +24,14 @@
   // The server counts characters as Python does (code points); so does Array.from.
   function key(start, end, target, note, enforced) { return [start, end, target, note, enforced ? 1 : 0].join("\u0001"); }
 
+  // a tag chip is one character of the Arabic (its tag's), whatever its label
+  const { read, nodes, tableOf } = window.tm.tags;
+
   function drawnKeys(src) {
     const keys = [];
     let pos = 0;
     src.childNodes.forEach((node) => {
-      const n = Array.from(node.textContent).length;
+      const n = Array.from(read(node)).length;
       if (node.nodeType === 1 && node.classList.contains("term")) {
         keys.push(key(pos, pos + n, node.dataset.target, node.title, node.classList.contains("enforced")));
       }
@@ -40,7 +43,8 @@
   // Rebuild a row's Arabic with the hits as spans; false when it already shows them.
   function mark(row, hits) {
     const src = row.querySelector(".src");
-    const chars = Array.from(src.textContent);
+    const chars = Array.from(read(src));
+    const table = tableOf(row);
     const usable = [];
     let end = 0;
     hits.forEach((h) => {
@@ -57,18 +61,17 @@
     const pieces = [];
     let pos = 0;
     usable.forEach((h, i) => {
-      pieces.push(chars.slice(pos, h.start).join(""));
+      pieces.push(...nodes(chars.slice(pos, h.start).join(""), table));
       const span = el("span", {
         className: `term${h.enforce ? " enforced" : ""}${old.has(want[i]) ? "" : " fresh"}`,
         title: title(h),
         "data-target": h.target,
-        text: chars.slice(h.start, h.end).join(""),
-      });
+      }, ...nodes(chars.slice(h.start, h.end).join(""), table));
       pieces.push(span);
       pos = h.end;
     });
-    pieces.push(chars.slice(pos).join(""));
-    src.replaceChildren(...pieces.filter((p) => p !== ""));
+    pieces.push(...nodes(chars.slice(pos).join(""), table));
+    src.replaceChildren(...pieces);
     setTimeout(() => src.querySelectorAll(".term.fresh").forEach((s) => s.classList.remove("fresh")), 4000);
     return true;
   }
@@ -78,9 +81,9 @@
   function drawQa(row, seg) {
     if (row.dataset.version !== String(seg.version) || editor.conflicted(row)) return;
     const list = row.querySelector("ul.qa");
-    const had = Array.from(list.children).map((li) => `${li.dataset.code}\u0001${li.textContent}`).join("\u0002");
+    const had = Array.from(list.children).map((li) => `${li.dataset.code}\u0001${li.dataset.message || li.textContent}`).join("\u0002");
     const want = seg.qa.map((q) => `${q.code}\u0001${q.message}`).join("\u0002");
-    if (had !== want) list.replaceChildren(...seg.qa.map((q) => el("li", { "data-code": q.code, text: q.message })));
+    if (had !== want) list.replaceChildren(...seg.qa.map((q) => editor.qaItem(row, q)));
   }
 
   // Proposals in the active sentence, under its terms in the Glossary panel, marked as such.
@@ -194,7 +197,7 @@
     document.getElementById("propose-cancel").addEventListener("click", () => dialog.close());
     dialog.addEventListener("close", () => {
       const active = editor.active();
-      if (active) editor.textarea(active).focus();
+      if (active) editor.field(active).focus();
     });
 
     form.addEventListener("submit", async (e) => {

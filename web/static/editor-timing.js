@@ -23,12 +23,11 @@
     document.addEventListener(type, active, { capture: true, passive: true });
   });
 
-  // the row whose English box has the focus, if any
+  // the row whose English box (a textarea, or a <tm-field> for a sentence with tags) has the focus
   function focusedRow() {
     const box = document.activeElement;
-    if (!box || box.tagName !== "TEXTAREA") return null;
-    const row = box.closest(".seg");
-    return row && editor.textarea(row) === box ? row : null;
+    const row = box && box.closest(".seg");
+    return row && editor.field(row) === box ? row : null;
   }
 
   function tick() {

@@ -1,10 +1,11 @@
 // The post-editing grid: keyboard first, autosave, confirm into the memory, tm.editor. Loaded
-// (deferred, in this order) after editor-merge.js and before the scripts split out of it:
-// editor-conflict.js, editor-panel.js, editor-review.js and editor-live.js (see `internal`).
+// (deferred, in this order) after editor-merge.js and editor-field.js (the English box of a
+// sentence with tags) and before the scripts split out of it: editor-conflict.js,
+// editor-panel.js, editor-review.js, editor-live.js and editor-tags.js (see `internal`).
 "use strict";
 
 (function () {
-  const { api, el } = window.tm;
+  const { api, el, tags } = window.tm;
   const workspace = document.getElementById("workspace");
   if (!workspace) return;
   const docId = workspace.dataset.doc;
@@ -31,7 +32,9 @@
     say.timer = setTimeout(() => { toast.hidden = true; }, bad ? 6000 : 1800);
   }
 
-  function textarea(row) { return row.querySelector("textarea"); }
+  // A row's English box: a textarea, or for a sentence with tags a <tm-field> (editor-field.js)
+  // that holds them as chips and answers to the same value, selection, focus and input events.
+  function field(row) { return row.querySelector(".tgt > tm-field, .tgt > textarea"); }
 
   // How a confirmed English came to be: the server decides, and gives the words for it (one list)
   const PROVENANCE = JSON.parse(workspace.dataset.provenance || "{}");
@@ -79,14 +82,14 @@
   // conflict, or text that could not be saved (refused, or the network failed)
   function dirty(row) {
     return timers.has(row) || conflicts.has(row)
-      || textarea(row).value !== (bases.get(row) || "").replace(/\r\n?/g, "\n");
+      || field(row).value !== (bases.get(row) || "").replace(/\r\n?/g, "\n");
   }
 
   // the "not saved" mark over a box whose text the server refused (or never got)
   function markUnsaved(row, on) {
     const mark = row.querySelector(".version-label.unsaved");
     if (on && !row.querySelector(".version-label.yours")) {
-      textarea(row).before(el("div", { className: "version-label yours unsaved", text: "Yours · not saved" }));
+      field(row).before(el("div", { className: "version-label yours unsaved", text: "Yours · not saved" }));
     } else if (!on && mark) {
       mark.remove();
     }
@@ -106,12 +109,22 @@
     row.classList.toggle("rejected", Boolean(seg.rejected_by));
   }
 
-  // a translation box is as tall as its text
+  // a translation box is as tall as its text (a <tm-field> grows by itself)
   function fit(box) {
+    if (box.tagName !== "TEXTAREA") return;
     box.style.height = "auto";
     box.style.height = `${box.scrollHeight + 2}px`;
   }
-  function sourceText(row) { return row.querySelector(".src").textContent; }
+  // the Arabic as the server has it: a tag chip is its tag's character
+  function sourceText(row) { return tags.read(row.querySelector(".src")); }
+
+  // a QA finding; one about tags names them with the chips the sentence shows
+  function qaItem(row, q) {
+    const item = el("li", { "data-code": q.code, "data-message": q.message });
+    if (q.code.startsWith("tag-")) item.append(...tags.named(q.message, tags.tableOf(row)));
+    else item.textContent = q.message;
+    return item;
+  }
 
   function refreshProgress() {
     const done = approving()
@@ -130,16 +143,17 @@
     }
     row.dataset.version = seg.version;
     row.dataset.status = seg.status;
+    if (seg.tags) row.dataset.tags = JSON.stringify(seg.tags);
     bases.set(row, seg.target);
     drawMeta(row, seg);
     row.className = row.className.replace(/status-\w+/, `status-${seg.status}`);
     row.querySelector(".status").textContent = seg.status;
     if (!keepText) {
-      textarea(row).value = seg.target;
-      fit(textarea(row));
+      field(row).value = seg.target;
+      fit(field(row));
     }
     const qa = row.querySelector("ul.qa");
-    qa.replaceChildren(...seg.qa.map((q) => el("li", { "data-code": q.code, text: q.message })));
+    qa.replaceChildren(...seg.qa.map((q) => qaItem(row, q)));
     if (!conflicts.has(row) && !dirty(row)) markUnsaved(row, false);
     refreshProgress();
     listeners.apply.forEach((fn) => fn(row, seg));
@@ -151,7 +165,7 @@
     const idx = row.dataset.idx;
     try {
       const data = await write("PUT", `/api/documents/${docId}/segments/${idx}`, {
-        target: textarea(row).value,
+        target: field(row).value,
         version: version === undefined ? Number(row.dataset.version) : version,
       });
       apply(data.segment, true);
@@ -197,7 +211,7 @@
       return;
     }
     if (!(await flush(row))) return;
-    const target = textarea(row).value;
+    const target = field(row).value;
     if (!target.trim()) { say("Type a translation first.", true); return; }
     row.querySelectorAll(".blocked").forEach((n) => n.remove());
     try {
@@ -261,7 +275,7 @@
     const close = (back) => {
       if (!open) return;
       open = false;
-      if (back) textarea(row).focus(); // before the removal, which would drop the focus on the page
+      if (back) field(row).focus(); // before the removal, which would drop the focus on the page
       bar.remove();
     };
     yes.addEventListener("click", () => { close(true); revert(row); });
@@ -274,7 +288,7 @@
       }
     });
     bar.addEventListener("focusout", (e) => { if (!bar.contains(e.relatedTarget)) close(false); });
-    textarea(row).after(bar);
+    field(row).after(bar);
     yes.focus();
   }
 
@@ -287,7 +301,7 @@
     active = row;
     row.classList.add("active");
     row.scrollIntoView({ block: "nearest" });
-    if (!keepFocus) textarea(row).focus();
+    if (!keepFocus) field(row).focus();
     internal.showMatches(row);
     internal.showTerms(row);
     internal.drawActions(row);
@@ -295,8 +309,11 @@
   }
 
   rows.forEach((row) => {
-    const box = textarea(row);
+    const box = field(row);
     bases.set(row, box.value);
+    if (row.dataset.tags) { // the server wrote its QA as text: name the tags as chips
+      row.querySelectorAll("ul.qa li").forEach((li) => li.replaceWith(qaItem(row, { code: li.dataset.code, message: li.textContent })));
+    }
     box.addEventListener("focus", () => activate(row, true));
     fit(box);
     box.addEventListener("input", () => {
@@ -308,7 +325,7 @@
     // a click on the Arabic (or anywhere in the row) keeps the typing in the English; a
     // selection of Arabic words stays for Ctrl+K, and the next typed letter goes to the box
     row.addEventListener("click", (e) => {
-      if (e.target.closest("textarea, button, a, input, select, .ask, .conflict")) return;
+      if (e.target.closest("textarea, tm-field, button, a, input, select, .ask, .conflict")) return;
       const sel = window.getSelection();
       const selecting = sel && !sel.isCollapsed && row.contains(sel.anchorNode);
       if (active !== row) activate(row, selecting);
@@ -321,7 +338,7 @@
     const ctrl = e.ctrlKey || e.metaKey;
     const typing = e.key.length === 1 && !ctrl && !e.altKey;
     if (typing && !e.target.closest("input, textarea, select, button, a, [contenteditable]")) {
-      textarea(active).focus(); // the letter lands in the box, not on the page
+      field(active).focus(); // the letter lands in the box, not on the page
       return;
     }
     const digit = /^Digit([1-9])$/.exec(e.code);
@@ -341,10 +358,10 @@
     } else if (ctrl && e.shiftKey && e.code === "KeyC") {
       e.preventDefault();
       if (!writable) { readOnlySay(); return; }
-      const box = textarea(active);
+      const box = field(active);
       box.value = sourceText(active);
       box.dispatchEvent(new Event("input"));
-    } else if (e.key === "Escape" && document.activeElement === textarea(active)) {
+    } else if (e.key === "Escape" && document.activeElement === field(active)) {
       e.preventDefault();
       askRevert(active);
     } else if ((ctrl || e.altKey) && digit) {
@@ -381,7 +398,10 @@
     rows,
     row: (idx) => document.getElementById(`seg-${idx}`),
     active: () => active,
-    textarea,
+    field,
+    textarea: field, // its name before sentences had tags
+    tagTable: (row) => tags.tableOf(row),
+    qaItem,
     sourceText,
     apply,
     activate,

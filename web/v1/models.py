@@ -179,6 +179,14 @@ class QAOverride(Answer):
     codes: list[str]
 
 
+class SegmentTag(Answer):
+    """What an inline tag of a sentence stands for (the tag is a private-use character, tm.tags)."""
+
+    kind: Literal["open", "close", "empty"]
+    name: str = Field(description="b, i, a, br, img, a run's formatting...")
+    title: str = Field(description="a link's address, a footnote's text, the native code")
+
+
 class Segment(Answer):
     idx: int
     paragraph: int
@@ -199,3 +207,7 @@ class Segment(Answer):
     provenance: Provenance | None
     rejected_by: str | None
     override: QAOverride | None
+    tags: dict[str, SegmentTag] = Field(
+        default_factory=dict,
+        description="what the sentence's inline tags stand for, by number (only sentences with tags)",
+    )
