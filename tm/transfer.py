@@ -59,6 +59,7 @@ TABLES = (
     Table("mt_cache", ("model", "source_norm"), sequence=False),
     Table("users"),
     Table("sessions", where="1 = 0"),
+    Table("login_failures", where="1 = 0"),
     Table("tokens"),
     Table("jobs", where="state IN ('done', 'failed')"),
     Table("documents"),

@@ -37,7 +37,7 @@ class Services:
         self.glossary = Glossary(store)
         self.documents = Documents(self.memory, self.glossary)
         self.worker = Worker(store, job_kinds(self))
-        self.throttle = Throttle()
+        self.throttle = Throttle(store)
         self._translator = translator
         self._translator_lock = threading.Lock()
         # webhooks: sends what the outbox holds, signed, with retries

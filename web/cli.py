@@ -6,6 +6,7 @@ These live beside the web app, so the library (`tm`) never imports it; the conso
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 
@@ -14,6 +15,7 @@ import click
 from tm.cli import main, open_memory
 from tm.config import Settings
 from tm.errors import TMError
+from tm.store import Store
 from tm.store.records import MIN_PASSWORD, ROLES, User
 
 __all__ = ["main"]
@@ -23,30 +25,74 @@ __all__ = ["main"]
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Request threads.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes sharing the port (each with its own connections, index and job worker).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, threads: int, workers: int) -> None:
     """Run the web editor with a production WSGI server (waitress)."""
+    settings: Settings = ctx.obj
+    if workers == 1:
+        _serve(settings, threads, host=host, port=port)
+        return
+    from web.processes import Supervisor
+
+    _announce(settings)  # migrates the memory once, before the processes open it together
+    if settings.api_rate_storage.startswith("memory://"):
+        click.echo(
+            f"tm: each of the {workers} processes counts API calls on its own, so a token may make up to "
+            f"{workers} x TM_API_RATE; set TM_API_RATE_STORAGE=redis://HOST:6379 for one count"
+        )
+    Supervisor(settings, host=host, port=port, threads=threads, workers=workers, target=serve_process).run()
+
+
+def _announce(settings: Settings) -> None:
+    """Say which memory is served and whether it needs a first admin (the store is closed again)."""
+    from tm.store import open_store
+
+    store = open_store(settings.db, create=bool(settings.create), busy_wait=settings.busy_wait)
+    try:
+        _describe(store)
+    finally:
+        store.close()
+
+
+def _describe(store: Store) -> None:
+    click.echo(f"tm: memory {store.location} ({store.units.count()} units)")
+    if not store.accounts.all():
+        click.echo("tm: no accounts yet; create the first admin with: tm user add NAME --role admin")
+
+
+def serve_process(settings: Settings, sock: socket.socket, threads: int) -> None:
+    """Serve on a socket the supervisor bound, as one of its processes (its own app and connections)."""
+    _serve(settings, threads, sock=sock)
+
+
+def _serve(
+    settings: Settings, threads: int, *, host: str = "", port: int = 0, sock: socket.socket | None = None
+) -> None:
     from waitress import serve as waitress_serve
 
     from web import create_app
 
-    settings: Settings = ctx.obj
     app = create_app(settings)
     svc = app.extensions["tm"]
-    store = svc.store
-    click.echo(f"tm: memory {store.location} ({store.units.count()} units)")
-    if not store.accounts.all():
-        click.echo("tm: no accounts yet; create the first admin with: tm user add NAME --role admin")
+    if sock is None:  # one process; a supervisor of several says this itself
+        _describe(svc.store)
+        click.echo(f"tm: serving the editor on http://{host}:{port}/ (Ctrl+C stops)")
     # load (or, the first time, build) the fuzzy index while the server starts listening
     threading.Thread(target=svc.memory.sync, name="tm-index-warm", daemon=True).start()
-    click.echo(f"tm: serving the editor on http://{host}:{port}/ (Ctrl+C stops)")
+    where = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
     sys.stdout.flush()
     try:
         # a body sent without Content-Length (chunked) is bounded by waitress itself
         waitress_serve(
             app,
-            host=host,
-            port=port,
+            **where,
             threads=threads,
             ident="tm",
             max_request_body_size=settings.max_upload_mb * 1024 * 1024,

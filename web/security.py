@@ -11,8 +11,6 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -21,6 +19,7 @@ from typing import Any
 from flask import Flask, Response, abort, g, jsonify, redirect, request, session, url_for
 
 from tm.errors import Busy
+from tm.store.base import Store
 from tm.store.records import Session, User, iso
 
 PUBLIC = {"auth.login", "static"}
@@ -236,23 +235,26 @@ LOCKOUT = 60.0
 
 
 class Throttle:
-    """Counts recent failed logins per (name, address) to slow down password guessing."""
+    """Counts recent failed logins per (name, address) to slow down password guessing.
 
-    def __init__(self) -> None:
-        self._failures: dict[tuple[str, str], list[float]] = {}
-        self._lock = threading.Lock()
+    The failures are rows of the store, so every server process sharing the memory counts
+    the same ones: a guesser gains nothing by landing on another process.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _since(self) -> str:
+        return iso(clock() - timedelta(seconds=LOCKOUT))
 
     def blocked(self, key: tuple[str, str]) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._failures.get(key, []) if now - t < LOCKOUT]
-            self._failures[key] = recent
-            return len(recent) >= MAX_FAILURES
+        name, ip = key
+        return self.store.accounts.login_failures(name, ip, since=self._since()) >= MAX_FAILURES
 
     def fail(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.setdefault(key, []).append(time.monotonic())
+        name, ip = key
+        self.store.accounts.add_login_failure(name, ip, at=iso(clock()), forget_before=self._since())
 
     def clear(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+        name, ip = key
+        self.store.accounts.clear_login_failures(name, ip)

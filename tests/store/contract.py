@@ -17,6 +17,7 @@ from .contract_imports import ImportsContract
 from .contract_jobs import JobsContract
 from .contract_review import ReviewContract
 from .contract_sessions import SessionsContract
+from .contract_throttle import ThrottleContract
 from .contract_timing import TimingContract
 from .contract_tokens import TokensContract
 from .contract_transactions import TransactionsContract
@@ -34,6 +35,7 @@ class StoreContract(
     MTCacheContract,
     AccountsContract,
     SessionsContract,
+    ThrottleContract,
     TokensContract,
     DocumentsContract,
     CommentsContract,

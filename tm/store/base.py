@@ -279,6 +279,21 @@ class AccountStore(Protocol):
         """Delete sessions past their end or not seen since idle_before; Busy at once, never a wait."""
         ...
 
+    def login_failures(self, name: str, ip: str, *, since: str) -> int:
+        """Return how many wrong passwords were given for a name from an address since a time."""
+        ...
+
+    def add_login_failure(self, name: str, ip: str, *, at: str, forget_before: str) -> int:
+        """Record a wrong password for a name from an address; return how many it has since forget_before.
+
+        Failures of every name older than forget_before are deleted in the same transaction.
+        """
+        ...
+
+    def clear_login_failures(self, name: str, ip: str) -> None:
+        """Forget the wrong passwords of a name from an address (it logged in)."""
+        ...
+
     def add_token(self, user_id: int, name: str, secret: str) -> Token:
         """Give a user a named API token for a secret (only its digest is stored)."""
         ...

@@ -249,14 +249,26 @@ CREATE TABLE document_files (
 """
 
 # Versions after the baseline, keyed by the version they move to; never edit one once released.
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {
+    # wrong passwords per name and address, so that every server process slows guessing down
+    14: """
+CREATE TABLE login_failures (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX login_failures_key ON login_failures (name, ip, at);
+CREATE INDEX login_failures_at ON login_failures (at)
+""",
+}
 
 SCHEMA_VERSION = BASELINE_VERSION + len(MIGRATIONS)
 
 # Every table this engine makes, children first (tests empty them; nothing else uses the list)
 TABLES = (
-    "document_files editing_time deliveries webhooks tokens comments segment_history sessions jobs "
-    "segments documents users mt_cache terms history units meta"
+    "login_failures document_files editing_time deliveries webhooks tokens comments segment_history "
+    "sessions jobs segments documents users mt_cache terms history units meta"
 ).split()
 
 

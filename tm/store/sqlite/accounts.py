@@ -151,6 +151,30 @@ class SQLiteAccounts:
             cur = self.db.execute("DELETE FROM sessions WHERE expires_at<=? OR seen_at<?", (now, idle_before))
         return cur.rowcount
 
+    # -- login throttling -----------------------------------------------------
+
+    def login_failures(self, name: str, ip: str, *, since: str) -> int:
+        """Return how many wrong passwords were given for a name from an address since a time."""
+        row = self.db.execute(
+            "SELECT count(*) FROM login_failures WHERE name=? AND ip=? AND at>=?", (name, ip, since)
+        ).fetchone()
+        return int(row[0])
+
+    def add_login_failure(self, name: str, ip: str, *, at: str, forget_before: str) -> int:
+        """Record a wrong password for a name from an address; return how many it has since forget_before.
+
+        Failures of every name older than forget_before are deleted in the same transaction.
+        """
+        with self.db.transaction():
+            self.db.execute("DELETE FROM login_failures WHERE at<?", (forget_before,))
+            self.db.execute("INSERT INTO login_failures (name, ip, at) VALUES (?, ?, ?)", (name, ip, at))
+            return self.login_failures(name, ip, since=forget_before)
+
+    def clear_login_failures(self, name: str, ip: str) -> None:
+        """Forget the wrong passwords of a name from an address (it logged in)."""
+        with self.db.transaction():
+            self.db.execute("DELETE FROM login_failures WHERE name=? AND ip=?", (name, ip))
+
     # -- API tokens -----------------------------------------------------------
 
     def add_token(self, user_id: int, name: str, secret: str) -> Token:

@@ -290,6 +290,17 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
         data BLOB NOT NULL
     );
     """,
+    # 14: wrong passwords per name and address, so that every server process slows guessing down
+    """
+    CREATE TABLE login_failures (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX login_failures_key ON login_failures (name, ip, at);
+    CREATE INDEX login_failures_at ON login_failures (at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
