@@ -416,3 +416,30 @@ def test_a_token_that_calls_too_often_gets_429_and_another_token_does_not(tmp_pa
     finally:
         services(app).worker.stop()
         store.close()
+
+
+def test_two_processes_share_one_rate_limit_count_in_redis(tmp_path):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.exceptions.ConnectionError as e:
+        pytest.skip(f"no Redis answers at {url}: {e}")
+    store = SQLiteStore(tmp_path / "shared.db")
+    settings = Settings(db=str(tmp_path / "shared.db"), api_rate="4/minute", api_rate_storage=url)
+    # two apps, as two server processes would have, over one memory and one Redis
+    apps = [create_app(settings, store=store, translator=EchoTranslator()) for _ in range(2)]
+    try:
+        store.accounts.add("ada", "x", "admin")
+        ada = Bearer(apps[0], "ada")
+        calls = [
+            app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {ada.secret}"}).status_code
+            for app in apps * 3
+        ]
+        assert calls == [200, 200, 200, 200, 429, 429]
+    finally:
+        for app in apps:
+            services(app).worker.stop()
+            services(app).deliverer.stop()
+        store.close()
+        redis.Redis.from_url(url).flushdb()
