@@ -49,7 +49,7 @@ def _close_api_app():
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_its_document_says(case):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {API_APP.config['tm_token']}"},
