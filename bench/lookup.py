@@ -16,12 +16,16 @@ and the bench counts the queries whose candidates and scores are the same under 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import statistics
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rapidfuzz import process
@@ -250,13 +254,39 @@ def baseline_code(rev: str) -> tuple[type, list[tuple[object, str, object]]]:
     return index.FuzzyIndex, swaps
 
 
-def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int, rev: str | None) -> None:
+@contextlib.contextmanager
+def bench_store(server: str | None) -> Iterator[tuple[Any, str]]:
+    """Yield a new, empty memory: a SQLite file in a temporary folder, or a fresh schema on a server."""
+    if server is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = open_store(Path(tmp) / "bench.db")
+            try:
+                yield store, "SQLite"
+            finally:
+                store.close()
+        return
+    import psycopg
+
+    schema = f"tm_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in server else "?"
+    store = open_store(f"{server}{sep}options=-csearch_path%3D{schema}")
+    try:
+        yield store, "PostgreSQL"
+    finally:
+        store.close()
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def run(
+    n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int, rev: str | None, server: str | None
+) -> None:
     gen = CORPORA[corpus](seed)
     rng = random.Random(seed + 1)
     print(f"\n== {corpus}: {n_units:,} units ==")
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
-        store = open_store(db)
+    with bench_store(server) as (store, engine):
         t = time.perf_counter()
         sentences = [gen.sentence() for _ in range(n_units)]
         t_gen = time.perf_counter() - t
@@ -265,9 +295,12 @@ def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int, rev:
             NewUnit(s, f"translation {i}", origin="import") for i, s in enumerate(sentences)
         )
         t_import = time.perf_counter() - t
+        where = (
+            f"{Path(store.location).stat().st_size / 1e6:.0f} MB file" if engine == "SQLite" else "PostgreSQL"
+        )
         print(
             f"generated in {t_gen:.1f} s; imported {result.added:,} units in {t_import:.1f} s "
-            f"({result.added / t_import:,.0f} units/s, {db.stat().st_size / 1e6:.0f} MB file)"
+            f"({result.added / t_import:,.0f} units/s, {where})"
         )
 
         built = LocalIndex(store)
@@ -275,17 +308,16 @@ def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int, rev:
         built.rebuild()
         t_build = time.perf_counter() - t
         index_file = store.index_path
-        print(
-            f"index build: {t_build:.1f} s; in memory {built.fuzzy.nbytes() / 1e6:.0f} MB; "
-            f"file {index_file.stat().st_size / 1e6:.0f} MB"
-        )
-        # a new process: load the saved file and check it against the change feed
+        saved = f"file {index_file.stat().st_size / 1e6:.0f} MB" if index_file else "no file on this engine"
+        print(f"index build: {t_build:.1f} s; in memory {built.fuzzy.nbytes() / 1e6:.0f} MB; {saved}")
+        # a new process: load the saved file (SQLite) or build from the feed (PostgreSQL)
         memory = TranslationMemory(store)
         t = time.perf_counter()
         size = len(memory.index)
         t_load = time.perf_counter() - t
-        assert size == len(built) and memory.index.rebuilds == 0
-        print(f"index load at start (instead of a rebuild): {t_load * 1000:.0f} ms")
+        assert size == len(built) and (index_file is None or memory.index.rebuilds == 0)
+        how = "load of the saved file" if index_file else "build from the change feed"
+        print(f"index at start ({how}): {t_load * 1000:.0f} ms")
 
         queries = [mutate(gen, sentences[rng.randrange(n_units)], rng) for _ in range(n_queries)]
         norms = [normalize(q) for q in queries]
@@ -358,7 +390,6 @@ def run(n_units: int, corpus: str, n_queries: int, n_brute: int, seed: int, rev:
             f"a query ({ratio:,.0f}x the index)"
         )
         print(f"recall@1 against brute force: {ok}/{nb} = {100 * ok / nb:.1f}%")
-        store.close()
 
 
 def main() -> None:
@@ -375,11 +406,16 @@ def main() -> None:
         help=f"git revision whose index and text handling are timed beside the current code "
         f"(default {DEFAULT_REV}, before issue 12; 'none' to skip)",
     )
+    ap.add_argument(
+        "--db",
+        metavar="URL",
+        help="a PostgreSQL server (postgresql://user@host/db): each run gets a fresh schema, dropped after",
+    )
     args = ap.parse_args()
     rev = None if args.baseline == "none" else args.baseline
     for corpus in args.corpus:
         for n in args.units:
-            run(n, corpus, args.queries, args.brute, args.seed, rev)
+            run(n, corpus, args.queries, args.brute, args.seed, rev, args.db)
 
 
 if __name__ == "__main__":
