@@ -86,6 +86,10 @@ def import_units(
             with db.transaction():
                 _recheck(part, on_duplicate, result, overwrites)
                 _swap(part, result, overwrites)
+            if result.added > 10_000 and not db.in_transaction:
+                # the planner's statistics before the next lookup, not whenever autovacuum gets to it
+                conn.execute("ANALYZE units")
+                conn.execute("ANALYZE history")
         finally:
             try:
                 conn.execute("DROP TABLE IF EXISTS pg_temp.import_stage")
