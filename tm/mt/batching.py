@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 
 def token_batches(
@@ -39,3 +39,12 @@ def token_batches(
 def output_bound(input_tokens: int, ratio: float, limit: int) -> int:
     """Return how many tokens a sentence's output may have: ratio x its input + 10, within limit."""
     return max(1, min(limit, int(ratio * input_tokens) + 10))
+
+
+def in_order(batches: Iterable[list[tuple[int, str]]], count: int) -> list[str]:
+    """Return the translations a stream of (index, text) batches gives, in the sentences' order."""
+    out = [""] * count
+    for batch in batches:
+        for i, text in batch:
+            out[i] = text
+    return out

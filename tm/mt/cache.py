@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from tm.lang import normalize
 from tm.mt import StreamingTranslator, Translator
+from tm.mt.batching import in_order
 from tm.store.base import Store
 
 
@@ -20,11 +21,7 @@ class CachedTranslator:
 
     def translate(self, sentences: list[str]) -> list[str]:
         """Return translations, asking the engine once per new normalized sentence."""
-        out = [""] * len(sentences)
-        for batch in self.translate_stream(sentences):
-            for i, text in batch:
-                out[i] = text
-        return out
+        return in_order(self.translate_stream(sentences), len(sentences))
 
     def translate_stream(self, sentences: list[str]) -> Iterator[list[tuple[int, str]]]:
         """Yield what the store knows at once, then the engine's batches as they come back."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tm.errors import ModelUnavailable
 from tm.mt import MTOptions
-from tm.mt.batching import output_bound, token_batches
+from tm.mt.batching import in_order, output_bound, token_batches
 from tm.mt.hf import language_setup, load_tokenizer
 from tm.mt.models import ct2_dir
 
@@ -58,11 +58,7 @@ class CT2Translator:
 
     def translate(self, sentences: list[str]) -> list[str]:
         """Translate sentences, returned in their order."""
-        out = [""] * len(sentences)
-        for batch in self.translate_stream(sentences):
-            for i, text in batch:
-                out[i] = text
-        return out
+        return in_order(self.translate_stream(sentences), len(sentences))
 
     def translate_stream(self, sentences: list[str]) -> Iterator[list[tuple[int, str]]]:
         """Yield each batch as soon as it is translated: token batches, on every worker.

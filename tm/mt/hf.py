@@ -9,7 +9,7 @@ from typing import Any
 
 from tm.errors import ModelUnavailable
 from tm.mt import MTOptions
-from tm.mt.batching import output_bound, token_batches
+from tm.mt.batching import in_order, output_bound, token_batches
 
 
 def language_setup(tokenizer: Any, model_type: str) -> str | None:
@@ -73,11 +73,7 @@ class HFTranslator:
 
     def translate(self, sentences: list[str]) -> list[str]:
         """Translate sentences, returned in their order; empty ones stay empty."""
-        out = [""] * len(sentences)
-        for batch in self.translate_stream(sentences):
-            for i, text in batch:
-                out[i] = text
-        return out
+        return in_order(self.translate_stream(sentences), len(sentences))
 
     def translate_stream(self, sentences: list[str]) -> Iterator[list[tuple[int, str]]]:
         """Yield each batch as it is translated: token batches of similar length, shortest first."""
