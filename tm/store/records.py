@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tm.lang import normalize
@@ -38,6 +38,16 @@ def iso(t: datetime) -> str:
 def now() -> str:
     """Return the current UTC time as the store writes times."""
     return iso(datetime.now(UTC))
+
+
+def check_day(day: str, name: str = "day") -> str:
+    """Return a real day written YYYY-MM-DD as given; ValueError for anything else (2026-13-45)."""
+    try:
+        if isinstance(day, str) and len(day) == 10 and date.fromisoformat(day).isoformat() == day:
+            return day
+    except ValueError:
+        pass
+    raise ValueError(f"{name} must be a day written YYYY-MM-DD, not {day!r}")
 
 
 def check_review(status: str, provenance: str | None) -> None:

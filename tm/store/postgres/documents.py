@@ -21,11 +21,11 @@ from tm.store.records import (
     SegmentChange,
     SegmentRow,
     SourceFile,
+    check_day,
     iso,
     now,
     source_hash,
 )
-from tm.store.sqlite.timing import check_day
 
 _DOC_COLS = (
     "id, title, owner, layout, words, status, progress, total, note, created_at, changed_at, job_id, "

@@ -6,7 +6,7 @@ from typing import Any
 
 from tm.errors import NotFound
 from tm.store.postgres.db import Database
-from tm.store.sqlite.timing import check_day  # the rule for days is the same on both engines
+from tm.store.records import check_day
 
 
 class PostgresEditingTime:

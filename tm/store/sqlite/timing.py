@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from tm.errors import NotFound
+from tm.store.records import check_day
 from tm.store.sqlite.db import Database
-
-
-def check_day(day: str, name: str = "day") -> str:
-    """Return a real day written YYYY-MM-DD as given; ValueError for anything else (2026-13-45)."""
-    try:
-        if isinstance(day, str) and len(day) == 10 and date.fromisoformat(day).isoformat() == day:
-            return day
-    except ValueError:
-        pass
-    raise ValueError(f"{name} must be a day written YYYY-MM-DD, not {day!r}")
 
 
 class SQLiteEditingTime:
