@@ -84,6 +84,13 @@ class Settings:
         default="600/minute",
         metadata={"help": "calls one API token may make, e.g. 600/minute or 20/second;100/minute"},
     )
+    queue: str = field(
+        default="",
+        metadata={
+            "help": "background jobs: empty = run in each server process; redis://host:6379/0 = an RQ "
+            "queue that `tm worker` processes on any machine take them from"
+        },
+    )
     api_rate_storage: str = field(
         default="memory://",
         metadata={"help": "where API call counts are kept: memory:// (one process) or redis://host:6379"},

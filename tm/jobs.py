@@ -1,14 +1,19 @@
 """Background jobs (pre-translation, imports) kept in the database and run by workers.
 
-A job is a row of the store's jobs table, so any process can queue it, report on it and
-pick it up again: a server restart never leaves one "running" forever. The in-process
-`Worker` runs one job at a time on a thread (the MT engine and SQLite's single writer gain
-nothing from more); a queue on Redis can replace it by claiming from the same table.
+A job is a row of the store's jobs table (with its input file, if any, in the store too), so
+any process can queue it, report on it and pick it up again: a server restart never leaves one
+"running" forever. Two ways to run them share the code here:
 
-A worker that dies mid-job is noticed by the next worker to start (same machine, process
-gone) or by a heartbeat older than STALE_AFTER; its job is queued again when its kind can be
-resumed safely (pre-translation) and failed with a message otherwise (an import, whose
-uploaded file may be gone: it imported nothing, the user uploads it again).
+- `Worker`: in each server process, one job at a time on a thread (the default for one person
+  on SQLite: the MT engine and SQLite's single writer gain nothing from more);
+- `tm.queue_rq`: an RQ queue on Redis that carries "run job N" to `tm worker` processes on any
+  machine that reaches the database; the row stays the job's truth, so a message delivered twice
+  runs the job once (`claim_id`).
+
+A worker that dies mid-job is noticed by the next worker to start (same machine, process gone)
+or by a heartbeat older than STALE_AFTER; its job is queued again (at most MAX_ATTEMPTS times):
+drafting writes each sentence's draft once and an import is one transaction over a kept file,
+so running either again leaves the memory as one run would.
 """
 
 from __future__ import annotations
@@ -99,16 +104,119 @@ def _process_gone(worker: str | None) -> bool:
 _live_workers: set[str] = set()
 
 
+class Runner:
+    """Runs one claimed job to its end under a worker's name, with heartbeats while it runs."""
+
+    def __init__(self, store: Store, kinds: dict[str, Kind], name: str | None = None):
+        self.store, self.kinds = store, kinds
+        self.name = name or worker_name()
+        self._current: int | None = None
+        self._stop = threading.Event()
+        self._beating = False
+
+    def start_heartbeat(self) -> None:
+        """Start telling the store, every HEARTBEAT_EVERY seconds, that the current job's worker lives."""
+        if not self._beating:
+            self._beating = True
+            threading.Thread(target=self._beat, name="tm-jobs-heartbeat", daemon=True).start()
+
+    def stop_heartbeat(self) -> None:
+        """Stop the heartbeat thread."""
+        self._stop.set()
+
+    def run(self, job: Job) -> None:
+        """Run a job the store gave this worker and record how it ended."""
+        kind = self.kinds[job.kind]
+        self._current = job.id
+        try:
+            result = kind.run(JobContext(job, self.store))
+        except Exception as e:  # reported to the job's owner
+            message = str(e) or type(e).__name__
+            if not isinstance(e, TMError):
+                log.exception("job %s (%s) failed", job.id, job.kind)
+            _safely(lambda: self.store.jobs.fail(job.id, message))
+            if kind.on_failure is not None:
+                on_failure = kind.on_failure
+                _safely(lambda: on_failure(job, message))
+        else:
+            _safely(lambda: self.store.jobs.finish(job.id, result))
+        finally:
+            self._current = None
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_EVERY):
+            current = self._current
+            if current is not None:
+                _safely(lambda: self.store.jobs.heartbeat(current))  # noqa: B023
+
+
+def recover(
+    store: Store, kinds: dict[str, Kind], me: str, *, requeued: Callable[[Job], Any] | None = None
+) -> list[Job]:
+    """Queue again (or fail) the jobs whose workers died; return them.
+
+    `requeued` is told of each job queued again (a queue on Redis sends it out again).
+    """
+    stale_before = iso(datetime.now(UTC) - STALE_AFTER)
+    recovered = []
+    for job in store.jobs.running():
+        if job.worker == me:
+            continue
+        if not (_process_gone(job.worker) or (job.heartbeat_at or "") < stale_before):
+            continue
+        kind = kinds.get(job.kind)
+        if kind is not None and kind.resumable and job.attempts < MAX_ATTEMPTS:
+            store.jobs.requeue(job.id, "the worker stopped while this ran; it was started again")
+            again = store.jobs.get(job.id)
+            if requeued is not None and again.state == "queued":
+                requeued(again)
+        else:
+            message = (
+                "the worker stopped while this job ran; nothing of it was kept. Start it again."
+                if kind is None or not kind.resumable
+                else f"this job stopped its worker {job.attempts} times; it was given up. Start it again."
+            )
+            store.jobs.fail(job.id, message)
+            # the worker may have finished it after all since we read it: then nothing failed
+            failed = store.jobs.get(job.id).state == "failed"
+            if failed and kind is not None and kind.on_failure is not None:
+                kind.on_failure(job, message)
+        recovered.append(job)
+    return recovered
+
+
+def prune(store: Store) -> int:
+    """Delete finished jobs older than KEEP_FINISHED."""
+    return store.jobs.prune(iso(datetime.now(UTC) - KEEP_FINISHED))
+
+
+def wait_idle(store: Store, kinds: dict[str, Kind], timeout: float, poke: Callable[[], None]) -> None:
+    """Block until no job of the kinds is queued or running (tests, shutdown)."""
+    deadline = time.monotonic() + timeout
+    while store.jobs.pending(list(kinds)):
+        if time.monotonic() > deadline:
+            raise TimeoutError("background jobs did not finish in time")
+        poke()
+        time.sleep(0.02)
+
+
+def _safely(fn: Callable[[], Any]) -> None:
+    try:
+        fn()
+    except Exception:
+        log.exception("job housekeeping failed")
+
+
 class Worker:
-    """Runs queued jobs of known kinds on one background thread."""
+    """Runs queued jobs of known kinds on one background thread of this process."""
 
     def __init__(self, store: Store, kinds: dict[str, Kind], *, poll: float = 2.0):
         self.store, self.kinds, self.poll = store, kinds, poll
-        self.name = worker_name()
+        self.runner = Runner(store, kinds)
+        self.name = self.runner.name
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._current: int | None = None
 
     # -- life -------------------------------------------------------------------
 
@@ -119,60 +227,34 @@ class Worker:
         self.prune()
         self._thread = threading.Thread(target=self._loop, name="tm-jobs", daemon=True)
         self._thread.start()
-        threading.Thread(target=self._beat, name="tm-jobs-heartbeat", daemon=True).start()
+        self.runner.start_heartbeat()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop after the current job (a job still running then is recovered at the next start)."""
         self._stop.set()
         self._wake.set()
+        self.runner.stop_heartbeat()
         if self._thread is not None:
             self._thread.join(timeout)
         _live_workers.discard(self.name)
 
-    def notify(self) -> None:
+    def notify(self, job: Job | None = None) -> None:
         """Tell the worker a job was queued (it also polls, for jobs queued by other processes)."""
         self._wake.set()
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         """Block until no job of our kinds is queued or running (tests, shutdown)."""
-        deadline = time.monotonic() + timeout
-        while self.store.jobs.pending(list(self.kinds)):
-            if time.monotonic() > deadline:
-                raise TimeoutError("background jobs did not finish in time")
-            self._wake.set()
-            time.sleep(0.02)
+        wait_idle(self.store, self.kinds, timeout, self._wake.set)
 
     # -- recovery ---------------------------------------------------------------
 
     def recover(self) -> list[Job]:
         """Queue again (or fail) the jobs whose workers died; return them."""
-        stale_before = iso(datetime.now(UTC) - STALE_AFTER)
-        recovered = []
-        for job in self.store.jobs.running():
-            if job.worker == self.name:
-                continue
-            if not (_process_gone(job.worker) or (job.heartbeat_at or "") < stale_before):
-                continue
-            kind = self.kinds.get(job.kind)
-            if kind is not None and kind.resumable and job.attempts < MAX_ATTEMPTS:
-                self.store.jobs.requeue(job.id, "the server stopped while this ran; it was started again")
-            else:
-                message = (
-                    "the server stopped while this job ran; nothing of it was kept. Start it again."
-                    if kind is None or not kind.resumable
-                    else f"this job stopped its worker {job.attempts} times; it was given up. Start it again."
-                )
-                self.store.jobs.fail(job.id, message)
-                # the worker may have finished it after all since we read it: then nothing failed
-                failed = self.store.jobs.get(job.id).state == "failed"
-                if failed and kind is not None and kind.on_failure is not None:
-                    kind.on_failure(job, message)
-            recovered.append(job)
-        return recovered
+        return recover(self.store, self.kinds, self.name)
 
     def prune(self) -> int:
         """Delete finished jobs older than KEEP_FINISHED."""
-        return self.store.jobs.prune(iso(datetime.now(UTC) - KEEP_FINISHED))
+        return prune(self.store)
 
     # -- the loop -----------------------------------------------------------------
 
@@ -191,37 +273,7 @@ class Worker:
                 self._wake.clear()
                 if time.monotonic() - last_recovery > STALE_AFTER.total_seconds() / 2:
                     last_recovery = time.monotonic()
-                    self._safely(self.recover)
-                    self._safely(self.prune)
+                    _safely(self.recover)
+                    _safely(self.prune)
                 continue
-            self._run(job)
-
-    def _safely(self, fn: Callable[[], Any]) -> None:
-        try:
-            fn()
-        except Exception:
-            log.exception("job housekeeping failed")
-
-    def _run(self, job: Job) -> None:
-        kind = self.kinds[job.kind]
-        self._current = job.id
-        try:
-            result = kind.run(JobContext(job, self.store))
-        except Exception as e:  # reported to the job's owner
-            message = str(e) or type(e).__name__
-            if not isinstance(e, TMError):
-                log.exception("job %s (%s) failed", job.id, job.kind)
-            self._safely(lambda: self.store.jobs.fail(job.id, message))
-            if kind.on_failure is not None:
-                on_failure = kind.on_failure
-                self._safely(lambda: on_failure(job, message))
-        else:
-            self._safely(lambda: self.store.jobs.finish(job.id, result))
-        finally:
-            self._current = None
-
-    def _beat(self) -> None:
-        while not self._stop.wait(HEARTBEAT_EVERY):
-            current = self._current
-            if current is not None:
-                self._safely(lambda: self.store.jobs.heartbeat(current))  # noqa: B023
+            self.runner.run(job)

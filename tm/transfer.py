@@ -62,6 +62,7 @@ TABLES = (
     Table("login_failures", where="1 = 0"),
     Table("tokens"),
     Table("jobs", where="state IN ('done', 'failed')"),
+    Table("job_files", ("job_id", "seq"), where="1 = 0", sequence=False),  # only open jobs keep files
     Table("documents"),
     Table("document_files", ("document_id",), sequence=False),
     Table("segments", ("document_id", "idx"), sequence=False),

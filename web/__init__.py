@@ -18,6 +18,7 @@ from tm.errors import Busy, Forbidden, NotFound, QABlocked, StaleUnit, TMError, 
 from tm.glossary import Glossary
 from tm.jobs import Worker
 from tm.memory import TranslationMemory
+from tm.queue_rq import RQJobs
 from tm.store import Store, open_store
 from web.jobs import job_kinds
 from web.security import Throttle, install_security
@@ -36,7 +37,11 @@ class Services:
         self.memory = TranslationMemory(store, background=True)
         self.glossary = Glossary(store)
         self.documents = Documents(self.memory, self.glossary)
-        self.worker = Worker(store, job_kinds(self))
+        kinds = job_kinds(self)
+        # jobs run in this process, or go through a queue on Redis to `tm worker` processes
+        self.worker: Worker | RQJobs = Worker(store, kinds)
+        if settings.queue:
+            self.worker = RQJobs(store, kinds, settings.queue)
         self.throttle = Throttle(store)
         self._translator = translator
         self._translator_lock = threading.Lock()

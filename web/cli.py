@@ -101,6 +101,46 @@ def _serve(
         svc.close()
 
 
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop once no job is left, instead of waiting for more.")
+@click.option("--status", is_flag=True, help="Show the queue's waiting messages and its workers, and stop.")
+@click.pass_context
+def worker(ctx: click.Context, burst: bool, status: bool) -> None:
+    """Take background jobs (drafting, imports) from the queue at TM_QUEUE and run them.
+
+    Start as many as the MT load needs, on any machine that reaches the memory's database and
+    Redis; each loads the MT model once and runs one job at a time. SIGTERM or Ctrl+C stops a
+    worker after its current job; a worker killed mid-job has its job run again by another.
+    """
+    from tm.queue_rq import describe, work
+    from tm.store import open_store
+    from web import Services
+
+    settings: Settings = ctx.obj
+    if not settings.queue:
+        raise TMError(
+            "tm worker takes jobs from a queue: set TM_QUEUE=redis://HOST:6379/0 here and on the "
+            "server processes (without it, each server process runs its jobs itself)"
+        )
+    store = open_store(settings.db, create=bool(settings.create), busy_wait=settings.busy_wait)
+    try:
+        if status:
+            found = describe(store, settings.queue)
+            click.echo(f"queue {found['queue']}: {found['messages']} waiting")
+            for name in found["workers"]:
+                click.echo(f"worker {name}")
+            return
+        svc = Services(settings, store, None, start_worker=False)
+        click.echo(f"tm: worker for memory {store.location} on queue {settings.queue.split('@')[-1]}")
+        sys.stdout.flush()
+        try:
+            work(store, svc.worker.kinds, settings.queue, burst=burst)
+        finally:
+            svc.close()
+    finally:
+        store.close()
+
+
 @main.group()
 def user() -> None:
     """Accounts of the web editor."""

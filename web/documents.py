@@ -56,7 +56,7 @@ def start_drafting(doc_id: int, *, mt: bool = True) -> None:
         params = {"document": doc_id, "mt": mt}
         job = svc.store.jobs.submit(PRETRANSLATE, g.user.name, params, total=doc.total)
         svc.store.documents.set_state(doc_id, status="translating", progress=0, note="", job_id=job.id)
-    svc.worker.notify()
+    svc.worker.notify(job)
 
 
 def drafting_stuck(doc: DocRow) -> bool:

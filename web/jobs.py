@@ -48,7 +48,7 @@ def job_kinds(svc: Services) -> dict[str, Kind]:
         from tm.formats.csv import read_csv
         from tm.formats.tmx import ReadReport, read_tmx
 
-        path, fmt, name = ctx.params["path"], ctx.params["format"], ctx.params["name"]
+        fmt, name = ctx.params["format"], ctx.params["name"]
         done = 0
 
         def progress(n: int) -> None:
@@ -57,17 +57,17 @@ def job_kinds(svc: Services) -> dict[str, Kind]:
             ctx.progress(done)
 
         report = ReadReport()
-        try:
-            with open(path, "rb") as f:
-                if fmt == "tmx":
-                    units = read_tmx(f, path=name, report=report, progress=progress)
-                else:
-                    units = read_csv(
-                        f, path=name, delimiter="\t" if fmt == "tsv" else None, progress=progress
-                    )
-                result = svc.store.units.import_units(units, on_duplicate=ctx.params["on_duplicate"])
-        finally:
-            _remove(path)
+        # the file kept with the job (a job queued by an older tm names a file of the server's)
+        legacy = ctx.params.get("path")
+        with open(legacy, "rb") if legacy else svc.store.jobs.open_file(ctx.job.id) as f:
+            if fmt == "tmx":
+                units = read_tmx(f, path=name, report=report, progress=progress)
+            else:
+                units = read_csv(f, path=name, delimiter="\t" if fmt == "tsv" else None, progress=progress)
+            # one transaction: a worker killed here leaves the memory as it was, and the job runs again
+            result = svc.store.units.import_units(units, on_duplicate=ctx.params["on_duplicate"])
+        if legacy:
+            _remove(legacy)
         svc.memory.learn_committed()
         result.refused += report.refused
         result.messages += report.messages
@@ -78,7 +78,7 @@ def job_kinds(svc: Services) -> dict[str, Kind]:
 
     return {
         PRETRANSLATE: Kind(pretranslate, resumable=True, on_failure=pretranslate_failed),
-        IMPORT: Kind(import_file, resumable=False, on_failure=import_failed),
+        IMPORT: Kind(import_file, resumable=True, on_failure=import_failed),
     }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,14 +167,15 @@ def submit_import(upload: FileStorage, policy: str) -> Job:
     fmt = Path(name).suffix.lower().lstrip(".")
     if fmt not in ("tmx", "csv", "tsv"):
         raise FormatError("tm imports .tmx, .csv and .tsv files", path=name)
-    # the worker reads the file after this request: it stays until the job ends
-    fd, tmp = tempfile.mkstemp(prefix="tm-import-", suffix="." + fmt)
-    with os.fdopen(fd, "wb") as f:
-        upload.save(f)
+    # the file is kept with the job in the memory, so a worker on any machine can read it
     svc = services()
-    params = {"path": tmp, "format": fmt, "name": name, "on_duplicate": policy}
-    job = svc.store.jobs.submit(IMPORT, g.user.name, params, total=os.path.getsize(tmp))
-    svc.worker.notify()
+    params = {"format": fmt, "name": name, "on_duplicate": policy}
+    with tempfile.TemporaryFile() as f:  # the upload's size, without holding it all in memory
+        upload.save(f)
+        size = f.tell()
+        f.seek(0)
+        job = svc.store.jobs.submit(IMPORT, g.user.name, params, total=size, file=f)
+    svc.worker.notify(job)
     return job
 
 

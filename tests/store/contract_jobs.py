@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -181,3 +182,72 @@ class JobsContract:
         assert store.jobs.get(recent.id).state == "done"
         assert store.jobs.prune("2999-01-01T00:00:00Z") == 1
         assert (store.jobs.get(queued.id).state, store.jobs.get(running.id).state) == ("queued", "running")
+
+    # -- a job's file, and claiming one job by id (the queue on Redis names the job it sends) --
+
+    def test_a_job_keeps_its_file_in_chunks_until_it_ends(self, store):
+        from tm.store.jobs_sql import CHUNK
+
+        data = bytes(range(256)) * (CHUNK // 256) * 2 + "نهاية الملف".encode()  # two chunks and a bit
+        job = store.jobs.submit("import", "ada", {"format": "tmx"}, total=len(data), file=io.BytesIO(data))
+        other = store.jobs.submit("import", "ada", {"format": "tmx"}, file=io.BytesIO(b"<tmx/>"))
+        assert store.jobs.has_file(job.id) and store.jobs.has_file(other.id)
+        with store.jobs.open_file(job.id) as f:
+            assert f.read(10) == data[:10]
+            assert f.read() == data[10:]
+        store.jobs.claim("w", ["import"])
+        store.jobs.finish(job.id, {"added": 1})
+        assert not store.jobs.has_file(job.id)
+        with pytest.raises(NotFound):
+            store.jobs.open_file(job.id)
+        store.jobs.fail(other.id, "bad file")
+        assert not store.jobs.has_file(other.id)
+
+    def test_a_job_without_a_file_keeps_none_and_an_empty_file_is_kept_empty(self, store):
+        job = store.jobs.submit("pretranslate", "sara", PARAMS)
+        assert not store.jobs.has_file(job.id)
+        with pytest.raises(NotFound):
+            store.jobs.open_file(job.id)
+        empty = store.jobs.submit("import", "ada", {}, file=io.BytesIO(b""))
+        assert store.jobs.has_file(empty.id)
+        with store.jobs.open_file(empty.id) as f:
+            assert f.read() == b""
+
+    def test_a_failed_submit_keeps_neither_the_job_nor_its_file(self, store):
+        class Broken(io.RawIOBase):
+            def __init__(self) -> None:
+                self.calls = 0
+
+            def readable(self) -> bool:
+                return True
+
+            def read(self, n: int = -1) -> bytes:
+                self.calls += 1
+                if self.calls > 2:
+                    raise OSError("the upload broke off")
+                return b"x" * 1000
+
+        with pytest.raises(OSError, match="broke off"):
+            store.jobs.submit("import", "ada", {"format": "tmx"}, file=Broken())
+        assert store.jobs.queued(["import"]) == []
+        assert store.jobs.pending(["import"]) == 0
+
+    def test_claim_id_takes_a_queued_job_once(self, store):
+        job = store.jobs.submit("pretranslate", "sara", PARAMS)
+        with ThreadPoolExecutor(4) as pool:
+            taken = list(pool.map(lambda w: store.jobs.claim_id(job.id, w), ["a", "b", "c", "d"]))
+        winners = [t for t in taken if t is not None]
+        assert len(winners) == 1 and winners[0].state == "running" and winners[0].attempts == 1
+        assert store.jobs.claim_id(job.id, "e") is None  # running
+        store.jobs.finish(job.id, {})
+        assert store.jobs.claim_id(job.id, "e") is None  # done
+        assert store.jobs.claim_id(98765, "e") is None  # gone
+
+    def test_queued_lists_the_waiting_jobs_of_the_kinds_oldest_first(self, store):
+        a = store.jobs.submit("pretranslate", "sara", PARAMS)
+        b = store.jobs.submit("import", "ada", {})
+        c = store.jobs.submit("pretranslate", "sara", PARAMS)
+        store.jobs.claim_id(c.id, "w")
+        assert [j.id for j in store.jobs.queued(["pretranslate", "import"])] == [a.id, b.id]
+        assert [j.id for j in store.jobs.queued(["pretranslate"])] == [a.id]
+        assert store.jobs.queued([]) == []

@@ -61,20 +61,59 @@ def test_drafting_left_running_by_a_dead_worker_resumes_after_a_restart(app, tmp
         services(again).worker.stop()
 
 
-def test_an_import_whose_worker_died_fails_with_a_message_and_removes_its_file(app, tmp_path, admin):
+def test_an_import_whose_worker_died_runs_again_from_the_file_kept_with_it(app, tmp_path, admin):
+    import io
+
     svc = services(app)
     svc.worker.stop()
-    upload = tmp_path / "upload.tmx"
-    upload.write_text("<tmx/>", encoding="utf-8")
-    params = {"path": str(upload), "format": "tmx", "name": "desk.tmx", "on_duplicate": "skip"}
-    job = svc.store.jobs.submit("import", "ada", params)
+    tmx = (
+        '<?xml version="1.0" encoding="UTF-8"?><tmx version="1.4"><header srclang="ar" adminlang="en" '
+        'segtype="sentence" datatype="plaintext" o-tmf="t" creationtool="t" creationtoolversion="1"/>'
+        "<body>"
+        + "".join(
+            f'<tu><tuv xml:lang="ar"><seg>قال المتحدث باسم الوزارة {i}</seg></tuv>'
+            f'<tuv xml:lang="en"><seg>The ministry spokesman said {i}</seg></tuv></tu>'
+            for i in range(3)
+        )
+        + "</body></tmx>"
+    ).encode()
+    params = {"format": "tmx", "name": "desk.tmx", "on_duplicate": "skip"}
+    job = svc.store.jobs.submit("import", "ada", params, total=len(tmx), file=io.BytesIO(tmx))
+    with svc.store.jobs.open_file(job.id) as kept:
+        assert kept.read() == tmx
+    svc.store.jobs.claim(DEAD_WORKER, ["import"])
+    again = restart(app, tmp_path)
+    try:
+        services(again).worker.wait_idle(30)
+        done = svc.store.jobs.get(job.id)
+        assert (done.state, done.attempts, done.result["added"]) == ("done", 2, 3), done
+        assert svc.store.units.count() == 3
+        assert not svc.store.jobs.has_file(job.id), "the file outlived its job"
+        assert admin.get(f"/api/jobs/{job.id}").get_json()["state"] == "done"
+    finally:
+        services(again).worker.stop()
+
+
+def test_a_job_that_keeps_killing_its_worker_is_given_up_with_a_message(app, tmp_path):
+    import io
+
+    svc = services(app)
+    svc.worker.stop()
+    job = svc.store.jobs.submit(
+        "import",
+        "ada",
+        {"format": "tmx", "name": "x.tmx", "on_duplicate": "skip"},
+        file=io.BytesIO(b"<tmx/>"),
+    )
+    for _ in range(3):  # three workers died running it
+        svc.store.jobs.claim(DEAD_WORKER, ["import"])
+        svc.store.jobs.requeue(job.id, "died")
     svc.store.jobs.claim(DEAD_WORKER, ["import"])
     again = restart(app, tmp_path)
     try:
         failed = svc.store.jobs.get(job.id)
-        assert failed.state == "failed" and "Start it again" in failed.error
-        assert not upload.exists()
-        assert admin.get(f"/api/jobs/{job.id}").get_json()["state"] == "failed"
+        assert failed.state == "failed" and "Start it again" in failed.error, failed
+        assert not svc.store.jobs.has_file(job.id)
     finally:
         services(again).worker.stop()
 

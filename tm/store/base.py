@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from tm.store.records import (
     Comment,
@@ -586,8 +586,18 @@ class WebhookStore(Protocol):
 class JobStore(Protocol):
     """Background jobs: any process may queue one, claim it, report progress and finish it."""
 
-    def submit(self, kind: str, owner: str, params: dict[str, Any], *, total: int = 0) -> Job:
-        """Queue a job."""
+    def submit(
+        self, kind: str, owner: str, params: dict[str, Any], *, total: int = 0, file: BinaryIO | None = None
+    ) -> Job:
+        """Queue a job, with the input file it reads if any (kept in the same transaction)."""
+        ...
+
+    def has_file(self, job_id: int) -> bool:
+        """Tell whether a job's input file is still kept."""
+        ...
+
+    def open_file(self, job_id: int) -> BinaryIO:
+        """Return a job's input file for reading (NotFound if none is kept)."""
         ...
 
     def get(self, job_id: int) -> Job:
@@ -596,6 +606,10 @@ class JobStore(Protocol):
 
     def claim(self, worker: str, kinds: Iterable[str]) -> Job | None:
         """Take the oldest queued job of the kinds for a worker (running), or None."""
+        ...
+
+    def claim_id(self, job_id: int, worker: str) -> Job | None:
+        """Take one job if it is still queued (None if another worker has it or it ended)."""
         ...
 
     def progress(self, job_id: int, done: int, total: int | None = None) -> None:
@@ -620,6 +634,10 @@ class JobStore(Protocol):
 
     def pending(self, kinds: Iterable[str]) -> int:
         """Return how many jobs of the kinds are queued or running."""
+        ...
+
+    def queued(self, kinds: Iterable[str]) -> list[Job]:
+        """Return the queued jobs of the kinds, oldest first."""
         ...
 
     def running(self) -> list[Job]:

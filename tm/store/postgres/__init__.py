@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tm.store.jobs_sql import SQLJobs
 from tm.store.postgres.accounts import PostgresAccounts
 from tm.store.postgres.comments import PostgresComments
 from tm.store.postgres.db import BUSY_TIMEOUT, POOL_SIZE, Database
 from tm.store.postgres.documents import PostgresDocuments
 from tm.store.postgres.glossary import PostgresGlossary, PostgresMTCache
-from tm.store.postgres.jobs import PostgresJobs
 from tm.store.postgres.schema import SCHEMA_VERSION
 from tm.store.postgres.timing import PostgresEditingTime
 from tm.store.postgres.units import PostgresUnits
@@ -45,7 +45,7 @@ class PostgresStore:
         self.mt_cache = PostgresMTCache(self.db)
         self.accounts = PostgresAccounts(self.db)
         self.documents = PostgresDocuments(self.db)
-        self.jobs = PostgresJobs(self.db)
+        self.jobs = SQLJobs(self.db, mark="%s")
         self.comments = PostgresComments(self.db)
         self.webhooks = PostgresWebhooks(self.db)
         self.timing = PostgresEditingTime(self.db)

@@ -261,14 +261,23 @@ CREATE TABLE login_failures (
 CREATE INDEX login_failures_key ON login_failures (name, ip, at);
 CREATE INDEX login_failures_at ON login_failures (at)
 """,
+    # a job's input file, kept with it so that a worker on any machine can read it
+    15: """
+CREATE TABLE job_files (
+    job_id BIGINT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    data BYTEA NOT NULL,
+    PRIMARY KEY (job_id, seq)
+)
+""",
 }
 
 SCHEMA_VERSION = BASELINE_VERSION + len(MIGRATIONS)
 
 # Every table this engine makes, children first (tests empty them; nothing else uses the list)
 TABLES = (
-    "login_failures document_files editing_time deliveries webhooks tokens comments segment_history "
-    "sessions jobs segments documents users mt_cache terms history units meta"
+    "job_files login_failures document_files editing_time deliveries webhooks tokens comments "
+    "segment_history sessions jobs segments documents users mt_cache terms history units meta"
 ).split()
 
 

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tm.store.jobs_sql import SQLJobs
 from tm.store.sqlite.accounts import SQLiteAccounts
 from tm.store.sqlite.comments import SQLiteComments
 from tm.store.sqlite.db import BUSY_TIMEOUT, Database
 from tm.store.sqlite.documents import SQLiteDocuments
 from tm.store.sqlite.glossary import SQLiteGlossary, SQLiteMTCache
-from tm.store.sqlite.jobs import SQLiteJobs
 from tm.store.sqlite.schema import SCHEMA_VERSION
 from tm.store.sqlite.timing import SQLiteEditingTime
 from tm.store.sqlite.units import SQLiteUnits
@@ -35,7 +35,7 @@ class SQLiteStore:
         self.mt_cache = SQLiteMTCache(self.db)
         self.accounts = SQLiteAccounts(self.db)
         self.documents = SQLiteDocuments(self.db)
-        self.jobs = SQLiteJobs(self.db)
+        self.jobs = SQLJobs(self.db)
         self.comments = SQLiteComments(self.db)
         self.webhooks = SQLiteWebhooks(self.db)
         self.timing = SQLiteEditingTime(self.db)

@@ -301,6 +301,15 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     CREATE INDEX login_failures_key ON login_failures (name, ip, at);
     CREATE INDEX login_failures_at ON login_failures (at);
     """,
+    # 15: a job's input file, kept with it so that a worker on any machine can read it
+    """
+    CREATE TABLE job_files (
+        job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (job_id, seq)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
