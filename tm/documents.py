@@ -23,7 +23,7 @@ from tm.formats.tmx import write_tmx
 from tm.glossary import Glossary
 from tm.lang import PUNCT, tokenize
 from tm.memory import TranslationMemory
-from tm.pretranslate import TranslatorSource, pretranslate
+from tm.pretranslate import SegmentDraft, TranslatorSource, pretranslate
 from tm.qa import check
 from tm.rights import MOVES, may_move, require_manage
 from tm.segment import Document, Paragraph, Segment, segment
@@ -101,6 +101,36 @@ def layout_document(layout: dict[str, Any]) -> Document:
             Paragraph([Segment(s["text"], s["after"]) for s in p["segments"]], p["before"], p["after"])
         )
     return doc
+
+
+# drafts are stored at most this often while a document is drafted (the editor shows them)
+DRAFT_EVERY = 0.3
+
+
+def _draft_row(row: DocRow, held: list[Any], s: SegmentDraft) -> dict[str, Any]:
+    """Return what the store keeps of a segment's draft."""
+    # what a sentence's inline tags stand for goes with it into the memory (and TMX)
+    table = tags.subtable(files.block_tags(row.layout, s.paragraph), s.source)
+    if s.index < len(held) and held[s.index][0] is not None:
+        # the English the file came with (a pre-translated XLIFF) is the draft, not the memory's
+        s.target, s.origin, s.score, s.unit_id = held[s.index][0], FILE, None, None
+        s.qa = check(s.source, s.target, s.terms)
+    return {
+        "idx": s.index,
+        "target": s.target,
+        "origin": s.origin,
+        "score": s.score,
+        "unit_id": s.unit_id,
+        "mt_draft": s.mt_draft,
+        "repeat_of": s.repeat_of,
+        "info": {
+            "matches": [m.to_json() for m in s.matches],
+            "terms": [h.to_json() for h in s.terms],
+            "qa": [q.to_json() for q in s.qa],
+            "adapted": [{"memory": a, "new": b} for a, b in s.changes],
+            **({"tags": tags.table_json(table)} if table else {}),
+        },
+    }
 
 
 @dataclass
@@ -302,26 +332,42 @@ class Documents(Editing):
         min_score: int = 75,
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Draft every segment (memory, then MT), recording progress as it goes."""
+        """Draft every segment (memory, then MT), storing drafts as they come.
+
+        The memory's drafts are stored before MT starts, then MT's as its batches come back
+        (shortest sentences first), a few times a second at most: the editor shows them while
+        the rest is drafted. A segment someone has saved meanwhile keeps their English (it gets
+        the draft only as "back to the draft"). Run again after a crash, the drafting stores
+        each sentence's draft once (the MT cache makes the sentences drafted before cheap).
+        """
         row = self.store.documents.get(doc_id)
         doc = layout_document(row.layout)
         self.store.documents.set_state(doc_id, status="translating", progress=0)
-        done = 0
+        held = row.layout.get("held") or []
+        waiting: list[dict[str, Any]] = []
+        last = time.monotonic()
 
-        last = 0.0
+        def store_drafts(*, force: bool) -> None:
+            nonlocal last
+            if not waiting or (not force and time.monotonic() - last < DRAFT_EVERY):
+                return
+            last = time.monotonic()
+            try:
+                with self.store.transaction():
+                    self.store.documents.set_drafts(doc_id, waiting)
+                    self.store.documents.set_state(doc_id, progress=len(stored) + len(waiting))
+            except Busy:  # the memory is busy: these drafts go with the next ones, or at the end
+                return
+            stored.update(d["idx"] for d in waiting)
+            waiting.clear()
+            if on_progress is not None:
+                on_progress(len(stored))
 
-        def progress(n: int) -> None:
-            nonlocal done, last
-            done += n
-            # a few writes a second at most, but every batch of a short document shows
-            if time.monotonic() - last >= 0.3:
-                last = time.monotonic()
-                try:
-                    self.store.documents.set_state(doc_id, progress=done)
-                except Busy:  # progress is advisory: a busy memory must not fail the drafting
-                    pass
-                if on_progress is not None:
-                    on_progress(done)
+        stored: set[int] = set()
+
+        def drafted(s: SegmentDraft) -> None:
+            waiting.append(_draft_row(row, held, s))
+            store_drafts(force=False)
 
         try:
             result = pretranslate(
@@ -330,44 +376,19 @@ class Documents(Editing):
                 translator=translator,
                 glossary=self.glossary,
                 min_score=min_score,
-                progress=progress,
+                on_draft=drafted,
+                before_mt=lambda: store_drafts(force=True),  # the memory's drafts show before any MT
             )
         except Exception as e:
             with self.store.transaction():
                 self.store.documents.set_state(doc_id, status="failed", note=f"pre-translation failed: {e}")
                 emit(self.store, "document.drafted", self.store.documents.get(doc_id, layout=False))
             raise
-        held = row.layout.get("held") or []
-        drafts = []
-        for s in result.segments:
-            # what a sentence's inline tags stand for goes with it into the memory (and TMX)
-            table = tags.subtable(files.block_tags(row.layout, s.paragraph), s.source)
-            if s.index < len(held) and held[s.index][0] is not None:
-                # the English the file came with (a pre-translated XLIFF) is the draft, not the memory's
-                s.target, s.origin, s.score, s.unit_id = held[s.index][0], FILE, None, None
-                s.qa = check(s.source, s.target, s.terms)
-            drafts.append(
-                {
-                    "idx": s.index,
-                    "target": s.target,
-                    "origin": s.origin,
-                    "score": s.score,
-                    "unit_id": s.unit_id,
-                    "mt_draft": s.mt_draft,
-                    "repeat_of": s.repeat_of,
-                    "info": {
-                        "matches": [m.to_json() for m in s.matches],
-                        "terms": [h.to_json() for h in s.terms],
-                        "qa": [q.to_json() for q in s.qa],
-                        "adapted": [{"memory": a, "new": b} for a, b in s.changes],
-                        **({"tags": tags.table_json(table)} if table else {}),
-                    },
-                }
-            )
         with self.store.transaction():
-            self.store.documents.set_drafts(doc_id, drafts)
+            if waiting:
+                self.store.documents.set_drafts(doc_id, waiting)
             self.store.documents.set_state(
-                doc_id, status="ready", progress=len(drafts), note=result.mt_error or ""
+                doc_id, status="ready", progress=len(result.segments), note=result.mt_error or ""
             )
             emit(self.store, "document.drafted", self.store.documents.get(doc_id, layout=False))
 

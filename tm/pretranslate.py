@@ -100,6 +100,7 @@ def pretranslate(
     batch_size: int = 16,
     progress: Callable[[int], None] | None = None,
     on_draft: Callable[[SegmentDraft], None] | None = None,
+    before_mt: Callable[[], None] | None = None,
 ) -> Pretranslation:
     """Draft every segment: in-context, exact, adapted or fuzzy from memory, else MT.
 
@@ -110,7 +111,8 @@ def pretranslate(
     are looked up, from MT as each batch comes back. `on_draft(segment)` is called once for
     each segment, finished (QA included), in the same order: memory drafts first, then MT
     drafts as they are ready (an engine that streams sends its shortest sentences first),
-    then the segments left without a draft.
+    then the segments left without a draft. `before_mt()` is called once the memory's drafts
+    are all out, before an engine is loaded (only when some segment needs MT).
 
     A streaming engine (`translate_stream`) gets every sentence at once and batches them by
     its own options (tokens, length order, all cores); any other gets batches of
@@ -152,6 +154,8 @@ def pretranslate(
     result = Pretranslation(doc, drafts)
     need = [d for d in drafts if d.origin == NONE and d.source.strip()]
     if need:
+        if before_mt is not None:
+            before_mt()
         engine = _engine(translator, result)
         if engine is not None:
             result.engine, result.model = engine.engine, engine.model_id

@@ -268,12 +268,23 @@ class SQLiteDocuments:
                 "WHERE document_id=:doc AND idx=:idx AND changed_by IS NULL",
                 rows,
             )
-            # the draft as the first entry of an untouched segment's history (undo goes back to it)
+            # the draft as the first entry of an untouched segment's history (undo goes back to it);
+            # drafted again (a resumed job, "Draft it again"), that entry gets the new draft
+            marks = [{"doc": doc_id, "idx": d["idx"], "at": now()} for d in rows]
+            self.db.executemany(
+                "UPDATE segment_history SET target=s.target, at=:at FROM segments s "
+                "WHERE s.document_id=:doc AND s.idx=:idx AND s.changed_by IS NULL "
+                "AND segment_history.document_id=s.document_id AND segment_history.idx=s.idx "
+                "AND segment_history.action='draft' AND segment_history.version=s.version",
+                marks,
+            )
             self.db.executemany(
                 "INSERT INTO segment_history (document_id, idx, version, target, status, action, at) "
-                "SELECT document_id, idx, version, target, status, 'draft', :at FROM segments "
-                "WHERE document_id=:doc AND idx=:idx AND changed_by IS NULL",
-                [{"doc": doc_id, "idx": d["idx"], "at": now()} for d in rows],
+                "SELECT document_id, idx, version, target, status, 'draft', :at FROM segments s "
+                "WHERE document_id=:doc AND idx=:idx AND changed_by IS NULL AND NOT EXISTS "
+                "(SELECT 1 FROM segment_history h WHERE h.document_id=s.document_id AND h.idx=s.idx "
+                "AND h.action='draft' AND h.version=s.version)",
+                marks,
             )
             self.db.executemany(
                 "UPDATE segments SET draft=:target, mt_draft=:mt_draft "
