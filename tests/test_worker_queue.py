@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 import redis
 import requests
 
+from tests.engine_helpers import EngineDB, engine_memory
 from tests.fault_helpers import (
     TM,
     Client,
@@ -33,7 +33,6 @@ from tests.fault_helpers import (
 )
 
 REDIS = os.environ.get("TM_TEST_REDIS", "redis://127.0.0.1:6379/0")
-POSTGRES = os.environ.get("TM_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 USERS = {"ada": "admin", "tom": "translator", "tia": "translator"}
 
 
@@ -44,57 +43,12 @@ def _redis_or_skip() -> None:
         pytest.skip(f"no Redis answers at {REDIS} ({e})")
 
 
-def _postgres_schema() -> str:
-    try:
-        import psycopg
-    except ImportError:
-        pytest.skip("psycopg is not installed (pip install 'tm[postgres]')")
-    name = f"tm_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"CREATE SCHEMA {name}")
-    except psycopg.Error as e:
-        pytest.skip(f"no PostgreSQL server answers at {POSTGRES} ({str(e).strip().splitlines()[0]})")
-    return name
-
-
 class Memory:
-    """One installation: its environment, and a way to hold its writers up (to land a kill mid-job)."""
+    """One installation: its environment, and its database seen from outside tm."""
 
-    def __init__(self, engine: str, env: dict[str, str], schema: str | None):
-        self.engine, self.env, self.schema = engine, env, schema
-
-    def hold_writes(self) -> object:
-        """Take the memory's write lock on another connection; return it (release with let_go)."""
-        if self.engine == "sqlite":
-            import sqlite3
-
-            conn = sqlite3.connect(self.env["TM_DB"], timeout=10, isolation_level=None)
-            conn.execute("BEGIN IMMEDIATE")
-            return conn
-        import psycopg
-
-        pg = psycopg.connect(POSTGRES)
-        pg.execute(f"SET search_path TO {self.schema}")
-        pg.execute("LOCK TABLE segments, units IN SHARE MODE")  # readers go on, writers wait
-        return pg
-
-    @staticmethod
-    def let_go(conn: object) -> None:
-        conn.rollback()  # type: ignore[attr-defined]
-        conn.close()  # type: ignore[attr-defined]
-
-    def query(self, sql: str) -> list[tuple]:
-        if self.engine == "sqlite":
-            import sqlite3
-
-            with sqlite3.connect(f"file:{self.env['TM_DB']}?mode=ro", uri=True, timeout=10) as conn:
-                return conn.execute(sql).fetchall()
-        import psycopg
-
-        with psycopg.connect(POSTGRES) as pg:
-            pg.execute(f"SET search_path TO {self.schema}")
-            return pg.execute(sql).fetchall()
+    def __init__(self, where: EngineDB, env: dict[str, str]):
+        self.where, self.env = where, env
+        self.query, self.hold_writes, self.let_go = where.query, where.hold_writes, where.let_go
 
     def units(self) -> int:
         return int(json.loads(run_tm(self.env, "stats", "--json"))["units"])
@@ -103,31 +57,21 @@ class Memory:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def memory(request, tmp_path, tiny_marian) -> Iterator[Memory]:
     _redis_or_skip()
-    schema = None
-    if request.param == "sqlite":
-        db = str(tmp_path / "memory.db")
-    else:
-        schema = _postgres_schema()
-        db = f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    env = {
-        **os.environ,
-        "TM_DB": db,
-        "TM_CREATE": "1",
-        "TM_HOME": str(tmp_path / "home"),
-        "TM_OFFLINE": "1",
-        "TM_MODEL": str(tiny_marian),
-        "TM_BEAMS": "1",
-        "TM_THREADS": "1",
-        "TM_QUEUE": REDIS,
-    }
-    env.pop("TM_DEBUG", None)
-    init_memory(env, USERS)
-    yield Memory(request.param, env, schema)
-    if schema is not None:
-        import psycopg
-
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with engine_memory(request.param, tmp_path) as where:
+        env = {
+            **os.environ,
+            "TM_DB": where.db,
+            "TM_CREATE": "1",
+            "TM_HOME": str(tmp_path / "home"),
+            "TM_OFFLINE": "1",
+            "TM_MODEL": str(tiny_marian),
+            "TM_BEAMS": "1",
+            "TM_THREADS": "1",
+            "TM_QUEUE": REDIS,
+        }
+        env.pop("TM_DEBUG", None)
+        init_memory(env, USERS)
+        yield Memory(where, env)
 
 
 @pytest.fixture
