@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    stream_template,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from tm import files, tags
 from tm.errors import NotFound, TMError
 from tm.files import MEDIA_TYPES
 from tm.formats.html import looks_like_html
+from tm.qa import BLOCKING
 from tm.rights import can_manage, can_redraft, can_write, moves, read_only_reason
-from tm.store.records import PRIORITIES, STAGES, DocRow
+from tm.store.records import PRIORITIES, STAGES, DocRow, SegmentRow
 from web import services
 from web.jobs import PRETRANSLATE
+from web.security import csrf_token
 
 bp = Blueprint("documents", __name__)
 
@@ -110,18 +126,8 @@ def new() -> ResponseReturnValue:
 @bp.route("/documents/<int:doc_id>")
 def editor(doc_id: int) -> ResponseReturnValue:
     """The post-editing grid of one document."""
-    svc = services()
-    doc = svc.store.documents.get(doc_id)
-    segments = svc.store.documents.segments(doc_id) if doc.status == "ready" else []
-    # a sentence with inline tags shows them as chips, named from its paragraph's table
-    tag_tables = {
-        s.idx: {
-            str(n): {"kind": t.kind, "name": t.name, "title": t.title}
-            for n, t in tags.subtable(files.block_tags(doc.layout, s.paragraph), s.source + s.target).items()
-        }
-        for s in segments
-        if tags.TAG.search(s.source + s.target)
-    }
+    doc = services().store.documents.get(doc_id)
+    rows = _Rows(doc)
 
     def chips(text: str, table: dict[str, dict[str, str]]) -> list[tuple[str, dict[str, Any] | None]]:
         """Split a sentence into its text and its tags, each tag with its chip's label (editor-field.js)."""
@@ -139,12 +145,20 @@ def editor(doc_id: int) -> ResponseReturnValue:
             out.append((piece, chip))
         return out
 
-    return render_template(
+    # The page streams out as it is written: the browser fetches the styles, scripts and font its
+    # head names while the server reads the sentences (`rows`, when the page first needs them),
+    # and draws the first rows while the server still writes the others (500 sentences are half a
+    # megabyte of HTML). The session cookie goes out with the headers, before the template runs:
+    # what it would change there (a new CSRF token, the flashed messages it shows and so takes
+    # out) is done now.
+    csrf_token()
+    get_flashed_messages(with_categories=True)  # kept for the template's own call
+    page = stream_template(
         "editor.html",
         doc=doc,
-        segments=segments,
-        tag_tables=tag_tables,
+        rows=rows,
         chips=chips,
+        blocking=BLOCKING,  # the editor moves on at once unless a confirm will likely be refused
         stuck=drafting_stuck(doc),
         writable=can_write(g.user, doc),
         read_only=read_only_reason(doc),
@@ -152,6 +166,48 @@ def editor(doc_id: int) -> ResponseReturnValue:
         moves=moves(g.user, doc),
         **_people(),
     )
+    return Response(_pieces(page), content_type="text/html; charset=utf-8")
+
+
+class _Rows:
+    """A document's sentences for its editor page, read when the (streaming) page first needs them."""
+
+    def __init__(self, doc: DocRow):
+        self.doc = doc
+
+    @cached_property
+    def segments(self) -> list[SegmentRow]:
+        """Return the document's segments (none while it is drafted)."""
+        return services().store.documents.segments(self.doc.id) if self.doc.status == "ready" else []
+
+    @cached_property
+    def tag_tables(self) -> dict[int, dict[str, dict[str, str]]]:
+        """Return what the tags of each sentence with inline tags stand for, to name its chips."""
+        return {
+            s.idx: {
+                str(n): {"kind": t.kind, "name": t.name, "title": t.title}
+                for n, t in tags.subtable(
+                    files.block_tags(self.doc.layout, s.paragraph), s.source + s.target
+                ).items()
+            }
+            for s in self.segments
+            if tags.TAG.search(s.source + s.target)
+        }
+
+
+def _pieces(parts: Iterable[str], first: int = 1024, most: int = 32768) -> Iterator[str]:
+    """Join a template's many small strings into writes, from 1 KB (the head, at once) to 32 KB."""
+    buf: list[str] = []
+    n, limit = 0, first
+    for part in parts:
+        buf.append(part)
+        n += len(part)
+        if n >= limit:
+            yield "".join(buf)
+            buf.clear()
+            n, limit = 0, min(2 * limit, most)
+    if buf:
+        yield "".join(buf)
 
 
 @bp.route("/documents/<int:doc_id>/assign", methods=["POST"])

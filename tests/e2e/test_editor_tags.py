@@ -44,6 +44,7 @@ def upload(page, base, data: bytes) -> None:
     )
     page.locator("main button.primary").click()
     expect(page.locator(".seg").first).to_be_visible(timeout=120_000)
+    expect(page.locator(".seg.active")).to_have_count(1)  # the editor is ready for keys
 
 
 def value(page, n: int) -> str:

@@ -42,10 +42,14 @@
     });
   }
 
-  async function showMatches(row) {
+  // `after`: a promise to wait for first (the confirm of the sentence before, which may be a match)
+  async function showMatches(row, after) {
     const list = document.getElementById("matches");
     document.getElementById("match-for").textContent = `sentence ${Number(row.dataset.idx) + 1}`;
     list.replaceChildren(el("li", { className: "muted", text: "Looking up…" }));
+    matches = []; // Ctrl+1…9 meanwhile inserts nothing rather than another sentence's match
+    if (after) await after;
+    if (editor.active() !== row) return;
     try {
       const data = await api("GET", `/api/lookup?text=${encodeURIComponent(sourceText(row))}`);
       if (editor.active() !== row) return;

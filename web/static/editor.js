@@ -109,11 +109,26 @@
     row.classList.toggle("rejected", Boolean(seg.rejected_by));
   }
 
-  // a translation box is as tall as its text (a <tm-field> grows by itself)
+  // A translation box is as tall as its text (a <tm-field> grows by itself). Where the browser
+  // sizes a textarea to its text (field-sizing in app.css) there is nothing to do; elsewhere a
+  // box is measured, which costs a layout of the page: at once when its text changes, and when
+  // it first comes into view for the rest (see `sizer`), never all the rows one by one.
+  const AUTOSIZE = Boolean(window.CSS && CSS.supports && CSS.supports("field-sizing", "content"));
   function fit(box) {
     if (box.tagName !== "TEXTAREA") return;
+    if (AUTOSIZE) { // a height set by hand (the resize handle) gives way to the text again
+      if (box.style.height) box.style.height = "";
+      return;
+    }
     box.style.height = "auto";
     box.style.height = `${box.scrollHeight + 2}px`;
+  }
+  // several boxes in one layout: every write, then every read, then every write
+  function fitAll(boxes) {
+    const areas = boxes.filter((box) => box.tagName === "TEXTAREA");
+    areas.forEach((box) => { box.style.height = "auto"; });
+    const heights = areas.map((box) => box.scrollHeight);
+    areas.forEach((box, i) => { box.style.height = `${heights[i] + 2}px`; });
   }
   // the Arabic as the server has it: a tag chip is its tag's character
   function sourceText(row) { return tags.read(row.querySelector(".src")); }
@@ -189,13 +204,14 @@
     return true;
   }
 
-  // the next sentence still to do: a draft, or for an approval one not approved yet
+  // the next sentence still to do: a draft, or for an approval one not approved yet; `done`
+  // (optional) tells which others to pass over as if they were done already
   const toDo = (row, approve) => (approve ? row.dataset.status !== "approved" : row.dataset.status === "draft");
-  function nextUnconfirmed(from, approve) {
+  function nextUnconfirmed(from, approve, done) {
     const start = rows.indexOf(from);
     for (let k = 1; k <= rows.length; k += 1) {
       const row = rows[(start + k) % rows.length];
-      if (row !== from && toDo(row, approve) && !row.hidden) return row;
+      if (row !== from && toDo(row, approve) && !row.hidden && !(done && done(row))) return row;
     }
     return null;
   }
@@ -204,17 +220,53 @@
     say("This document is read only for you now; see the note above the sentences.", true);
   }
 
+  // Findings of the kinds that stop a confirm (tm/qa.py BLOCKING), and Arabic script, which in
+  // the English is one of them (left in it, or the source copied over)
+  const BLOCKING = new Set(JSON.parse(workspace.dataset.blocking || "[]"));
+  const ARABIC = /[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]/;
+  // true when the server will likely refuse to confirm this English: it has Arabic in it, or it
+  // is the English the server has and the findings the row shows for it include a blocking one
+  function likelyRefused(row, target, override) {
+    if (override) return false;
+    if (ARABIC.test(target)) return true;
+    const stored = (bases.get(row) || "").replace(/\r\n?/g, "\n");
+    return target === stored && Array.from(row.querySelectorAll("ul.qa li")).some((li) => BLOCKING.has(li.dataset.code));
+  }
+  // the repetitions of a sentence the server fills in with its English when it is confirmed:
+  // drafts of the same sentence (repeat-of names the first one), not sent back, not typed in
+  const group = (row) => row.dataset.repeatOf || row.dataset.idx;
+  const filledWith = (row) => (other) => other !== row && group(other) === group(row)
+    && other.dataset.status === "draft" && !other.classList.contains("rejected") && !dirty(other);
+
+  // Confirm (or approve) a sentence and go to the next one to do. The next one is active at
+  // once, while the server writes the confirm into the memory, unless the server will likely
+  // refuse it (then the page waits for its answer, and the sentence stays active with the
+  // reason). Should the server refuse a confirm the page did not wait for (QA of text typed
+  // since the last save, someone else's change, the rights), the sentence becomes active
+  // again with the reason, unless the translator has begun typing in the next one; and should
+  // the next one to do turn out to be another (a repetition filled in, or not), the page goes
+  // there, again unless the translator has begun on the one it guessed.
   async function confirm(row, approve, override) {
     if (!writable) { readOnlySay(); return; }
     if (row.dataset.conflict) {
       say("Someone else changed this sentence: choose Keep mine, Take theirs or Merge first.", true);
       return;
     }
-    if (!(await flush(row))) return;
     const target = field(row).value;
-    if (!target.trim()) { say("Type a translation first.", true); return; }
-    row.querySelectorAll(".blocked").forEach((n) => n.remove());
+    const flushed = flush(row); // the save of what was typed since the last one, first
+    if (!target.trim()) {
+      if (await flushed) say("Type a translation first.", true);
+      return;
+    }
+    let answered;
+    const settled = new Promise((resolve) => { answered = resolve; });
+    const guess = likelyRefused(row, target, override) ? null : nextUnconfirmed(row, approve, filledWith(row));
+    if (guess) activate(guess, false, settled); // its memory matches are looked up after the confirm
+    const untouched = () => guess && active === guess && !dirty(guess);
+    const back = () => { if (untouched()) activate(row); };
     try {
+      if (!(await flushed)) { back(); return; }
+      row.querySelectorAll(".blocked").forEach((n) => n.remove());
       const data = await write("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/confirm`, {
         target,
         version: Number(row.dataset.version),
@@ -225,13 +277,20 @@
       const also = data.segments.length - 1;
       say(`${approve ? "Approved" : "Confirmed"} and saved in the memory${also ? ` (+${also} repetition${also > 1 ? "s" : ""})` : ""}.`);
       const next = nextUnconfirmed(row, approve);
-      if (next) activate(next);
+      if (!guess) {
+        if (next) activate(next);
+      } else if (next !== guess && untouched()) {
+        activate(next || row);
+      }
       if (stage === "new") internal.poll();
     } catch (e) {
+      back();
       if (e.status === 409) await internal.conflict(row, e.message);
       else if (e.status === 422) internal.showBlocked(row, e.data.qa || [], approve);
       else if (e.status === 403) internal.refused(null, e.message);
       else say(e.message, true);
+    } finally {
+      answered();
     }
   }
 
@@ -292,7 +351,8 @@
     yes.focus();
   }
 
-  function activate(row, keepFocus) {
+  // `after`: a promise to look the memory matches up after (a confirm under way)
+  function activate(row, keepFocus, after) {
     if (active === row) return;
     if (active) {
       active.classList.remove("active");
@@ -302,35 +362,58 @@
     row.classList.add("active");
     row.scrollIntoView({ block: "nearest" });
     if (!keepFocus) field(row).focus();
-    internal.showMatches(row);
+    internal.showMatches(row, after);
     internal.showTerms(row);
     internal.drawActions(row);
     listeners.activate.forEach((fn) => fn(row));
   }
 
+  const grid = document.getElementById("grid");
   rows.forEach((row) => {
-    const box = field(row);
-    bases.set(row, box.value);
+    bases.set(row, field(row).value);
     if (row.dataset.tags) { // the server wrote its QA as text: name the tags as chips
       row.querySelectorAll("ul.qa li").forEach((li) => li.replaceWith(qaItem(row, { code: li.dataset.code, message: li.textContent })));
     }
-    box.addEventListener("focus", () => activate(row, true));
-    fit(box);
-    box.addEventListener("input", () => {
-      fit(box);
-      if (row.dataset.conflict) return; // nothing saves until the user chooses
-      clearTimeout(timers.get(row));
-      timers.set(row, setTimeout(() => save(row), 700));
-    });
-    // a click on the Arabic (or anywhere in the row) keeps the typing in the English; a
-    // selection of Arabic words stays for Ctrl+K, and the next typed letter goes to the box
-    row.addEventListener("click", (e) => {
-      if (e.target.closest("textarea, tm-field, button, a, input, select, .ask, .conflict")) return;
-      const sel = window.getSelection();
-      const selecting = sel && !sel.isCollapsed && row.contains(sel.anchorNode);
-      if (active !== row) activate(row, selecting);
-      else if (!selecting) box.focus();
-    });
+  });
+  if (!AUTOSIZE && "IntersectionObserver" in window) {
+    const sizer = new IntersectionObserver((entries) => {
+      const seen = entries.filter((e) => e.isIntersecting).map((e) => e.target);
+      seen.forEach((row) => sizer.unobserve(row));
+      fitAll(seen.map(field));
+    }, { root: grid, rootMargin: "600px 0px" });
+    rows.forEach((row) => sizer.observe(row));
+  } else if (!AUTOSIZE) {
+    fitAll(rows.map(field));
+  }
+
+  // One listener of each kind for all the rows (a document may have thousands): the focus of a
+  // box makes its row active; typing saves it as a draft a moment later. The input listener
+  // captures, so that it also hears the input events the editor sends to a box (they do not bubble).
+  const boxOf = (target) => {
+    const row = target.closest && target.closest(".seg");
+    return row && field(row) === target ? row : null;
+  };
+  grid.addEventListener("focusin", (e) => {
+    const row = boxOf(e.target);
+    if (row) activate(row, true);
+  });
+  grid.addEventListener("input", (e) => {
+    const row = boxOf(e.target);
+    if (!row) return;
+    fit(e.target);
+    if (row.dataset.conflict) return; // nothing saves until the user chooses
+    clearTimeout(timers.get(row));
+    timers.set(row, setTimeout(() => save(row), 700));
+  }, true);
+  // a click on the Arabic (or anywhere in the row) keeps the typing in the English; a
+  // selection of Arabic words stays for Ctrl+K, and the next typed letter goes to the box
+  grid.addEventListener("click", (e) => {
+    const row = e.target.closest(".seg");
+    if (!row || e.target.closest("textarea, tm-field, button, a, input, select, .ask, .conflict")) return;
+    const sel = window.getSelection();
+    const selecting = sel && !sel.isCollapsed && row.contains(sel.anchorNode);
+    if (active !== row) activate(row, selecting);
+    else if (!selecting) field(row).focus();
   });
 
   document.addEventListener("keydown", (e) => {
@@ -419,5 +502,8 @@
   refreshProgress();
   const first = rows.find((r) => toDo(r, approving())) || rows[0];
   // after the feature scripts have registered (they are deferred like this one)
-  document.addEventListener("DOMContentLoaded", () => { if (first) activate(first); });
+  document.addEventListener("DOMContentLoaded", () => {
+    if (first) activate(first);
+    performance.mark("tm-editor-ready"); // bench/editor.py times the page up to here
+  });
 })();
