@@ -7,6 +7,7 @@ came from, so hits found on normalized text can be highlighted in the original.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -126,10 +127,69 @@ for _c in (*range(0x20, 0x7F), *range(0x0600, 0x0700)):
     _TABLE.setdefault(_c, _c)
 
 
+# The fast path for the text tm sees most, Arabic with ASCII: str.translate looks every character
+# up in a dict, one at a time, which is most of normalizing a diacritized sentence. Instead each
+# character of _BYTE_CHARS becomes one byte through a codec's encoding map (C, a few ns a
+# character), the bytes are folded and dropped by bytes.translate and their spaces collapsed, and
+# the bytes turned back into text. Each byte is folded exactly as _TABLE then casefold() fold its
+# character, into ASCII or an Arabic letter of _FAST_OUT: text made of those is already NFKC
+# (tests/store/test_sqlite_imports.py checks every pair), so normalize() would not take its
+# careful path for it. A text with any other character takes the general path.
+_FAST_OUT = frozenset(map(chr, range(0x0620, 0x064B))) - {"\u0640"}  # Arabic letters, not tatweel
+_BYTE_CHARS = [
+    *map(chr, range(0x80)),
+    *"\u00a0\u00ab\u00bb\u00ad\u060c\u061b\u061c\u061f\u0670\u0671\u06a9\u06cc\u06d4\ufeff",
+    *map(chr, (*range(0x0610, 0x061B), *range(0x0620, 0x066D), *range(0x06F0, 0x06FA))),
+    *map(chr, (*range(0x200B, 0x2010), 0x2013, 0x2014, 0x2018, 0x2019, 0x201A, 0x201C, 0x201D, 0x201E)),
+]
+_BYTE_CHARS += ["\ufffe"] * (256 - len(_BYTE_CHARS))  # U+FFFE: no character has this byte
+_FOLD = bytearray(range(256))
+_FOLD_DROP = bytearray()
+for _b, _ch in enumerate(_BYTE_CHARS):
+    if _ch == "\ufffe":
+        continue
+    _folded = _ch.translate(_TABLE).casefold()
+    if not _folded:
+        _FOLD_DROP.append(_b)
+    elif len(_folded) == 1 and (_folded.isascii() or _folded in _FAST_OUT):
+        _FOLD[_b] = _BYTE_CHARS.index(_folded)
+    else:  # folds into something else: such text takes the general path
+        _BYTE_CHARS[_b] = "\ufffe"
+_BYTES_DECODE = "".join(_BYTE_CHARS)
+_BYTES_ENCODE = codecs.charmap_build(_BYTES_DECODE)
+_FOLD_BYTES, _FOLD_DROP_BYTES = bytes(_FOLD), bytes(_FOLD_DROP)
+# inline tags (tm.tags), dropped before the fast path tries a tagged sentence
+_TAG_CHARS = re.compile("[\ue004-\uf772]")
+_charmap_encode, _charmap_decode = codecs.charmap_encode, codecs.charmap_decode
+
+
+def _fast_normalize(text: str) -> str | None:
+    """Return normalize(text) for text made of _BYTE_CHARS (and tags), else None."""
+    try:
+        data = _charmap_encode(text, "strict", _BYTES_ENCODE)[0]
+    except UnicodeEncodeError:
+        untagged = _TAG_CHARS.sub("", text)
+        if len(untagged) == len(text):
+            return None
+        try:
+            data = _charmap_encode(untagged, "strict", _BYTES_ENCODE)[0]
+        except UnicodeEncodeError:
+            return None
+    data = data.translate(_FOLD_BYTES, _FOLD_DROP_BYTES)
+    # find(), not `in`: bytes.__contains__ tries its argument as an int first, at the cost of an
+    # exception every time
+    if data.find(b"  ") != -1 or data.startswith(b" ") or data.endswith(b" "):
+        data = b" ".join(data.split())  # the only whitespace left is the space
+    return _charmap_decode(data, "strict", _BYTES_DECODE)[0]
+
+
 def normalize(text: str) -> str:
     """Normalize text for matching: no diacritics, one alef, ى/ي, ة/ه, 0-9, ASCII punctuation."""
     if text.isascii():  # English: only case and spacing to fold
         return " ".join(text.lower().split())
+    fast = _fast_normalize(text)
+    if fast is not None:
+        return fast
     folded = text.translate(_TABLE)
     if not folded.isascii() and not unicodedata.is_normalized("NFKC", folded):
         return normalize_with_map(text)[0]  # presentation forms, ligatures: the careful path
@@ -172,9 +232,50 @@ NUMBER_SLOT = "\u0000#"
 _WORD_OR_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['\-][^\W\d_]+)*")
 
 
+# The fast path of words_and_numbers, for text made of _BYTE_CHARS: each byte's class as the
+# pattern sees its character: "L" a letter ([^\W\d_]), "D" a digit, the four marks that can
+# join a token (' - . ,) themselves, " " anything else. Where no letter touches a digit, no mark
+# joins two letters or two digits, the tokens are the runs of letters and of digits: the text
+# split at everything else.
+_CLASS = bytearray(b" " * 256)
+_RUNS = bytearray(b" " * 256)  # letters and digits kept, the rest a space
+for _b, _ch in enumerate(_BYTE_CHARS):
+    if _ch == "\ufffe":
+        continue
+    if re.fullmatch(r"[^\W\d_]", _ch):
+        _CLASS[_b], _RUNS[_b] = ord("L"), _b
+    elif re.fullmatch(r"\d", _ch):
+        _CLASS[_b], _RUNS[_b] = ord("D"), _b
+    elif _ch in "'-.,":
+        _CLASS[_b] = _b
+_CLASS_BYTES, _RUNS_BYTES = bytes(_CLASS), bytes(_RUNS)
+
+
 def words_and_numbers(norm: str) -> list[str]:
     """Return the word and number tokens of normalized text, numbers as written (no slot)."""
-    return _WORD_OR_NUMBER.findall(norm)
+    try:
+        data = _charmap_encode(norm, "strict", _BYTES_ENCODE)[0]
+    except UnicodeEncodeError:
+        return _WORD_OR_NUMBER.findall(norm)
+    kinds = data.translate(_CLASS_BYTES)
+    other = kinds.translate(None, b"L .,")  # digits, ' and -
+    # find(), not `in`: bytes.__contains__ tries its argument as an int first, at the cost of an
+    # exception every time
+    if other and (
+        (
+            other.find(b"D") != -1
+            and (
+                kinds.find(b"LD") != -1
+                or kinds.find(b"DL") != -1
+                or kinds.find(b"D.D") != -1
+                or kinds.find(b"D,D") != -1
+            )
+        )
+        or (other.find(b"'") != -1 and kinds.find(b"L'L") != -1)
+        or (other.find(b"-") != -1 and kinds.find(b"L-L") != -1)
+    ):
+        return _WORD_OR_NUMBER.findall(norm)
+    return _charmap_decode(data.translate(_RUNS_BYTES), "strict", _BYTES_DECODE)[0].split()
 
 
 def match_key(norm: str) -> list[str]:

@@ -91,6 +91,25 @@ def test_tmx_dates_convert_both_ways():
     assert tmx_date_to_iso("yesterday") is None
 
 
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [
+        ("20231025T143000Z", "2023-10-25T14:30:00Z"),
+        ("20231025T143000Z\n", "2023-10-25T14:30:00Z"),  # as the pattern's $ takes it
+        ("٢٠٢٣١٠٢٥T١٤٣٠٠٠Z", "٢٠٢٣-١٠-٢٥T١٤:٣٠:٠٠Z"),  # digits of any script, as \d takes them
+        ("20231025t143000Z", None),
+        ("20231025T143000z", None),
+        ("2023102aT143000Z", None),
+        ("²0231025T143000Z", None),  # a digit that is not a decimal digit
+        ("20231025T1430000Z", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_tmx_dates_are_read_exactly_as_the_pattern_says(value, iso):
+    assert tmx_date_to_iso(value) == iso
+
+
 def test_windows_1256_declared_file_imports():
     data = (
         '<?xml version="1.0" encoding="windows-1256"?>\n<tmx version="1.4">'

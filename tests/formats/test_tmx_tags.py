@@ -176,6 +176,17 @@ def test_the_table_says_what_each_code_stands_for():
     assert t[3].markup == '<ph x="9">&lt;img/&gt;</ph>'
 
 
+def test_a_code_s_title_is_its_text_and_its_children_s_with_spaces_folded():
+    ar = (
+        'نص<bpt i="1" x="1">&lt;a\n   href="x"&gt;<sub>مرجع</sub> &lt;b&gt;</bpt>مرتبط<ept i="1">&lt;/a&gt;</ept>'
+        '<ph x="2" type="lb">  </ph>'
+    )
+    units, _ = read(tmx(tu(ar, "linked text")))
+    t = table(units[0])
+    assert t[1].title == '<a href="x">مرجع <b>'
+    assert t[2].title == "lb"  # only spaces: the type says what it is
+
+
 def test_a_long_native_code_gives_a_short_title():
     units, _ = read(tmx(tu(f"نص<ph>{'&lt;span class=&quot;x&quot;&gt;' * 20}</ph> طويل", "long text")))
     title = table(units[0])[1].title

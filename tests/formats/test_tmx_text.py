@@ -124,3 +124,31 @@ def test_the_region_asked_for_wins_over_other_variants_of_the_source_language():
     body = tu(("ar-SA", "ماذا تريد؟"), ("ar-EG", "عايز إيه؟"), ("en", "What do you want?"))
     units, _ = read(tmx(body, "ar-SA"), source_lang="ar-EG", target_lang="en")
     assert [(u.source, u.source_lang) for u in units] == [("عايز إيه؟", "ar-EG")]
+
+
+def test_the_header_s_source_language_picks_among_variants_from_where_the_header_is_read():
+    variants = tu(("ar-EG", "عايز إيه؟"), ("ar-SA", "ماذا تريد؟"), ("en", "What do you want?"))
+    body = variants + '<header srclang="ar-SA"/>\n' + variants
+    data = (HEAD + "<body>\n" + body + "</body>\n</tmx>\n").encode()
+    units, _ = read(data)
+    # before the header: the first variant; after it: the header's
+    assert [u.source_lang for u in units] == ["ar-EG", "ar-SA"]
+
+
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u3000", "\t\n", "\u2003 \u2009"])
+def test_a_segment_of_spaces_only_is_refused_as_empty(space):
+    units, report = read(tmx(tu(("ar", space), ("en", "Nothing")) + tu(("ar", "نعم"), ("en", space)), "ar"))
+    assert units == []
+    assert report.refused == 2 and all(m.endswith("empty segment") for m in report.messages)
+
+
+def test_a_tuv_keeps_its_other_attributes_whatever_names_its_language():
+    body = (
+        '<tu><tuv lang="ar" creationid="sara"><seg>نعم</seg></tuv>'
+        '<tuv xml:lang="" lang="en"><seg>Yes</seg></tuv></tu>\n'
+    )
+    units, report = read(tmx(body, "ar"))
+    assert report.refused == 0
+    assert (units[0].source_lang, units[0].target_lang) == ("ar", "en")
+    assert units[0].meta["tmx"]["source"] == {"attrs": {"creationid": "sara"}}
+    assert "target" not in units[0].meta["tmx"]

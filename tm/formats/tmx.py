@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from lxml import etree
 
@@ -38,6 +38,14 @@ def tmx_date_to_iso(value: str | None) -> str | None:
     """Turn a TMX date (20231025T143000Z) into ISO 8601; None when absent or malformed."""
     if not value:
         return None
+    if (
+        len(value) == 16
+        and value[8] == "T"
+        and value[15] == "Z"
+        and value[:8].isdecimal()
+        and value[9:15].isdecimal()
+    ):  # the usual case, as the pattern would take it apart (its \d is what isdecimal() accepts)
+        return f"{value[:4]}-{value[4:6]}-{value[6:8]}T{value[9:11]}:{value[11:13]}:{value[13:15]}Z"
     m = _TMX_DATE.match(value)
     return "{}-{}-{}T{}:{}:{}Z".format(*m.groups()) if m else None
 
@@ -173,6 +181,7 @@ def read_tmx(
     srclang = None
     root = None
     langs: dict[str, tuple[str, int]] = {}
+    dates: dict[str | None, str | None] = {}
     try:
         for _event, el in parser:
             if root is None:
@@ -180,10 +189,11 @@ def read_tmx(
             if el.tag == "header":
                 report.header = dict(el.attrib)
                 srclang = el.get("srclang")
+                langs.clear()  # what a language is ranked depends on the header's srclang
                 props, notes, _, _ = _children(el)
                 report.header["props"], report.header["notes"] = props, notes
                 continue
-            unit = _unit_from_tu(el, path, srclang, source_lang, target_lang, report, langs)
+            unit = _unit_from_tu(el, path, srclang, source_lang, target_lang, report, langs, dates)
             if unit is not None:
                 yield unit
             el.clear(keep_tail=False)
@@ -218,60 +228,114 @@ def _unit_from_tu(
     target_lang: str,
     report: ReadReport,
     langs: dict[str, tuple[str, int]],
+    dates: dict[str | None, str | None],
 ) -> NewUnit | None:
-    line = tu.sourceline if isinstance(tu.sourceline, int) else None
+    # One pass over the <tu> and one over each <tuv>, building nothing the usual unit (two
+    # plain segments, a few props and notes) does not need: this runs for every unit of a file.
     src = tgt = None
     src_rank = tgt_rank = -1
-    props, notes, _, tuvs = _children(tu)
+    props: list[list[str]] = []
+    notes: list[str] = []
+    tuvs: list[Any] = []
+    for child in tu:
+        tag = child.tag
+        if tag == "tuv":
+            tuvs.append(child)
+        elif tag == "prop":
+            props.append([child.get("type", ""), child.text or ""])
+        elif tag == "note":
+            notes.append(child.text or "")
     for tuv in tuvs:
-        lang = tuv.get(XML_LANG) or tuv.get("lang")
+        tuv_attrs = tuv.items()
+        if len(tuv_attrs) == 1:  # the usual <tuv xml:lang="..">: no other attributes to keep
+            name, lang = tuv_attrs[0]
+            if name != XML_LANG and name != "lang":
+                lang = None
+        else:
+            lang = tuv.get(XML_LANG) or tuv.get("lang")
         if not lang:
             raise TMXError("a <tuv> has no xml:lang", path=path, line=tuv.sourceline)
-        vprops, vnotes, seg, _ = _children(tuv)
+        vprops: list[list[str]] | None = None  # made for the few <tuv>s that have some
+        vnotes: list[str] | None = None
+        seg = None
+        for child in tuv:
+            tag = child.tag
+            if tag == "seg":
+                seg = child
+            elif tag == "prop":
+                vprops = vprops or []
+                vprops.append([child.get("type", ""), child.text or ""])
+            elif tag == "note":
+                vnotes = vnotes or []
+                vnotes.append(child.text or "")
         if seg is None:
             raise TMXError("a <tuv> has no <seg>", path=path, line=tuv.sourceline)
-        if lang not in langs:
+        known = langs.get(lang)
+        if known is None:
             side, exact = lang_side(lang, source_lang, target_lang)
             wanted = source_lang if side == "s" else target_lang
-            langs[lang] = (side, 2 if exact and "-" in _norm_lang(wanted) else 0)
-        side, rank = langs[lang]
-        # of several variants: the region asked for, then the header's source language, then the first
+            rank = 2 if exact and "-" in _norm_lang(wanted) else 0
+            # of several variants: the region asked for, then the header's source language, then the first
+            if side == "s":
+                rank += 1 if srclang and srclang.lower() == lang.lower() else 0
+            known = langs[lang] = (side, rank)
+        side, rank = known
         if side == "s":
-            rank += 1 if srclang and srclang.lower() == lang.lower() else 0
             if rank > src_rank:
-                src, src_rank = (lang, tuv, seg, vprops, vnotes), rank
+                src, src_rank = (lang, tuv, seg, vprops, vnotes, tuv_attrs), rank
         elif side == "t" and rank > tgt_rank:
-            tgt, tgt_rank = (lang, tuv, seg, vprops, vnotes), rank
+            tgt, tgt_rank = (lang, tuv, seg, vprops, vnotes, tuv_attrs), rank
     if src is None or tgt is None:
-        report.refuse(line, f"no {source_lang} and {target_lang} pair in this <tu>")
+        report.refuse(_line(tu), f"no {source_lang} and {target_lang} pair in this <tu>")
         return None
-    reader = Reader() if len(src[2]) or len(tgt[2]) else None  # elements: inline codes, maybe
-    try:
-        source, source_xml = text_and_markup(src[2], reader)
-        target, target_xml = text_and_markup(tgt[2], reader, target=True)
-    except TMXError as e:  # too many inline codes: this unit only
-        report.refuse(line, str(e))
-        return None
-    table = reader.table if reader is not None else {}
-    if table and (not tags.strip(source).strip() or not tags.strip(target).strip()):
-        report.refuse(line, "empty segment (inline codes only)")
-        return None
-    if not source.strip() or not target.strip():
-        report.refuse(line, "empty segment")
+    src_seg, tgt_seg = src[2], tgt[2]
+    table = None
+    if len(src_seg) or len(tgt_seg):  # elements: inline codes, maybe
+        reader = Reader()
+        try:
+            source, source_xml = text_and_markup(src_seg, reader)
+            target, target_xml = text_and_markup(tgt_seg, reader, target=True)
+        except TMXError as e:  # too many inline codes: this unit only
+            report.refuse(_line(tu), str(e))
+            return None
+        table = reader.table
+        if table and (not tags.strip(source).strip() or not tags.strip(target).strip()):
+            report.refuse(_line(tu), "empty segment (inline codes only)")
+            return None
+    else:
+        source, target = src_seg.text or "", tgt_seg.text or ""
+        source_xml = target_xml = None
+    if not source or source.isspace() or not target or target.isspace():  # nothing but spaces
+        report.refuse(_line(tu), "empty segment")
         return None
     tmx: dict[str, Any] = {}
-    attrs = {k: v for k, v in tu.attrib.items() if k not in ("creationdate", "changedate")}
+    attrs = cast("dict[str, str]", dict(tu.items()))  # lxml gives str (its stubs say str | bytes)
+    created = attrs.pop("creationdate", None)
+    changed = attrs.pop("changedate", None)
     if attrs:
         tmx["attrs"] = attrs
-    kept = [p for p in props if p[0] not in _OWN_PROPS]  # ours map onto unit fields
-    if kept:
-        tmx["props"] = kept
+    origin = "import"
+    mt_draft = context = tags_prop = None
+    if props:
+        kept = [p for p in props if p[0] not in _OWN_PROPS]  # ours map onto unit fields
+        if kept:
+            tmx["props"] = kept
+        if len(kept) < len(props):
+            for ptype, value in props:
+                if ptype == "x-tm-origin" and value in ORIGINS:
+                    origin = value
+                elif ptype == "x-tm-mt-draft":
+                    mt_draft = value
+            context = next((v for t, v in props if t == "x-tm-context"), None)
+            tags_prop = next((v for t, v in props if t == "x-tm-tags"), None)
     if notes:
         tmx["notes"] = notes
-    for key, (_, tuv, _seg, vprops, vnotes), xml in (
+    for key, (_, _tuv, _seg, vprops, vnotes, tuv_attrs), xml in (
         ("source", src, source_xml),
         ("target", tgt, target_xml),
     ):
+        if not vprops and not vnotes and xml is None and len(tuv_attrs) == 1:
+            continue  # the usual side: nothing to keep (its one attribute is its language)
         extra: dict[str, Any] = {}
         if vprops:
             extra["props"] = vprops
@@ -279,39 +343,36 @@ def _unit_from_tu(
             extra["notes"] = vnotes
         if xml is not None:
             extra["seg"] = xml
-        vattrs = {k: v for k, v in tuv.attrib.items() if k not in (XML_LANG, "lang")}
+        vattrs = {k: v for k, v in tuv_attrs if k not in (XML_LANG, "lang")}
         if vattrs:
             extra["attrs"] = vattrs
         if extra:
             tmx[key] = extra
-    created = tmx_date_to_iso(tu.get("creationdate") or src[1].get("creationdate"))
-    changed = tmx_date_to_iso(tu.get("changedate") or tgt[1].get("changedate"))
-    author = tu.get("changeid") or tu.get("creationid")
-    origin = "import"
-    mt_draft = None
-    for ptype, value in props:
-        if ptype == "x-tm-origin" and value in ORIGINS:
-            origin = value
-        elif ptype == "x-tm-mt-draft":
-            mt_draft = value
-    context = next((v for t, v in props if t == "x-tm-context"), None)
+    created = created or src[1].get("creationdate")
+    iso = dates.get(created)  # a file's units often share their dates
+    if iso is None:
+        iso = dates[created] = tmx_date_to_iso(created)
+    changed = changed or tgt[1].get("changedate")
+    changed_iso = dates.get(changed)
+    if changed_iso is None:
+        changed_iso = dates[changed] = tmx_date_to_iso(changed)
+    if len(dates) > 4096:
+        dates.clear()
+    created, changed = iso, changed_iso
+    author = attrs.get("changeid") or attrs.get("creationid")
     meta: dict[str, Any] = {"tmx": tmx} if tmx else {}
-    if reader is not None and table:
-        reader.use_table(own_table(next((v for t, v in props if t == "x-tm-tags"), None)))
+    if table:
+        reader.use_table(own_table(tags_prop))
         meta["tags"] = tags.table_json(reader.table)
     return NewUnit(
-        source,
-        target,
-        origin=origin,
-        source_lang=src[0],
-        target_lang=tgt[0],
-        mt_draft=mt_draft,
-        author=author,
-        context=context,
-        meta=meta,
-        created_at=created,
-        changed_at=changed or created,
+        source, target, origin, src[0], tgt[0], mt_draft, author, context, meta, created, changed or created
     )
+
+
+def _line(el: etree._Element) -> int | None:
+    """Return an element's line in the file, None when lxml does not know it."""
+    line = el.sourceline
+    return line if isinstance(line, int) else None
 
 
 def _props_xml(props: Iterable[list[str]], notes: Iterable[str], indent: str) -> str:

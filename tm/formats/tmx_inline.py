@@ -68,7 +68,10 @@ def inner_xml(el: Any) -> str:
 
 
 def _title(el: Any) -> str:
-    text = " ".join("".join(el.itertext()).split()) or el.get("type") or ""
+    # itertext() of an element without children is its text (and making that iterator costs
+    # more than the rest of reading a code)
+    text = " ".join((el.text or "" if not len(el) else "".join(el.itertext())).split())
+    text = text or el.get("type") or ""
     return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1] + "…"
 
 

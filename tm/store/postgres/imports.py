@@ -78,7 +78,7 @@ def import_units(
                 for batch in map(prepare, batches(units)):
                     stager.stage(batch)
                     if progress is not None:
-                        progress(len(batch))
+                        progress(len(batch.units))
             except psycopg.Error as e:
                 if isinstance(e, psycopg.errors.IntegrityError):
                     raise
@@ -126,16 +126,17 @@ class _Stager:
                 existing.setdefault((h, src, sl, tl), []).append([(tag, k), tgt])
         return existing
 
-    def stage(self, prepared: list[Prepared]) -> None:
+    def stage(self, batch: Prepared) -> None:
         """Stage one batch (in a savepoint when the import runs inside a caller's transaction)."""
         at = now()
-        existing = self._existing(list({p.hash for p in prepared}))
+        existing = self._existing(list(set(batch.hashes)))
         rows: list[tuple] = []
         staged_overwrites: list[tuple[str, str, str, str, int]] = []
         result = self.result
-        for p in prepared:
-            new = p.unit
-            key = (p.hash, new.source, new.source_lang, new.target_lang)
+        for new, norm, h, target_norm, meta in zip(
+            batch.units, batch.norms, batch.hashes, batch.target_norms, batch.metas, strict=True
+        ):
+            key = (h, new.source, new.source_lang, new.target_lang)
             same = existing.get(key)
             if same and (self.policy == "skip" or any(t == new.target for _, t in same)):
                 result.skipped += 1
@@ -145,7 +146,7 @@ class _Stager:
                 if tag == "unit":
                     self.overwrites.append(_Overwrite(k, new))
                 else:  # the first copy is still in the stage: it gets the newer target
-                    staged_overwrites.append((new.target, tsvector(p.target_norm), new.origin, p.meta, k))
+                    staged_overwrites.append((new.target, tsvector(target_norm), new.origin, meta, k))
                 same[0][1] = new.target
                 result.updated += 1
                 continue
@@ -158,16 +159,16 @@ class _Stager:
                     new.target,
                     new.source_lang,
                     new.target_lang,
-                    p.norm,
-                    p.hash,
+                    norm,
+                    h,
                     new.origin,
                     new.mt_draft,
                     new.author,
                     new.context,
-                    p.meta,
+                    meta,
                     created,
                     new.changed_at or created,
-                    tsvector(p.target_norm),
+                    tsvector(target_norm),
                 )
             )
             existing.setdefault(key, []).append([("stage", self.seq), new.target])

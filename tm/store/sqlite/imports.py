@@ -1,11 +1,15 @@
 """Bulk import into SQLite: staged in a private table, swapped in by one short transaction.
 
 Parsing, normalizing and checking duplicates take most of an import's time, and none of it
-needs SQLite's single write lock: units are staged in a TEMP table (private to this
-connection; writing it does not lock the memory), then one transaction moves them into
-the memory with a few INSERT ... SELECT statements. Other writers (the editor's saves) wait
-only for that swap, and the import stays all or nothing: an error or a kill while staging
-leaves the memory untouched, and the swap is one transaction.
+needs SQLite's single write lock: units are staged in a table private to this connection (a
+database attached for the import, or a TEMP table; writing it does not lock the memory), then
+one transaction moves them into the memory with a few INSERT ... SELECT statements. Other
+writers (the editor's saves) wait only for that swap, and the import stays all or nothing: an
+error or a kill while staging leaves the memory untouched, and the swap is one transaction.
+
+Staging costs little per unit: a batch that repeats nothing (most batches of most files) is
+written without a Python loop, with what its units share written into the statement; the
+stage is looked up only for sources it may hold (_Staged) and indexed only once one is.
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from tm.errors import UnitNotFound
+import numpy as np
+
+from tm.errors import StoreError, UnitNotFound
 from tm.store.bulk import Prepared, batches, prepare
-from tm.store.records import DUPLICATE_POLICIES, ImportResult, NewUnit, now
+from tm.store.records import DUPLICATE_POLICIES, ORIGINS, ImportResult, NewUnit, now
+from tm.store.sqlite.db import Database
 
 if TYPE_CHECKING:
     from tm.store.sqlite.units import SQLiteUnits
@@ -27,10 +35,70 @@ _STAGE_COLS = (
     "source, target, source_lang, target_lang, source_norm, source_hash, origin, mt_draft, author, "
     "context, meta, created_at, changed_at, target_norm"
 )
+# The fields of a unit a staged row keeps, in this order; after them come what the import adds:
+# sequence number, normalized source, its hash, metadata as JSON and normalized target. The
+# time of staging stands for a missing creation time (and that for a missing change time), as
+# `created_at or at` would.
+_FIELDS = (
+    "source",
+    "target",
+    "source_lang",
+    "target_lang",
+    "origin",
+    "mt_draft",
+    "author",
+    "context",
+    "created_at",
+    "changed_at",
+)
+_GET = {field: attrgetter(field) for field in _FIELDS}
+_UNIT_FIELDS = attrgetter(*_FIELDS)
+_HASH = len(_FIELDS) + 2
+# Fields that are often the same in every unit of a batch (a file's languages, origin, author,
+# dates, no MT draft): such a field is written into the batch's INSERT, not bound for every row
+# (binding copies each text, and costs Python's sqlite3 a failed look-up of adapters per None).
+_SHARED = (
+    "source_lang",
+    "target_lang",
+    "origin",
+    "mt_draft",
+    "author",
+    "context",
+    "created_at",
+    "changed_at",
+)
+
+
+def _literal(value: Any) -> str | None:
+    """Return a value as an SQL literal, None when it is better bound as a parameter."""
+    # short ASCII text only: what a literal stores is then plainly what binding it would
+    if value is None:
+        return "NULL"
+    if type(value) is str and len(value) <= 200 and value.isascii() and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
+def _stage_insert(table: str, bound: tuple[str, ...], written: dict[str, str], at: str) -> str:
+    """Return the INSERT of staged rows with `bound` fields as parameters, `written` as literals."""
+    # parameters: the bound fields in their order, then the import's five columns; `at` (the
+    # time of staging) is a literal or a parameter after those
+    n = len(bound)
+    expr = {field: f"?{i}" for i, field in enumerate(bound, 1)} | written
+    created, changed = expr["created_at"], expr["changed_at"]
+    expr["created_at"] = f"COALESCE(NULLIF({created}, ''), {at})"
+    expr["changed_at"] = f"COALESCE(NULLIF({changed}, ''), NULLIF({created}, ''), {at})"
+    columns = ", ".join((*expr, "seq", "source_norm", "source_hash", "meta", "target_norm"))
+    values = ", ".join((*expr.values(), *(f"?{n + k}" for k in range(1, 6))))
+    return f"INSERT INTO {table} ({columns}) VALUES ({values})"
 
 
 # The stage's page cache during an import, in KiB (256 MiB: some 300,000 news-length units).
 STAGE_CACHE_KIB = 262_144
+# The name the import's own database is attached under (see _Stage).
+_SCHEMA = "tm_import"
+# Hashes looked up in one statement (SQLite allows 32766 variables since 3.32; older ones 999).
+_LOOKUP = 900
 
 
 @dataclass
@@ -57,82 +125,274 @@ def import_units(
     if on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
     db = part.db
-    conn = db.conn()
     result = ImportResult()
     overwrites: list[_Overwrite] = []
-    # The stage lives in SQLite's temp file; a cache of its own of STAGE_CACHE_KIB keeps a
-    # large import's stage from being written out and read back page by page (memory stays
-    # bounded: past that size pages go to the temp file as before). Put back afterwards.
-    temp_cache = db.execute("PRAGMA temp.cache_size").fetchone()[0]
-    db.execute(f"PRAGMA temp.cache_size=-{STAGE_CACHE_KIB}")
-    db.execute("DROP TABLE IF EXISTS temp.import_stage")
-    db.execute(
-        "CREATE TEMP TABLE import_stage (seq INTEGER PRIMARY KEY, source TEXT, target TEXT, "
-        "source_lang TEXT, target_lang TEXT, source_norm TEXT, source_hash INTEGER, origin TEXT, "
-        "mt_draft TEXT, author TEXT, context TEXT, meta TEXT, created_at TEXT, changed_at TEXT, "
-        "target_norm TEXT)"
-    )
-    db.execute("CREATE INDEX temp.import_stage_hash ON import_stage (source_hash)")
+    stage = _Stage(db)
     try:
-        stager = _Stager(conn, on_duplicate, result, overwrites)
+        stager = _Stager(db.conn(), stage, on_duplicate, result, overwrites)
+        # every change of a unit appends to the history: while its newest entry is the one of
+        # before the first look-up, the memory is as staging saw it
+        before = _newest_change(db)
         try:
             for batch in map(prepare, batches(units)):
                 stager.stage(batch)
                 if progress is not None:
-                    progress(len(batch))
+                    progress(len(batch.units))
         except (sqlite3.OperationalError, sqlite3.DatabaseError) as e:  # a full disk, say
             if isinstance(e, sqlite3.IntegrityError):
                 raise
             raise db.translate(e) from e
         with db.transaction():
-            _recheck(part, on_duplicate, result, overwrites)
-            _swap(part, result, overwrites)
+            if _newest_change(db) != before:  # others changed the memory while this staged
+                _recheck(part, stage.table, on_duplicate, result, overwrites)
+            _swap(part, stage.table, result, overwrites)
         if not db.in_transaction:
             # Copy the swap's large WAL into the file now, on the importer's time: left to
             # SQLite's auto-checkpoint, the next writer (a translator's confirm) would pay it.
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    finally:
-        db.execute("DROP TABLE IF EXISTS temp.import_stage")
-        db.execute(f"PRAGMA temp.cache_size={int(temp_cache)}")
+    except BaseException:
+        stage.close(quiet=True)  # the error that got us here is the one to report
+        raise
+    stage.close()
     return result
+
+
+def _newest_change(db: Database) -> tuple[int, int] | None:
+    """Return the id and token of the newest history entry (None for none)."""
+    return db.execute("SELECT id, token FROM history ORDER BY id DESC LIMIT 1").fetchone()
+
+
+class _Stage:
+    """The table an import's units wait in: private to the connection, gone after the import.
+
+    Outside a transaction it is a table of a database attached for the import alone (SQLite's
+    private temporary file, `ATTACH ''`) with a page cache of its own (STAGE_CACHE_KIB: a large
+    import's stage is not written out and read back page by page; memory stays bounded, past
+    that size pages go to the file) and large pages (a temporary database writes its pages out
+    when a quarter of its cache is dirty: a few large writes, not thousands of small ones).
+    Detaching it at the end costs nothing, where dropping a TEMP table of a large import walks
+    every page of it. Inside a caller's transaction, where SQLite cannot attach, it is a TEMP
+    table, the temp cache raised meanwhile and put back.
+
+    The stage is indexed by source hash only once a batch may repeat a staged source (see
+    _Staged): most files never repeat one, and keeping that index up costs a good part of
+    what writing the stage costs.
+    """
+
+    def __init__(self, db: Database):
+        self.db = db
+        conn = db.conn()
+        self.attached = not (db.in_transaction or conn.in_transaction)
+        self.temp_cache = 0
+        self.indexed = False
+        if self.attached:
+            if any(row[1] == _SCHEMA for row in db.execute("PRAGMA database_list")):
+                db.execute(f"DETACH {_SCHEMA}")  # left by an import that could not detach it
+            db.execute(f"ATTACH '' AS {_SCHEMA}")
+            self.schema, self.name = _SCHEMA, "stage"
+            try:
+                db.execute(f"PRAGMA {_SCHEMA}.page_size=65536")
+                db.execute(f"PRAGMA {_SCHEMA}.secure_delete=OFF")  # scratch: nothing to wipe
+                db.execute(f"PRAGMA {_SCHEMA}.cache_size=-{STAGE_CACHE_KIB}")
+                self._create()
+            except BaseException:
+                self.close(quiet=True)
+                raise
+        else:
+            self.temp_cache = db.execute("PRAGMA temp.cache_size").fetchone()[0]
+            db.execute(f"PRAGMA temp.cache_size=-{STAGE_CACHE_KIB}")
+            self.schema, self.name = "temp", "import_stage"
+            try:
+                db.execute("DROP TABLE IF EXISTS temp.import_stage")
+                self._create()
+            except BaseException:
+                self.close(quiet=True)
+                raise
+        self.table = f"{self.schema}.{self.name}"
+
+    def _create(self) -> None:
+        self.db.execute(
+            f"CREATE TABLE {self.schema}.{self.name} (seq INTEGER PRIMARY KEY, source TEXT, target TEXT, "
+            "source_lang TEXT, target_lang TEXT, source_norm TEXT, source_hash INTEGER, origin TEXT, "
+            "mt_draft TEXT, author TEXT, context TEXT, meta TEXT, created_at TEXT, changed_at TEXT, "
+            "target_norm TEXT)"
+        )
+
+    def index(self) -> None:
+        """Index the stage by source hash (once), for looking staged sources up."""
+        if not self.indexed:
+            self.db.execute(f"CREATE INDEX {self.schema}.{self.name}_hash ON {self.name} (source_hash)")
+            self.indexed = True
+
+    def close(self, *, quiet: bool = False) -> None:
+        """Remove the stage and put the connection back as it was (quiet: whatever fails)."""
+        try:
+            if self.attached:
+                self.db.execute(f"DETACH {_SCHEMA}")  # a later import detaches it if this fails
+                return
+            try:
+                self.db.execute("DROP TABLE IF EXISTS temp.import_stage")
+            finally:
+                self.db.execute(f"PRAGMA temp.cache_size={int(self.temp_cache)}")
+        except (sqlite3.Error, StoreError):
+            if not quiet:
+                raise
+
+
+class _Staged:
+    """The source hashes staged so far, as a Bloom filter: fixed memory, never a false "no".
+
+    A batch whose hashes it has not seen needs no look-up in the stage (nor its index); a
+    false "maybe" only costs a look-up that finds nothing.
+    """
+
+    BITS = 1 << 26  # 8 MiB; with three probes, rarely a false "maybe" below a million units
+    SHIFTS = (0, 19, 38)  # three 26-bit slices of the 64-bit hash
+
+    def __init__(self) -> None:
+        self.bits = np.zeros(self.BITS >> 3, dtype=np.uint8)
+        self.empty = True
+
+    def _probes(self, hashes: list[int]) -> list[np.ndarray]:
+        h = np.array(hashes, dtype=np.int64).view(np.uint64)
+        mask = np.uint64(self.BITS - 1)
+        return [(h >> np.uint64(shift)) & mask for shift in self.SHIFTS]
+
+    def maybe(self, hashes: list[int]) -> list[int]:
+        """Return the hashes that may have been added."""
+        if self.empty or not hashes:
+            return []
+        hit = np.ones(len(hashes), dtype=bool)
+        for probe in self._probes(hashes):
+            hit &= (self.bits[probe >> np.uint64(3)] >> (probe & np.uint64(7)).astype(np.uint8)) & 1 == 1
+        return np.array(hashes, dtype=np.int64)[hit].tolist()
+
+    def add(self, hashes: list[int]) -> None:
+        """Remember hashes."""
+        if not hashes:
+            return
+        for probe in self._probes(hashes):
+            np.bitwise_or.at(
+                self.bits, probe >> np.uint64(3), np.left_shift(1, probe & np.uint64(7)).astype(np.uint8)
+            )
+        self.empty = False
 
 
 class _Stager:
     """Decides per unit (add, skip, overwrite) and writes the additions to the stage table."""
 
     def __init__(
-        self, conn: sqlite3.Connection, policy: str, result: ImportResult, overwrites: list[_Overwrite]
+        self,
+        conn: sqlite3.Connection,
+        stage: _Stage,
+        policy: str,
+        result: ImportResult,
+        overwrites: list[_Overwrite],
     ):
-        self.conn, self.policy, self.result, self.overwrites = conn, policy, result, overwrites
+        self.conn, self.where, self.table, self.policy = conn, stage, stage.table, policy
+        self.result, self.overwrites = result, overwrites
         self.seq = 0
+        self.staged = _Staged()
+        # every field bound, and the time of staging last (for batches decided unit by unit)
+        self.insert = _stage_insert(self.table, _FIELDS, {}, f"?{len(_FIELDS) + 6}")
 
     def _existing(self, hashes: list[int]) -> dict[tuple, list[list[Any]]]:
         """Return units of the memory and of the stage by (hash, source, langs): [key, target]."""
         existing: dict[tuple, list[list[Any]]] = {}
-        for i in range(0, len(hashes), 500):
-            chunk = hashes[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for table, tag in (("main.units", "unit"), ("temp.import_stage", "stage")):
-                key_col = "id" if tag == "unit" else "seq"
-                rows = self.conn.execute(
-                    f"SELECT {key_col}, source_hash, source, source_lang, target_lang, target FROM {table} "
-                    f"WHERE source_hash IN ({marks}) ORDER BY {key_col}",
-                    chunk,
-                )
-                for k, h, src, sl, tl, tgt in rows:
-                    existing.setdefault((h, src, sl, tl), []).append([(tag, k), tgt])
+        # a memory with no units (the first import into it) has none of them
+        if self.conn.execute("SELECT 1 FROM main.units LIMIT 1").fetchone() is not None:
+            self._lookup(existing, "main.units", "id", "unit", hashes)
+        maybe = self.staged.maybe(hashes)
+        if maybe:
+            self.where.index()
+            self._lookup(existing, self.table, "seq", "stage", maybe)
         return existing
 
-    def stage(self, prepared: list[Prepared]) -> None:
+    def _lookup(
+        self, existing: dict[tuple, list[list[Any]]], table: str, key_col: str, tag: str, hashes: list[int]
+    ) -> None:
+        for i in range(0, len(hashes), _LOOKUP):
+            chunk = hashes[i : i + _LOOKUP]
+            rows = self.conn.execute(
+                f"SELECT {key_col}, source_hash, source, source_lang, target_lang, target FROM {table} "
+                f"WHERE source_hash IN ({','.join('?' * len(chunk))}) ORDER BY {key_col}",
+                chunk,
+            )
+            for k, h, src, sl, tl, tgt in rows:
+                existing.setdefault((h, src, sl, tl), []).append([(tag, k), tgt])
+
+    def stage(self, batch: Prepared) -> None:
         """Stage one batch in its own short transaction of the private table."""
         at = now()
-        existing = self._existing(list({p.hash for p in prepared}))
-        rows: list[tuple] = []
+        distinct = set(batch.hashes)
+        existing = self._existing(list(distinct))
         staged_overwrites: list[tuple[str, str, str, str, int]] = []
+        rows: Iterable[tuple]
+        if not existing and len(distinct) == len(batch.hashes):
+            # the usual batch: no source of it is in the memory, the stage or twice in the batch;
+            # its rows are put together without a Python loop
+            n = len(batch.units)
+            bound: list[str] = []
+            columns: list[list[Any]] = []
+            written: dict[str, str] = {}
+            for field in _FIELDS:
+                values = list(map(_GET[field], batch.units))
+                if field in _SHARED and values.count(values[0]) == n:
+                    literal = _literal(values[0])
+                    if literal is not None:
+                        written[field] = literal
+                        continue
+                bound.append(field)
+                columns.append(values)
+            insert = _stage_insert(self.table, tuple(bound), written, f"'{at}'")  # now(): ISO, ASCII
+            rows = zip(
+                *columns,
+                range(self.seq + 1, self.seq + n + 1),
+                batch.norms,
+                batch.hashes,
+                batch.metas,
+                batch.target_norms,
+                strict=True,
+            )
+            added = batch.hashes
+            seq = self.seq + n
+            self.result.added += n
+        else:
+            rows = []
+            insert = self.insert
+            units = zip(batch.units, batch.norms, batch.hashes, batch.target_norms, batch.metas, strict=True)
+            seq = self._decide(units, existing, at, rows, staged_overwrites)
+            added = [row[_HASH] for row in rows]
+        conn = self.conn
+        # a savepoint is a transaction of its own outside one, and nests inside a caller's
+        conn.execute("SAVEPOINT stage")
+        try:
+            conn.executemany(insert, rows)
+            conn.executemany(
+                f"UPDATE {self.table} SET target=?, target_norm=?, origin=?, meta=? WHERE seq=?",
+                staged_overwrites,
+            )
+        except BaseException:
+            conn.execute("ROLLBACK TO stage")
+            conn.execute("RELEASE stage")
+            raise
+        conn.execute("RELEASE stage")
+        self.seq = seq
+        self.staged.add(added)
+
+    def _decide(
+        self,
+        columns: Iterable[tuple[NewUnit, str, int, str, str]],
+        existing: dict[tuple, list[list[Any]]],
+        at: str,
+        rows: list[tuple],
+        staged_overwrites: list[tuple[str, str, str, str, int]],
+    ) -> int:
+        """Apply the duplicate policy unit by unit; return the last sequence number used."""
         result = self.result
-        for p in prepared:
-            new = p.unit
-            key = (p.hash, new.source, new.source_lang, new.target_lang)
+        seq = self.seq
+        for new, norm, h, target_norm, meta in columns:
+            key = (h, new.source, new.source_lang, new.target_lang)
             same = existing.get(key)
             if same and (self.policy == "skip" or any(t == new.target for _, t in same)):
                 result.skipped += 1
@@ -142,49 +402,15 @@ class _Stager:
                 if tag == "unit":
                     self.overwrites.append(_Overwrite(k, new))
                 else:  # the first copy is still in the stage: it gets the newer target
-                    staged_overwrites.append((new.target, p.target_norm, new.origin, p.meta, k))
+                    staged_overwrites.append((new.target, target_norm, new.origin, meta, k))
                 same[0][1] = new.target
                 result.updated += 1
                 continue
-            self.seq += 1
-            created = new.created_at or at
-            rows.append(
-                (
-                    self.seq,
-                    new.source,
-                    new.target,
-                    new.source_lang,
-                    new.target_lang,
-                    p.norm,
-                    p.hash,
-                    new.origin,
-                    new.mt_draft,
-                    new.author,
-                    new.context,
-                    p.meta,
-                    created,
-                    new.changed_at or created,
-                    p.target_norm,
-                )
-            )
-            existing.setdefault(key, []).append([("stage", self.seq), new.target])
+            seq += 1
+            rows.append(_UNIT_FIELDS(new) + (seq, norm, h, meta, target_norm, at))
+            existing.setdefault(key, []).append([("stage", seq), new.target])
             result.added += 1
-        conn = self.conn
-        # a savepoint is a transaction of its own outside one, and nests inside a caller's
-        conn.execute("SAVEPOINT stage")
-        try:
-            conn.executemany(
-                f"INSERT INTO temp.import_stage (seq, {_STAGE_COLS}) VALUES ({', '.join('?' * 15)})", rows
-            )
-            conn.executemany(
-                "UPDATE temp.import_stage SET target=?, target_norm=?, origin=?, meta=? WHERE seq=?",
-                staged_overwrites,
-            )
-        except BaseException:
-            conn.execute("ROLLBACK TO stage")
-            conn.execute("RELEASE stage")
-            raise
-        conn.execute("RELEASE stage")
+        return seq
 
 
 _SAME_SOURCE = (
@@ -193,12 +419,14 @@ _SAME_SOURCE = (
 )
 
 
-def _recheck(part: SQLiteUnits, policy: str, result: ImportResult, overwrites: list[_Overwrite]) -> None:
+def _recheck(
+    part: SQLiteUnits, stage: str, policy: str, result: ImportResult, overwrites: list[_Overwrite]
+) -> None:
     """Apply the duplicate policy again to what others added while the import was staging."""
     db = part.db
     # the same translation: skipped whatever the policy
     gone = db.execute(
-        f"DELETE FROM temp.import_stage AS s WHERE ({_SAME_SOURCE} AND u.target = s.target) IS NOT NULL"
+        f"DELETE FROM {stage} AS s WHERE ({_SAME_SOURCE} AND u.target = s.target) IS NOT NULL"
     ).rowcount
     result.added -= gone
     result.skipped += gone
@@ -207,11 +435,11 @@ def _recheck(part: SQLiteUnits, policy: str, result: ImportResult, overwrites: l
     # the same source with another translation: skipped, or an overwrite of the older unit
     rows = db.execute(
         f"SELECT s.seq, ({_SAME_SOURCE}), s.source, s.target, s.source_lang, s.target_lang, s.origin, "
-        "s.mt_draft, s.author, s.context, s.meta FROM temp.import_stage AS s "
+        f"s.mt_draft, s.author, s.context, s.meta FROM {stage} AS s "
         f"WHERE ({_SAME_SOURCE}) IS NOT NULL ORDER BY s.seq"
     ).fetchall()
     for seq, unit_id, *fields, meta in rows:
-        db.execute("DELETE FROM temp.import_stage WHERE seq=?", (seq,))
+        db.execute(f"DELETE FROM {stage} WHERE seq=?", (seq,))
         result.added -= 1
         if policy == "skip":
             result.skipped += 1
@@ -222,7 +450,7 @@ def _recheck(part: SQLiteUnits, policy: str, result: ImportResult, overwrites: l
             result.updated += 1
 
 
-def _swap(part: SQLiteUnits, result: ImportResult, overwrites: list[_Overwrite]) -> None:
+def _swap(part: SQLiteUnits, stage: str, result: ImportResult, overwrites: list[_Overwrite]) -> None:
     """Move the staged units into the memory (inside the caller's write transaction)."""
     db = part.db
     # We hold the write lock, so no other writer can take ids between reading and using them;
@@ -231,19 +459,32 @@ def _swap(part: SQLiteUnits, result: ImportResult, overwrites: list[_Overwrite])
         "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name='units'), 0), "
         "COALESCE((SELECT MAX(id) FROM units), 0), COALESCE((SELECT MAX(unit_id) FROM history), 0))"
     ).fetchone()[0]
+    # The CHECK constraints of units and history are IN lists, which SQLite 3.40 checks with a
+    # table of the list made for every row. The rows of the stage are checked here at once (the
+    # origins; the status is the default and the action 'create'), and then the inserts skip the
+    # checks; a stage with an origin the memory refuses is inserted with them, and refused.
+    origins = ", ".join(f"'{o}'" for o in ORIGINS)
+    checked = db.execute(f"SELECT 1 FROM {stage} WHERE origin NOT IN ({origins}) LIMIT 1").fetchone() is None
+    ignoring = db.execute("PRAGMA ignore_check_constraints").fetchone()[0]
+    if checked and not ignoring:
+        db.execute("PRAGMA ignore_check_constraints=ON")
+    try:
+        db.execute(
+            f"INSERT INTO units (id, {_STAGE_COLS.replace(', target_norm', '')}) "
+            f"SELECT ? + seq, {_STAGE_COLS.replace(', target_norm', '')} FROM {stage} ORDER BY seq",
+            (base,),
+        )
+        db.execute(
+            "INSERT INTO history (unit_id, version, action, source, target, origin, mt_draft, author, "
+            "at, meta, token) SELECT ? + seq, 1, 'create', source, target, origin, mt_draft, author, "
+            f"changed_at, meta, random() FROM {stage} ORDER BY seq",
+            (base,),
+        )
+    finally:
+        if checked and not ignoring:
+            db.execute("PRAGMA ignore_check_constraints=OFF")
     db.execute(
-        f"INSERT INTO units (id, {_STAGE_COLS.replace(', target_norm', '')}) "
-        f"SELECT ? + seq, {_STAGE_COLS.replace(', target_norm', '')} FROM temp.import_stage ORDER BY seq",
-        (base,),
-    )
-    db.execute(
-        "INSERT INTO units_fts (rowid, target_norm) SELECT ? + seq, target_norm FROM temp.import_stage",
-        (base,),
-    )
-    db.execute(
-        "INSERT INTO history (unit_id, version, action, source, target, origin, mt_draft, author, at, "
-        "meta, token) SELECT ? + seq, 1, 'create', source, target, origin, mt_draft, author, changed_at, "
-        "meta, random() FROM temp.import_stage ORDER BY seq",
+        f"INSERT INTO units_fts (rowid, target_norm) SELECT ? + seq, target_norm FROM {stage}",
         (base,),
     )
     for o in overwrites:
