@@ -543,10 +543,17 @@ def test_a_killed_import_leaves_the_memory_as_it_was(tmp_path, procs):
 
     big = write_tmx(tmp_path / "big.tmx", 60_000, seed=4, tag="new")
     log = open(tmp_path / "import.log", "w")
+    wal = Path(f"{db}-wal")
+    written = wal.stat().st_size if wal.exists() else 0
     imp = subprocess.Popen([TM, "import", str(big)], env=env, stdout=log, stderr=subprocess.STDOUT)
     procs.append(imp)
-    time.sleep(1.5)
-    assert imp.poll() is None, "the import ended before it could be killed: make the file bigger"
+    # killed while it writes the units into the memory (one transaction of tens of MB, the
+    # file staged apart before): once the memory's write-ahead log has grown by a megabyte
+    deadline = time.monotonic() + 120
+    while not (wal.exists() and wal.stat().st_size > written + 2**20):
+        assert imp.poll() is None, "the import ended before it could be killed: make the file bigger"
+        assert time.monotonic() < deadline, "the import never began writing into the memory"
+        time.sleep(0.002)
     imp.send_signal(signal.SIGKILL)
     imp.wait(timeout=10)
     log.close()

@@ -44,6 +44,8 @@ def upload(page, base, data: bytes) -> None:
     )
     page.locator("main button.primary").click()
     expect(page.locator(".seg").first).to_be_visible(timeout=120_000)
+    # the editor opens while the sentences are drafted; these tests start from the drafts
+    expect(page.locator("#drafting")).to_have_count(0, timeout=120_000)
     expect(page.locator(".seg.active")).to_have_count(1)  # the editor is ready for keys
 
 
@@ -195,6 +197,8 @@ def test_chips_are_units_of_the_english_and_every_way_in_keeps_them(server, brow
 
     # Esc puts the draft back (the MT draft has no tags): QA names the missing ones as chips
     page.keyboard.press("Escape")
+    # (the QA shown before the Esc may name them too: wait for the server's answer to the Esc)
+    expect(page.locator(".toast")).to_have_text("Back to the draft.")
     expect(row(page, 0).locator("ul.qa li[data-code=tag-missing] .tag-chip")).to_have_text(["b1", "/b1"])
     draft = value(page, 0)
     assert B1 not in draft
