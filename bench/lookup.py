@@ -9,8 +9,11 @@ queries are scored by brute force with rapidfuzz over every unit (same word-leve
 recall@1 counts queries where the index's best score equals the brute-force best score.
 
 Each figure is printed beside the same figure for the code at --baseline (read from git, run
-on the same index arrays, query by query in turn with the current code) and their ratio,
-and the bench counts the queries whose candidates and scores are the same under both.
+on the same index arrays, query by query in turn with the current code) and their ratio:
+the baseline's candidate step, and for the full lookup its TranslationMemory.lookup with its
+own text handling, scoring and diffs (tm/memory.py, tm/matching.py, tm/lang.py at that
+revision). The bench counts the queries whose candidates and scores, and whose matches as a
+user sees them (kind, score, unit, English, numbers, diff), are the same under both.
 """
 
 from __future__ import annotations
@@ -237,21 +240,35 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
+def _shown(m: Any) -> tuple[Any, ...]:
+    """Return what a user sees of a match: kind, score, unit, English, changed numbers, diff."""
+    english = getattr(m, "target", m.unit.target)  # older revisions: no tags, the unit's English
+    return m.kind, m.score, m.unit.id, english, m.changed_numbers, [(c.op, c.text) for c in m.diff]
+
+
+def _rebind(module: Any, current: Any, old: Any) -> None:
+    """Point the names module imported from a current module at the same names of its old version."""
+    for name, value in list(vars(module).items()):
+        if not name.startswith("__") and getattr(current, name, None) is value and hasattr(old, name):
+            setattr(module, name, getattr(old, name))
+
+
 def baseline_code(rev: str) -> tuple[type, list[tuple[object, str, object]]]:
-    """Return the FuzzyIndex class at rev and the swaps that put rev's text handling in lookup."""
+    """Return the FuzzyIndex class at rev and the swap that puts rev's lookup (text handling,
+    scoring, diffs and all) in TranslationMemory."""
     from baseline import old_module
 
+    import tm.lang
     import tm.matching
-    import tm.memory
 
     index = old_module(rev, "tm/index.py")
     lang = old_module(rev, "tm/lang.py")
-    names = ("match_key", "normalize", "numbers", "punctuation", "tokenize")
-    matching = old_module(rev, "tm/matching.py", **{name: getattr(lang, name) for name in names})
-    swaps: list[tuple[object, str, object]] = [(tm.matching, name, getattr(lang, name)) for name in names]
-    swaps += [(tm.memory, name, getattr(lang, name)) for name in ("normalize", "tokenize")]
-    swaps += [(tm.memory, name, getattr(matching, name)) for name in ("score", "diff")]
-    return index.FuzzyIndex, swaps
+    matching = old_module(rev, "tm/matching.py")
+    _rebind(matching, tm.lang, lang)
+    memory = old_module(rev, "tm/memory.py")
+    _rebind(memory, tm.lang, lang)
+    _rebind(memory, tm.matching, matching)
+    return index.FuzzyIndex, [(TranslationMemory, "lookup", memory.TranslationMemory.lookup)]
 
 
 @contextlib.contextmanager
@@ -335,6 +352,7 @@ def run(
         look_ms: dict[str, list[float]] = {name: [] for name, _, _ in variants}
         tops: dict[str, list[float]] = {name: [] for name, _, _ in variants}
         results: dict[str, list[list[tuple[int, float]]]] = {name: [] for name, _, _ in variants}
+        matches: dict[str, list[list[tuple[Any, ...]]]] = {name: [] for name, _, _ in variants}
         for q in norms[:5]:  # warm up
             for _, ix, _ in variants:
                 ix.candidates(q, 50, 5)
@@ -350,8 +368,9 @@ def run(
                 local._index = ix
                 with patched(*swaps):
                     t = time.perf_counter()
-                    memory.lookup(q, min_score=50, limit=5)
+                    found_matches = memory.lookup(q, min_score=50, limit=5)
                     look_ms[name].append((time.perf_counter() - t) * 1000)
+                matches[name].append([_shown(m) for m in found_matches])
         local._index = index
 
         def figures(values: dict[str, list[float]], what: str) -> None:
@@ -370,6 +389,8 @@ def run(
         if rev:
             same = sum(a == b for a, b in zip(results["new"], results[f"baseline {rev}"], strict=True))
             print(f"candidates and scores identical to the baseline for {same}/{len(norms)} queries")
+            same = sum(a == b for a, b in zip(matches["new"], matches[f"baseline {rev}"], strict=True))
+            print(f"matches as shown (kind, score, English, diff) identical for {same}/{len(norms)} queries")
 
         # brute force: the same word-level scorer over every unit
         all_codes = [index._string(i) for i in range(len(index.unit_ids))]

@@ -278,3 +278,25 @@ def test_a_committed_change_is_not_reported_failed_when_the_index_cannot_learn_i
     index.broken = False
     assert memory.lookup("أعلن الوزير أن الاقتصاد ينمو بسرعة")[0].unit.id == unit.id
     memory.close()
+
+
+def test_while_the_index_lags_every_candidate_is_scored_from_the_unit_as_it_is(tmp_path, monkeypatch):
+    """A unit changed since the index learned it is scored from its present source: the score
+    the index knows is no ceiling for it."""
+    store = SQLiteStore(tmp_path / "m.db")
+    index = LocalIndex(store, background=True)
+    memory = TranslationMemory(store, index=index)
+    words = "قال الوزير إن المفاوضات مع الشركة مستمرة في العاصمة منذ أسبوعين وإن الاتفاق قريب جدا".split()
+    query = " ".join(words)
+    other = memory.add(" ".join(words[:-2]), "two words less")  # 87
+    changing = memory.add(" ".join([*words[:-3], "بعيد", "ربما", "غدا"]), "three words changed")  # 80
+    assert memory.lookup(query, limit=1)[0].unit.id == other.id
+    monkeypatch.setattr(index, "_busy", lambda: True)  # a background thread is learning an import
+    memory.update(changing.id, author="sara", source=" ".join(words[:-1]))  # 93, unknown to the index
+    assert index.lagging
+    found = memory.lookup(query, limit=1)
+    assert [(m.unit.id, m.score) for m in found] == [(changing.id, 93)]
+    monkeypatch.undo()
+    assert not index.lagging
+    assert [(m.unit.id, m.score) for m in memory.lookup(query, limit=1)] == [(changing.id, 93)]
+    memory.close()

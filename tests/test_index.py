@@ -176,8 +176,30 @@ def wire_corpus(seed):
     return texts
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_candidates_are_exactly_those_of_the_one_at_a_time_scorer(seed, monkeypatch):
+# How the units of the top levels are found (tm.index._Levels): the cost model picks, per
+# query, which postings to read and which to probe; each way must give the same candidates.
+WAYS = {
+    "as the cost model says": {},
+    # reading all the postings and counting them
+    "counted": {"BITMAP_PROBE_COST": 10**9, "SEARCH_PROBE_COST": 10**9},
+    # the rarest postings read, the others probed by bitmaps, as few read as can be
+    "probed by bitmaps": {"COUNT_COST": 10**6, "EXTEND_COST": 0, "BITMAP_SHARE": 10**9},
+    # the same, probed by binary searches
+    "probed by binary search": {"COUNT_COST": 10**6, "EXTEND_COST": 0, "BITMAP_SHARE": 0},
+    # every level scored best bound first, what cannot be kept left out
+    "bounded": {"BOUND_AFTER": 0},
+    # and a level never
+    "unbounded": {"BOUND_AFTER": 10**9},
+}
+
+
+@pytest.mark.parametrize(
+    ("seed", "way"),
+    [(seed, "as the cost model says") for seed in (1, 2, 3)] + [(4, way) for way in list(WAYS)[1:]],
+)
+def test_candidates_are_exactly_those_of_the_one_at_a_time_scorer(seed, way, monkeypatch):
+    for name, value in WAYS[way].items():
+        monkeypatch.setattr(f"tm.index.{name}", value)
     texts = wire_corpus(seed)
     rng = random.Random(seed + 10)
     index = FuzzyIndex.build((i + 1, normalize(t)) for i, t in enumerate(texts))
@@ -223,3 +245,59 @@ def test_word_codes_are_those_of_the_match_key_word_by_word():
             slow._code(w, False) for w in match_key(norm + " مجهولة")
         ]
     assert fast.vocab == slow.vocab
+
+
+def test_bitmaps_follow_the_index_through_changes_and_compaction(monkeypatch):
+    monkeypatch.setattr("tm.index.COUNT_COST", 10**6)  # probe all it can
+    monkeypatch.setattr("tm.index.BITMAP_SHARE", 10**9)  # and with bitmaps
+    texts = wire_corpus(4)
+    rng = random.Random(7)
+    index = FuzzyIndex.build((i + 1, normalize(t)) for i, t in enumerate(texts))
+    queries = [normalize(rng.choice(texts)) for _ in range(40)]
+    for q in queries:
+        assert [(c.unit_id, c.base) for c in index.candidates(q, 50, 5)] == one_at_a_time(index, q, 50, 5)
+    assert index._bitmaps  # made by those lookups
+    live = {i + 1: normalize(t) for i, t in enumerate(texts)}
+    for uid in rng.sample(sorted(live), 100):
+        del live[uid]
+        index.remove(uid)
+    for uid in range(len(texts) + 1, len(texts) + 60):
+        live[uid] = normalize(rng.choice(texts))
+        index.add(uid, live[uid])
+    for q in queries:  # the snapshot's bitmaps, and the changes since beside them
+        assert [(c.unit_id, c.base) for c in index.candidates(q, 50, 5)] == one_at_a_time(index, q, 50, 5)
+    index.compact()
+    assert not index._bitmaps  # of the old snapshot: dropped
+    fresh = FuzzyIndex.build(sorted(live.items()))
+    for q in queries:
+        got = [(c.unit_id, c.base) for c in index.candidates(q, 50, 5)]
+        assert got == one_at_a_time(index, q, 50, 5)
+        assert [b for _, b in got] == [c.base for c in fresh.candidates(q, 50, 5)]
+
+
+def test_lookups_from_several_threads_get_what_one_thread_gets(monkeypatch):
+    import threading
+
+    monkeypatch.setattr("tm.index.COUNT_COST", 10**6)
+    monkeypatch.setattr("tm.index.BITMAP_SHARE", 10**9)
+    texts = wire_corpus(5)
+    rng = random.Random(3)
+    queries = [normalize(rng.choice(texts)) for _ in range(60)]
+    alone = FuzzyIndex.build((i + 1, normalize(t)) for i, t in enumerate(texts))
+    expected = [[(c.unit_id, c.base) for c in alone.candidates(q, 50, 5)] for q in queries]
+    index = FuzzyIndex.build((i + 1, normalize(t)) for i, t in enumerate(texts))  # no bitmap yet
+    got: dict[int, list] = {}
+
+    def look(k: int) -> None:
+        for j in range(k, k + len(queries)):
+            q = j % len(queries)
+            found = [(c.unit_id, c.base) for c in index.candidates(queries[q], 50, 5)]
+            got.setdefault(q, []).append(found)
+
+    threads = [threading.Thread(target=look, args=(k * 7,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for q, runs in got.items():
+        assert all(r == expected[q] for r in runs) and len(runs) == 4

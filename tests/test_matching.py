@@ -67,3 +67,51 @@ def test_diff_shows_deleted_and_inserted_words_in_original_spelling():
 def test_diff_keeps_a_space_before_an_inserted_word():
     chunks = diff("قال الرئيس.", "قال الرئيس أمس")
     assert [c.to_json() for c in chunks][-1] == {"op": "insert", "text": " أمس"}
+
+
+def _texts(seed: int, n: int) -> list[str]:
+    """Texts made of the pieces that tokenizing tells apart: letters and digits joined by ' - . ,
+    or not, other marks, underscores, digits that are not decimal, tags, diacritics, spaces."""
+    import random
+
+    pieces = [
+        "قال", "الوزير", "ب", "x", "Ab", "12", "٣", "1", "0", "²", "፩", "½", "_", "ـ", "\u064e",
+        "'", "-", ".", ",", "!", "؟", "،", "…", '"', "(", ")", "%", " ", " ", " ", "\ue004",
+    ]  # fmt: skip
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_scoring_features_are_the_match_key_numbers_and_punctuation(seed):
+    from tm.lang import match_key, numbers, punctuation
+    from tm.matching import _features
+
+    for text in _texts(seed, 3000):
+        for t in (text, normalize(text)):
+            expected = tuple(match_key(t)), tuple(numbers(t)), tuple(punctuation(t))
+            assert _features.__wrapped__(t) == expected, t
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_diff_tokens_are_those_of_tokenize(seed):
+    from tm.lang import tokenize
+    from tm.matching import _tokens
+
+    for text in _texts(seed, 2000):
+        tokens = tokenize(text)
+        expected = tuple(t.text for t in tokens), tuple(t.start for t in tokens)
+        assert _tokens.__wrapped__(text) == expected, text
+
+
+def test_numbers_are_paired_as_counted_differences():
+    import random
+    from collections import Counter
+
+    from tm.matching import _surplus
+
+    rng = random.Random(1)
+    for _ in range(2000):
+        a = [rng.choice("12345") for _ in range(rng.randint(0, 5))]
+        b = [rng.choice("12345") for _ in range(rng.randint(0, 5))]
+        assert _surplus(a, b) == list((Counter(a) - Counter(b)).elements())

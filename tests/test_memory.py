@@ -165,3 +165,72 @@ def test_concordance_ignores_units_deleted_since(memory):
     u = memory.add("خبر عاجل عن الانتخابات", "Breaking news on the election")
     memory.delete(u.id, author="x")
     assert memory.concordance("الانتخابات") == []
+
+
+def _lookups(memory, queries, limits=(1, 2, 5, 9)):
+    return [
+        [(m.kind, m.score, m.unit.id, m.tagged, m.to_json()) for m in memory.lookup(q, min_score=50, limit=k)]
+        for q in queries
+        for k in limits
+    ]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_fuzzy_matches_are_those_of_scoring_every_candidate(memory, monkeypatch, seed):
+    """Lookup scores a candidate only when it could be among the matches returned: ties on
+    score, approval and date decide as they do when every candidate is scored."""
+    import random
+
+    import tm.memory
+    import tm.store.sqlite.units
+
+    rng = random.Random(seed)
+    words = "قال أعلن الوزير الرئيس الحكومة إن المفاوضات مستمرة في العاصمة اليوم أمس شركة".split()
+    stem = [rng.choice(words) for _ in range(12)]
+    days = iter(f"2024-01-{d:02d}T10:00:00Z" for d in range(1, 29))
+    texts = []
+    for _ in range(60):
+        text = list(stem)
+        for _ in range(rng.randint(0, 3)):
+            text[rng.randrange(len(text))] = rng.choice(words + ["12", "7", "2024"])
+        texts.append(" ".join(text) + rng.choice([".", "", "!"]))
+    day = next(days)
+    for i, text in enumerate(texts):
+        if i % 5 == 0:  # dates that tie, and dates that differ
+            day = next(days)
+        monkeypatch.setattr(tm.store.sqlite.units, "now", lambda day=day: day)
+        status = "approved" if rng.random() < 0.3 else "confirmed"
+        memory.confirm(
+            text,
+            f"translation {i}",
+            author="sara",
+            status=status,
+            reviewer="rana" if status == "approved" else None,
+        )
+    queries = [" ".join(rng.choice(words) if rng.random() < 0.2 else w for w in stem) for _ in range(25)]
+    queries += [texts[3], texts[10] + " اليوم"]
+    fast = _lookups(memory, queries)
+    every = tm.memory._fuzzy
+
+    def score_every(*args):
+        return every(*args[:-1], True)
+
+    monkeypatch.setattr(tm.memory, "_fuzzy", score_every)
+    assert _lookups(memory, queries) == fast
+    assert any(len(r) > 1 and r[0][1] == r[1][1] for r in fast)  # ties were there to break
+
+
+def test_a_candidate_with_tags_is_scored_even_when_it_cannot_be_returned(memory):
+    """A match whose source has tags gives every match the query's tag numbers (_tagged), also
+    when the candidate itself ranks below the matches returned."""
+    from tm.tags import CLOSE, OPEN, char
+
+    b, e = char(1, OPEN), char(1, CLOSE)
+    words = "قال الوزير إن المفاوضات مع الشركة مستمرة في العاصمة منذ أسبوعين وإن الاتفاق قريب جدا".split()
+    best = memory.add(" ".join(words[:-1]), f"The minister said {b}talks{e} go on")  # 90 (one word less)
+    other = [*words[:-2], "بعيد"]  # 85: the last word changed and one less
+    memory.add(" ".join([other[0], b + other[1] + e, *other[2:]]), "Talks stopped")
+    found = memory.lookup(" ".join(words), min_score=50, limit=1)
+    assert [(m.unit.id, m.score) for m in found] == [(best.id, 93)]
+    assert len(memory.lookup(" ".join(words), min_score=50, limit=5)) == 2
+    assert found[0].tagged == best.target  # renumbered (here: kept) as when every candidate is scored

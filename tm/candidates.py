@@ -48,6 +48,11 @@ class CandidateIndex(Protocol):
         """Learn the changes committed since the last refresh."""
         ...
 
+    @property
+    def lagging(self) -> bool:
+        """Tell whether committed changes may be missing from the candidates (background work)."""
+        ...
+
     def close(self) -> None:
         """Save what is worth saving and stop background work."""
         ...
@@ -121,6 +126,15 @@ class LocalIndex:
     def _busy(self) -> bool:
         """Tell whether a background thread is bringing the index up to date."""
         return self._building is not None and self._building.is_alive()
+
+    @property
+    def lagging(self) -> bool:
+        """Tell whether committed changes may be missing from the candidates (background work).
+
+        Then a candidate's word-level score may be that of the unit as it was: lookup scores
+        every candidate from the unit as it is, not only those that could be returned.
+        """
+        return self._busy()
 
     def _in_background(self, work: Callable[[], None], what: str) -> None:
         """Run work on a background thread; the current index answers meanwhile."""

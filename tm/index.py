@@ -8,9 +8,15 @@ never rebuilt from scratch unless the file is missing or belongs to another memo
 
 Lookup uses prefix filtering: a unit that scores at least t% must contain all but
 n - ceil(n*t) of the query's n words, so it holds at least one of the query's rarest
-n - ceil(n*t) + 1 words. Only those words' postings are read, hits are counted (one
-bincount, linear in the postings read), and the units with most hits (within the length
-window) are scored, a level of hits at a time in one rapidfuzz call.
+n - ceil(n*t) + 1 words; only those u words' postings matter. Units are scored by levels,
+those holding most of the u words (hits) first, until no unit with fewer hits can be the
+best match. A unit with h hits is in the postings of one of the u - h + 1 rarest words, so
+the top levels are found by reading the rarest words' short postings and probing the
+units found for the other words (a bitmap of a frequent word's units, or a binary search),
+without reading the common words' long postings; lower levels read more when they are
+reached, or all the postings are counted at once when that costs less (_Levels). A level
+is scored in one rapidfuzz call, and only the units that can still be among the best
+limit * 4 are kept.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import json
 import math
 import os
 import tempfile
+import threading
 import zipfile
 from array import array
 from collections import Counter
@@ -35,6 +42,7 @@ from tm.lang import NUMBER_SLOT, light_stem, words_and_numbers
 from tm.store.records import FeedPosition
 
 FORMAT_VERSION = 2
+SEPARATOR = 0  # between units' strings when many are decoded at once: no word has it
 SLOT_CODE = 1
 UNKNOWN_CODE = 2
 FIRST_CODE = 16
@@ -47,6 +55,9 @@ MAX_SCORED = 4000
 # Penalties (numbers, punctuation) lower a score by a few points after the index: units up
 # to this far below the best word-level score are still scored.
 PENALTY_MARGIN = 6.0
+
+
+DISTANCE = Levenshtein.distance
 
 
 def _code_for(n: int) -> int:
@@ -69,6 +80,208 @@ class Candidate:
     base: float
 
 
+class _Best:
+    """The best units found so far, by score and then unit id (the order of the results)."""
+
+    def __init__(self, index: FuzzyIndex, size: int, min_score: float):
+        self.index, self.size = index, size
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.base = np.zeros(0, dtype=np.float64)
+        # a unit whose score is below this cannot be one of them
+        self.threshold = min_score
+
+    def add(self, pos: np.ndarray, base: np.ndarray) -> None:
+        """Keep the best of those kept and units at positions pos scoring base."""
+        if len(pos) > self.size:  # only the best `size` of them can be kept: the rest need no id
+            kth = np.partition(base, len(base) - self.size)[len(base) - self.size]
+            above, tied = np.flatnonzero(base > kth), np.flatnonzero(base == kth)
+            tied_ids = self.index._unit_ids_of(pos[tied])
+            wanted = self.size - len(above)
+            if len(tied) > wanted:  # among equal scores the lowest ids come first
+                first = np.argpartition(tied_ids, wanted - 1)[:wanted]
+                tied, tied_ids = tied[first], tied_ids[first]
+            pos_ids = np.concatenate((self.index._unit_ids_of(pos[above]), tied_ids))
+            base = np.concatenate((base[above], base[tied]))
+        else:
+            pos_ids = self.index._unit_ids_of(pos)
+        ids = np.concatenate((self.ids, pos_ids))
+        scores = np.concatenate((self.base, base))
+        if len(ids) > self.size:
+            order = np.lexsort((ids, -scores))[: self.size]
+            ids, scores = ids[order], scores[order]
+        self.ids, self.base = ids, scores
+        if len(ids) == self.size:
+            self.threshold = max(self.threshold, float(scores.min()))
+
+    def cannot_enter(self, bound: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Tell which units, scoring at most bound, could not be kept (all are kept while not full)."""
+        if len(self.ids) < self.size:
+            return np.zeros(len(bound), dtype=bool)
+        # the last one kept: the lowest score and, of those, the highest id
+        worst = int(self.ids[self.base == self.threshold].max())
+        return (bound < self.threshold) | ((bound == self.threshold) & (ids > worst))
+
+    def candidates(self) -> list[Candidate]:
+        """Return the units kept, best first."""
+        order = np.lexsort((self.ids, -self.base))
+        return [Candidate(int(self.ids[i]), float(self.base[i])) for i in order.tolist()]
+
+
+# Up to this many units' strings are decoded one at a time, not with numpy calls.
+FEW = 8
+# A level of more units than this is scored best bound first (bounds from word signatures:
+# FuzzyIndex._bounds), and what cannot be among the best kept is left unscored.
+BOUND_AFTER = 64
+# A word's bit in a unit's signature: the top 6 bits of its code times this (Fibonacci hashing).
+SIGNATURE_MULTIPLIER = 0x9E3779B97F4A7C15
+
+
+# The work of finding the units of the top levels (_Levels), in ns: counting a posting read,
+# keeping a unit to the length window, probing a unit for a word with a bitmap or a binary
+# search, a numpy call, and reading more lists for a lower level (measured on a 2-core
+# machine; only their ratios matter).
+COUNT_COST = 10
+WINDOW_COST = 5
+BITMAP_PROBE_COST = 4
+SEARCH_PROBE_COST = 30
+CALL_COST = 4000
+EXTEND_COST = 40_000
+# A word of more postings than 1 / BITMAP_SHARE of the units has a bitmap of its units (at
+# most twice the size of its postings), made when a lookup first probes it; at most
+# MAX_BITMAPS are kept.
+BITMAP_SHARE = 64
+MAX_BITMAPS = 256
+
+
+class _Levels:
+    """The units holding any of the query's rarest words, and how many of those words each holds.
+
+    A unit holding h of the u words read is in the postings of one of the u - h + 1 rarest,
+    so the units of the top levels (many hits) are all found by reading the rare words' short
+    postings only; the long postings of the common words are then not read but probed: does
+    each unit found hold the word? (a bitmap of the word's units, or a binary search). Lower
+    levels read more words when they are reached; when reading the remaining postings costs
+    less than probing for them (they are few, or the units of many levels are wanted), they
+    are read and counted.
+    """
+
+    def __init__(
+        self, index: FuzzyIndex, n: int, codes: list[int], lists: list[np.ndarray], lo: int, hi: int
+    ) -> None:
+        self.index, self.n, self.codes, self.lists, self.lo, self.hi = index, n, codes, lists, lo, hi
+        self.u = len(lists)
+        self.read = 0  # the first `read` lists are read: every unit with u - read + 1 hits is known
+        self.seen: list[np.ndarray] = []  # the units in them, each read's sorted apart
+        # the units known with their hits: in the length window (with their lengths), and not
+        # yet put to the window (all lists read at once: most are in no level that is reached)
+        self.kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.raw: list[tuple[np.ndarray, np.ndarray]] = []
+        self.top = 0  # the most hits of a unit known
+        self.sizes = [0]  # postings in the lists before each
+        for p in lists:
+            self.sizes.append(self.sizes[-1] + len(p))
+        # what probing a unit for each list costs, and for the lists from each on
+        probes = [index._probe_cost(len(p)) for p in lists]
+        self.probing = [sum(probes[k:]) for k in range(self.u + 1)]
+
+    def complete(self, h: int, floor: float | None) -> None:
+        """Make sure every unit with h hits or more is known, with its hits.
+
+        `floor` is the score below which levels are no longer reached, once levels have been
+        scored (None before): then the lists for the lowest level still to reach are read at
+        once. Before, twice as many lists are read each time, until the top level is found.
+        """
+        need = self.u - h + 1
+        if self.read >= need:
+            return
+        if floor is None:
+            need = max(need, min(self.u, 2 * self.read))
+        else:
+            low = h
+            while low > 1 and 100.0 * (self.n - (self.u - low + 1)) / self.n >= floor:
+                low -= 1
+            need = self.u - low + 1
+        # read the lists up to k and probe the units found for the others, k chosen for the
+        # least work (k = u: none left to probe), or more lists when that costs less than
+        # coming back for them
+        costs = [self._cost(k) for k in range(need, self.u + 1)]
+        least = min(costs)
+        upto = need + max(i for i, c in enumerate(costs) if c <= least + EXTEND_COST)
+        if upto == self.u:  # all the lists: counted afresh, cheaper than telling the known apart
+            self.kept, self.raw = [], [_counted(self.lists)]
+            self.read = upto
+            self.top = int(self.raw[0][1].max(initial=0))
+            return
+        pos, hits = _counted(self.lists[self.read : upto])
+        self.read = upto
+        if self.seen:  # those in the lists read before are known already
+            fresh = np.ones(len(pos), dtype=bool)
+            for seen in self.seen:
+                fresh &= seen.take(np.minimum(np.searchsorted(seen, pos), len(seen) - 1)) != pos
+            self.seen.append(pos)
+            pos, hits = pos[fresh], hits[fresh]
+        elif len(pos):
+            self.seen.append(pos)
+        lengths = self.index._length(pos)
+        ok = (lengths >= self.lo) & (lengths <= self.hi) & self.index._is_alive(pos)
+        pos, hits, lengths = pos[ok], hits[ok], lengths[ok]
+        if len(pos):
+            for code, lst in zip(self.codes[upto:], self.lists[upto:], strict=True):
+                if len(lst):
+                    hits += self.index._holds(code, lst, pos)
+        self.kept.append((pos, hits, lengths))
+        self.top = max(self.top, int(hits.max(initial=0)))
+
+    def _cost(self, upto: int) -> float:
+        """Return the estimated work (ns) of reading the lists up to upto and probing the rest."""
+        if upto == self.u:
+            return self.sizes[upto] * COUNT_COST
+        read = self.sizes[upto] - self.sizes[self.read]
+        per = COUNT_COST + (SEARCH_PROBE_COST if self.read else 0) + WINDOW_COST + self.probing[upto]
+        return read * per + CALL_COST * (8 + self.u - upto)
+
+    def level(self, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the units with h hits in the length window and alive, and their lengths."""
+        found, lengths = [], []
+        for pos, hits, lens in self.kept:
+            at = np.flatnonzero(hits == h)
+            found.append(pos[at])
+            lengths.append(lens[at])
+        for pos, hits in self.raw:
+            p = pos[hits == h]
+            lens = self.index._length(p)
+            ok = (lens >= self.lo) & (lens <= self.hi) & self.index._is_alive(p)
+            found.append(p[ok])
+            lengths.append(lens[ok])
+        if len(found) == 1:
+            return found[0], lengths[0]
+        return np.concatenate(found), np.concatenate(lengths)
+
+
+def _bits(codes: np.ndarray) -> np.ndarray:
+    """Return each code's signature bit."""
+    mixed = codes.astype(np.uint64) * np.uint64(SIGNATURE_MULTIPLIER)  # wraps around, as hashing wants
+    return np.left_shift(np.uint64(1), mixed >> np.uint64(58))
+
+
+def _counted(lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the positions in the lists, each once, and how many of the lists hold each.
+
+    A position is at most once in a list (a word's postings), so the times it is read are its
+    count: the runs of the sorted positions. Sorting (numpy's vectorized sort) costs about
+    what a bincount does for a memory of 10^5 units and far less for 10^6, where a bincount
+    would also fill a counter for every unit of the memory.
+    """
+    parts = [p for p in lists if len(p)]
+    if not parts:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    if len(parts) == 1:
+        return parts[0], np.ones(len(parts[0]), dtype=np.int64)
+    allp = np.sort(np.concatenate(parts))
+    first = np.flatnonzero(np.concatenate(([True], allp[1:] != allp[:-1])))
+    return allp[first], np.diff(np.append(first, len(allp)))
+
+
 class FuzzyIndex:
     """Token postings over the memory's normalized sources, kept in step with the store."""
 
@@ -78,6 +291,7 @@ class FuzzyIndex:
         self.position = FeedPosition()
         self._stems: dict[str, list[int]] | None = None
         self._stems_size = 0
+        self._bitmaps_lock = threading.Lock()
         self._set_snapshot(np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.uint32))
 
     # -- building -------------------------------------------------------------
@@ -113,6 +327,9 @@ class FuzzyIndex:
     ) -> None:
         """Install snapshot arrays and derive postings, lengths and liveness from them."""
         self.unit_ids, self.seq_off, self.seq_tok = unit_ids, seq_off, seq_tok
+        self._bitmaps: dict[int, np.ndarray] = {}  # code -> its units (_bitmap), made when probed
+        self._signatures: np.ndarray | None = None  # made unit by unit when needed (_bounds)
+        self._signed = np.zeros(0, dtype=bool)
         n = len(unit_ids)
         self.lens = np.diff(seq_off).astype(np.int32)
         self.alive = np.ones(n, dtype=bool)
@@ -248,6 +465,20 @@ class FuzzyIndex:
         d = self.delta_post.get(code)
         return n + (len(d) if d else 0)
 
+    def _dfs(self, codes: list[int]) -> list[int]:
+        """Return _df of many codes."""
+        if not codes:
+            return []
+        at = np.minimum(np.array(codes, dtype=np.int64), len(self.post_off) - 2)
+        out = (self.post_off[at + 1] - self.post_off[at]).tolist()
+        for i, code in enumerate(codes):
+            if code + 1 >= len(self.post_off):
+                out[i] = 0
+            d = self.delta_post.get(code)
+            if d:
+                out[i] += len(d)
+        return out
+
     def _postings(self, code: int) -> list[np.ndarray]:
         parts = []
         if code + 1 < len(self.post_off):
@@ -257,13 +488,23 @@ class FuzzyIndex:
             parts.append(np.asarray(d, dtype=np.int32))
         return parts
 
+    def _posting_list(self, code: int) -> np.ndarray:
+        """Return the positions of the units holding code, ascending (snapshot, then changes)."""
+        parts = self._postings(code)
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
     def _string(self, pos: int) -> str:
         base = len(self.unit_ids)
         if pos >= base:
             return self.delta_codes[pos - base]
-        return self.seq_tok[self.seq_off[pos] : self.seq_off[pos + 1]].tobytes().decode("utf-32-le")
+        start, end = self.seq_off[pos : pos + 2].tolist()
+        return self.seq_tok[start:end].tobytes().decode("utf-32-le")
 
     def _length(self, pos: np.ndarray) -> np.ndarray:
+        if not self.delta_ids:
+            return self.lens.take(pos)
         base = len(self.unit_ids)
         out = np.empty(len(pos), dtype=np.int32)
         snap = pos < base
@@ -273,6 +514,8 @@ class FuzzyIndex:
         return out
 
     def _is_alive(self, pos: np.ndarray) -> np.ndarray:
+        if not self.delta_ids:
+            return self.alive.take(pos)
         base = len(self.unit_ids)
         out = np.zeros(len(pos), dtype=bool)
         snap = pos < base
@@ -298,33 +541,115 @@ class FuzzyIndex:
         return out
 
     def _strings(self, pos: np.ndarray) -> list[str]:
-        """Return the code strings of many units: one gather and one decode for the snapshot."""
+        """Return the code strings of many units: one gather, one decode and one split."""
+        if len(pos) <= FEW:  # a few: one at a time costs less than the numpy calls
+            return [self._string(p) for p in pos.tolist()]
         base = len(self.unit_ids)
         snap = pos[pos < base] if self.delta_ids else pos
-        starts = self.seq_off[snap]
-        lens = self.seq_off[snap + 1] - starts
-        ends = np.cumsum(lens)
-        # token k of the gathered run comes from seq_tok[starts[i] + (k - run start of i)]
-        gather = np.repeat(starts - (ends - lens), lens) + np.arange(int(ends[-1]) if len(ends) else 0)
-        text = self.seq_tok[gather].tobytes().decode("utf-32-le")
-        bounds = [0, *ends.tolist()]
-        out = [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        out: list[str] = []
+        if len(snap):
+            starts = self.seq_off[snap]
+            # each unit's codes and the code after them, which becomes the separator
+            lens = self.seq_off[snap + 1] - starts + 1
+            ends = np.cumsum(lens)
+            # token k of the gathered run comes from seq_tok[starts[i] + (k - run start of i)]
+            gather = np.repeat(starts - (ends - lens), lens) + np.arange(int(ends[-1]))
+            codes = self.seq_tok.take(gather, mode="clip")  # the last unit's "next code" is past the end
+            codes[ends - 1] = SEPARATOR
+            out = codes[:-1].tobytes().decode("utf-32-le").split(chr(SEPARATOR))
         if len(snap) < len(pos):  # changes since the snapshot, in their own list
             snap_iter = iter(out)
             out = [next(snap_iter) if p < base else self.delta_codes[p - base] for p in pos.tolist()]
         return out
 
-    def _count_hits(self, parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Return every position read (repeats included) and how many of the lists read hold it.
+    def _has_bitmap(self, df: int) -> bool:
+        """Tell whether postings of df positions are probed with a bitmap (else a binary search)."""
+        return df * BITMAP_SHARE >= len(self.unit_ids) > 0
 
-        A position appears at most once in each list (a word's postings, snapshot and changes
-        apart), so its count is the number of the query's words it holds. Counting with
-        bincount and gathering is linear in the postings read, where sorting them is not.
+    def _probe_cost(self, df: int) -> int:
+        """Return the work (ns) of telling whether a unit is in postings of df positions."""
+        return BITMAP_PROBE_COST if self._has_bitmap(df) else SEARCH_PROBE_COST
+
+    def _bitmap(self, code: int, postings: np.ndarray) -> np.ndarray:
+        """Return a bitmap of the snapshot units holding code (bit p & 7 of byte p >> 3), made once."""
+        bitmap = self._bitmaps.get(code)
+        if bitmap is None:
+            base = len(self.unit_ids)
+            flags = np.full(base, False)  # pages touched in order, not where the postings fall
+            flags[postings[: np.searchsorted(postings, base)]] = True
+            bitmap = np.packbits(flags, bitorder="little")
+            with self._bitmaps_lock:
+                if len(self._bitmaps) >= MAX_BITMAPS:
+                    del self._bitmaps[next(iter(self._bitmaps))]
+                self._bitmaps[code] = bitmap
+        return bitmap
+
+    def _holds(self, code: int, postings: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """Return 1 for each unit at pos that holds code, else 0 (postings: code's, not empty)."""
+        base = len(self.unit_ids)
+        if not self._has_bitmap(len(postings)):
+            at = np.minimum(np.searchsorted(postings, pos), len(postings) - 1)
+            return (postings.take(at) == pos).view(np.uint8)
+        bitmap = self._bitmap(code, postings)
+        if self.delta_ids and int(pos.max()) >= base:  # units added since the snapshot
+            out = np.zeros(len(pos), dtype=np.uint8)
+            snap = pos < base
+            out[snap] = self._holds(code, postings[: np.searchsorted(postings, base)], pos[snap])
+            out[~snap] = np.isin(pos[~snap], postings[np.searchsorted(postings, base) :])
+            return out
+        return (bitmap.take(pos >> 3) >> (pos & 7).astype(np.uint8)) & 1
+
+    def _signatures_of(self, pos: np.ndarray) -> np.ndarray:
+        """Return the units' signatures: bit (code * SIGNATURE_MULTIPLIER) >> 58 of each code set.
+
+        A snapshot unit's is made the first time it is asked for and kept (large levels of a
+        repetitive memory come back), so no lookup pays for the whole memory's.
         """
-        if len(parts) == 1:
-            return parts[0], np.ones(len(parts[0]), dtype=np.int64)
-        allp = np.concatenate(parts)
-        return allp, np.bincount(allp)[allp]
+        if self._signatures is None:  # np.full touches the pages in order (faster than scattered)
+            self._signatures = np.full(len(self.unit_ids), 0, dtype=np.uint64)
+            self._signed = np.full(len(self.unit_ids), False)
+        sigs, signed = self._signatures, self._signed
+        base = len(self.unit_ids)
+        snap = pos[pos < base] if self.delta_ids else pos
+        new = snap[~signed.take(snap)]
+        if len(new):
+            starts = self.seq_off.take(new)
+            lens = self.seq_off.take(new + 1) - starts
+            ends = np.cumsum(lens)
+            gather = np.repeat(starts - (ends - lens), lens) + np.arange(int(ends[-1]))
+            bits = _bits(self.seq_tok.take(gather))
+            coded = lens > 0  # a unit without codes keeps 0
+            sigs[new[coded]] = np.bitwise_or.reduceat(bits, (ends - lens)[coded]) if len(bits) else 0
+            signed[new] = True
+        if len(snap) == len(pos):
+            return sigs.take(pos)
+        out = np.zeros(len(pos), dtype=np.uint64)
+        at_snap = pos < base
+        out[at_snap] = sigs.take(pos[at_snap])
+        for j in np.flatnonzero(~at_snap):
+            codes = self.delta_codes[int(pos[j]) - base]
+            if codes:
+                out[j] = np.bitwise_or.reduce(_bits(np.array([ord(c) for c in codes], dtype=np.uint64)))
+        return out
+
+    def _bounds(self, pos: np.ndarray, lengths: np.ndarray, codes: list[int]) -> np.ndarray:
+        """Return upper bounds of the units' scores against the query, from word signatures.
+
+        A bit of a unit's signature that the query's lacks stands for at least one word of the
+        unit that the query lacks, and the other way round (the query's unknown words are in no
+        unit). So the words the two have in common are at most n - (the query's words missing)
+        and m - (the unit's words missing), and the distance at least max(n, m) minus that.
+        """
+        n = len(codes)
+        known = np.array([c for c in codes if c != UNKNOWN_CODE], dtype=np.uint64)
+        query = np.bitwise_or.reduce(_bits(known)) if len(known) else np.uint64(0)
+        sigs = self._signatures_of(pos)
+        only_unit = np.bitwise_count(sigs & ~query).astype(np.int64)
+        only_query = np.bitwise_count(query & ~sigs).astype(np.int64) + (n - len(known))
+        common = np.minimum(n - only_query, lengths - only_unit)
+        longest = np.maximum(lengths, n)
+        # the same float operations as a score, with a distance no larger than the unit's
+        return 100.0 * (1 - (longest - common) / longest)
 
     def candidates(self, norm: str, min_score: float = 70, limit: int = 5) -> list[Candidate]:
         """Return units whose word-level score reaches min_score, best first."""
@@ -337,65 +662,106 @@ class FuzzyIndex:
         if may_miss < 0:
             return []
         occ = Counter(c for c in codes if c >= FIRST_CODE)
-        dfs = {code: self._df(code) for code in occ}
-        parts: list[np.ndarray] = []
-        covered = read = used = 0
+        dfs = dict(zip(occ, self._dfs(list(occ)), strict=True))
+        lists: list[np.ndarray] = []
+        read: list[int] = []
+        covered = total = 0
         for i, code in enumerate(sorted(occ, key=dfs.__getitem__)):
             df = dfs[code]
-            if i >= 2 and read + df > MAX_POSTINGS:
+            if i >= 2 and total + df > MAX_POSTINGS:
                 break
-            parts.extend(self._postings(code))
-            used += 1
-            read += df
+            lists.append(self._posting_list(code))
+            read.append(code)
+            total += df
             covered += occ[code]
             if covered > may_miss:
                 break
-        if not parts:
+        if not total:
             return []
-        allp, hits = self._count_hits(parts)
         lo, hi = math.ceil(n * t - 1e-9), math.floor(n / t + 1e-9) if t > 0 else 1 << 30
+        return self._best(codes, _Levels(self, n, read, lists, lo, hi), min_score, limit)
+
+    def _best(self, codes: list[int], levels: _Levels, min_score: float, limit: int) -> list[Candidate]:
+        """Score the units found, those with most hits first; return the best ones."""
+        n, used = len(codes), levels.u
         query = "".join(map(chr, codes))
-        found_pos: list[np.ndarray] = []
-        found_base: list[np.ndarray] = []
+        best = _Best(self, max(limit, 1) * 4, float(min_score))
         floor = float(min_score)
         scored = 0
         # Units with more of the rare words come first. A unit that lacks k of the `used`
-        # words scores at most 100 * (n - k) / n, so once that bound falls below the best
+        # words scores at most 100 * (n - k) / n (if no longer than the query; the levels
+        # stop on that figure all the same), so once that bound falls below the best
         # score found (less a margin for the penalties applied later), no unit with fewer
         # hits can be the best match: the best match is exact, the others the best seen.
-        # A level (the units with h hits, by position, in the length window) is gathered
-        # only when it is reached, and scored at once: its strings decoded in one go,
-        # rapidfuzz's cdist computing the distances in C, the scores in numpy with the same
-        # float operations as 100 * (1 - distance / max(n, len)) one at a time.
-        for h in range(int(hits.max(initial=0)), 0, -1):
+        # A level (the units with h hits, the first by position, in the length window) is
+        # found only when it is reached (_Levels) and scored at once: its strings decoded in
+        # one go, rapidfuzz's cdist computing the distances in C (told the largest distance
+        # that could still make a unit one of the best kept so far, which it computes
+        # faster), the scores in numpy with the same float operations as
+        # 100 * (1 - distance / max(n, len)) one at a time.
+        for h in range(used, 0, -1):
             if 100.0 * (n - (used - h)) / n < floor or scored >= MAX_SCORED:
                 break
-            # the level's first units by position in the length window; a unit with h hits
-            # was read h times, so its h copies sit side by side once sorted
-            level = allp[hits == h]
-            lengths = self._length(level)
-            level = level[(lengths >= lo) & (lengths <= hi) & self._is_alive(level)]
-            take = (MAX_SCORED - scored) * h
+            levels.complete(h, floor if scored else None)
+            if h > levels.top:
+                continue
+            level, lengths = levels.level(h)
+            take = MAX_SCORED - scored
             if len(level) > take:  # only the first ones are scored: no need to sort the rest
-                level = np.partition(level, take - 1)[:take]
-            level = np.sort(level)[::h]
-            lengths = self._length(level)
+                first = np.argpartition(level, take - 1)[:take]
+                level, lengths = level[first], lengths[first]
             scored += len(level)
             if not len(level):
                 continue
-            dist = cdist([query], self._strings(level), scorer=Levenshtein.distance, dtype=np.int32)[0]
-            base = 100.0 * (1 - dist / np.maximum(lengths, n))
-            keep = base >= min_score
-            if keep.any():
-                found_pos.append(level[keep])
-                found_base.append(base[keep])
-                floor = max(floor, float(base[keep].max()) - PENALTY_MARGIN)
-        if not found_pos:
-            return []
-        scores = np.concatenate(found_base)
-        ids = self._unit_ids_of(np.concatenate(found_pos))
-        order = np.lexsort((ids, -scores))[: max(limit, 1) * 4]
-        return [Candidate(int(ids[i]), float(scores[i])) for i in order.tolist()]
+            if len(level) <= BOUND_AFTER:
+                top = self._score(query, level, np.maximum(lengths, n), best)
+            else:
+                top = self._score_bounded(query, codes, level, lengths, best)
+            if top is not None:
+                floor = max(floor, top - PENALTY_MARGIN)
+        return best.candidates()
+
+    def _score(self, query: str, level: np.ndarray, longest: np.ndarray, best: _Best) -> float | None:
+        """Score units against the query, keep the best; return the best score kept of them."""
+        worst = best.threshold
+        # base >= worst needs distance <= longest * (1 - worst / 100); beyond the cutoff cdist
+        # gives cutoff + 1, a score below worst, as the unit's is
+        cutoff = int(int(longest.max()) * (1 - worst / 100)) + 1
+        dist = cdist([query], self._strings(level), scorer=DISTANCE, dtype=np.int32, score_cutoff=cutoff)[0]
+        base = 100.0 * (1 - dist / longest)
+        keep = base >= worst
+        if not keep.any():
+            return None
+        best.add(level[keep], base[keep])
+        return float(base[keep].max())
+
+    def _score_bounded(
+        self, query: str, codes: list[int], level: np.ndarray, lengths: np.ndarray, best: _Best
+    ) -> float | None:
+        """Score a large level best bound first, leaving out units that could not be kept.
+
+        Repetitive memories have levels of thousands of units, most of them at the same
+        score: once the best are kept, a unit whose bound is below the worst kept (or equal,
+        with a higher id) cannot take its place.
+        """
+        bound = self._bounds(level, lengths, codes)
+        ids = self._unit_ids_of(level)
+        order = np.lexsort((ids, -bound))
+        level, lengths, bound, ids = level[order], lengths[order], bound[order], ids[order]
+        top: float | None = None
+        i = 0
+        while i < len(level):
+            if len(best.ids) < best.size:  # the first ones fill the best kept
+                end = min(i + max(2 * best.size, BOUND_AFTER), len(level))
+                at, i = np.arange(i, end), end
+            else:  # the others only if they could take the place of one kept
+                at, i = i + np.flatnonzero(~best.cannot_enter(bound[i:], ids[i:])), len(level)
+                if not len(at):
+                    break
+            found = self._score(query, level[at], np.maximum(lengths[at], len(codes)), best)
+            if found is not None:
+                top = found if top is None else max(top, found)
+        return top
 
     # -- concordance ----------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any
 from tm import tags
 from tm.candidates import CandidateIndex, LocalIndex
 from tm.errors import TMError
+from tm.index import Candidate
 from tm.lang import PUNCT, Token, light_stem, normalize, tokenize
 from tm.matching import DiffChunk, diff, score
 from tm.store.base import Store
@@ -169,21 +170,13 @@ class TranslationMemory:
                 matches.append(Match(EXACT, 100, u))
         seen = {u.id for u in exact}
         if len(matches) < limit:
-            candidates = self.index.candidates(norm, min_score, limit)
-            ids = [c.unit_id for c in candidates if c.unit_id not in seen]
-            found = units.get_many(ids)
-            fuzzy = []
-            for unit_id in ids:
-                unit = found.get(unit_id)
-                if unit is None:
-                    continue
-                s = score(normalize(unit.source), norm)
-                if s.score >= min_score:
-                    fuzzy.append(Match(FUZZY, s.score, unit, [], s.changed_numbers, s.punct_changes))
-            # best score first; among equals an approved translation, then the newest (stable sorts)
-            fuzzy.sort(key=lambda m: m.unit.changed_at, reverse=True)
-            fuzzy.sort(key=lambda m: (m.score, m.unit.status == "approved"), reverse=True)
-            matches.extend(fuzzy)
+            candidates = [c for c in self.index.candidates(norm, min_score, limit) if c.unit_id not in seen]
+            found = units.get_many([c.unit_id for c in candidates])
+            # Every candidate is scored when tags change scores after scoring (_tagged), and
+            # when the index may not know a unit's present source (its score is no ceiling).
+            every = self.index.lagging or bool(tags.TAG.search(text))
+            every = every or any(tags.TAG.search(u.source) for u in (*exact, *found.values()))
+            matches.extend(_fuzzy(norm, candidates, found, min_score, limit - len(matches), every))
         if tags.TAG.search(text) or any(tags.TAG.search(m.unit.source) for m in matches):
             _tagged(text, matches)
         matches = matches[:limit]
@@ -349,6 +342,47 @@ class TranslationMemory:
                     hits[unit.id] = ConcordanceHit(unit, [], spans)
         result = sorted(hits.values(), key=lambda h: h.unit.changed_at, reverse=True)
         return result[:limit]
+
+
+def _rank(m: Match) -> tuple[int, bool, str]:
+    """Return the sort key of a fuzzy match: score, then approved, then newest (highest first)."""
+    return m.score, m.unit.status == "approved", m.unit.changed_at
+
+
+def _ceiling(base: float) -> int:
+    """Return the highest score a unit of this word-level score can get (penalties only lower it)."""
+    return 100 if base >= 100 else min(99, int(base + 0.5))
+
+
+def _fuzzy(
+    norm: str, candidates: list[Candidate], found: dict[int, Unit], min_score: int, wanted: int, every: bool
+) -> list[Match]:
+    """Score the candidates found in the store; return the fuzzy matches, best first.
+
+    Unless `every`, only the first `wanted` are exact: a candidate is not scored when `wanted`
+    matches already rank at least as high as it could (its score at most that of its index
+    score with no penalty, its approval and date known), since the results are cut there.
+    """
+    fuzzy: list[Match] = []
+    ranks: list[tuple[int, bool, str]] = []  # of the matches, highest first
+    for c in candidates:
+        unit = found.get(c.unit_id)
+        if unit is None:
+            continue
+        if not every and len(ranks) >= wanted:
+            # a match ranked as high comes first: it was a candidate before this one
+            if ranks[wanted - 1] >= (_ceiling(c.base), unit.status == "approved", unit.changed_at):
+                continue
+        s = score(normalize(unit.source), norm)
+        if s.score >= min_score:
+            m = Match(FUZZY, s.score, unit, [], s.changed_numbers, s.punct_changes)
+            fuzzy.append(m)
+            ranks.append(_rank(m))
+            ranks.sort(reverse=True)
+    # best score first; among equals an approved translation, then the newest (stable sorts)
+    fuzzy.sort(key=lambda m: m.unit.changed_at, reverse=True)
+    fuzzy.sort(key=lambda m: (m.score, m.unit.status == "approved"), reverse=True)
+    return fuzzy
 
 
 def _tagged(text: str, matches: list[Match]) -> None:
