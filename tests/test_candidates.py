@@ -67,6 +67,43 @@ def mem(tmp_path):
     memory.close()
 
 
+def test_a_server_index_learns_its_own_commits_at_once_and_others_within_its_feed_interval(tmp_path):
+    """feed_every spares a server a feed read per lookup, never its own changes."""
+    ours = SQLiteStore(tmp_path / "m.db")
+    theirs = SQLiteStore(tmp_path / "m.db")  # another process's connections and counter
+    memory = TranslationMemory(ours, feed_every=0.5)
+    other = TranslationMemory(theirs)
+
+    def fuzzy(text):  # found through the index (an exact match is looked up in the store)
+        return [m.unit.target for m in memory.lookup(text) if m.score < 100]
+
+    try:
+        gold = "ارتفعت أسعار الذهب في السوق المحلية اليوم."
+        assert fuzzy(gold + " صباحا") == []
+        memory.add(gold, "Gold prices rose in the local market today.")
+        assert fuzzy(gold + " صباحا") == ["Gold prices rose in the local market today."]  # at once
+        oil = "انخفضت أسعار النفط في الأسواق العالمية أمس."
+        other.add(oil, "Oil prices fell in world markets yesterday.")
+        deadline = time.monotonic() + 5
+        while not fuzzy(oil + " مساء"):
+            assert time.monotonic() < deadline, "another process's change was never learned"
+            time.sleep(0.05)
+        # within the interval, a lookup reads the feed only after a commit of this process
+        memory.index.feed_every = 3600
+        reads = []
+        real = ours.units.changes_since
+        ours.units.changes_since = lambda position: reads.append(position) or real(position)
+        fuzzy("سؤال عن الطقس")
+        assert reads == []
+        schools = "أغلقت المدارس أبوابها بسبب العاصفة الثلجية."
+        memory.add(schools, "Schools closed because of the snowstorm.")
+        assert fuzzy(schools + " أمس") == ["Schools closed because of the snowstorm."]
+        assert reads
+    finally:
+        memory.close()
+        other.close()
+
+
 def test_a_failed_import_racing_with_a_lookup_leaves_no_ghost_units(mem, tmp_path):
     mem.add(
         "وقعت الحكومة اتفاقا مع شركة الطاقة الوطنية", "The government signed a deal with the energy company"

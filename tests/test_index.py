@@ -102,6 +102,28 @@ def test_phrase_candidates_use_stems(tmp_path):
     assert index.phrase_candidates(["غير"], 10) == []
 
 
+def test_phrase_candidates_learn_the_words_of_units_added_after_the_first_search():
+    index = FuzzyIndex.build([(1, normalize("زار الرئيس تونس"))])
+    assert index.phrase_candidates(["مغرب"], 10) == []  # the stem map is made here
+    index.add(2, normalize("زار الرئيس والمغرب"))
+    index.add(3, normalize("عاد الوزير من المغرب"))
+    assert index.phrase_candidates(["مغرب"], 10) == [3, 2]
+    assert index.phrase_candidates(["رئيس", "مغرب"], 10) == [2]
+    fresh = FuzzyIndex.build(
+        [
+            (1, normalize("زار الرئيس تونس")),
+            (2, normalize("زار الرئيس والمغرب")),
+            (3, normalize("عاد الوزير من المغرب")),
+        ]
+    )
+    fresh.phrase_candidates(["مغرب"], 10)
+    # the same stems with the same words, whichever way the map was made
+    assert {k: sorted(v) for k, v in index._stem_map().items()} == {
+        k: sorted(index.vocab[w] for w in fresh.vocab if fresh.vocab[w] in v)
+        for k, v in fresh._stem_map().items()
+    }
+
+
 def one_at_a_time(index, norm, min_score, limit):
     """The candidate step as it was first written: np.unique, then one unit scored at a time.
 

@@ -11,7 +11,9 @@ backup is noticed and the index rebuilt), and never rebuilds inside a caller's r
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +29,10 @@ log = logging.getLogger("tm.index")
 SAVE_AFTER = 1000
 # More changes than this (or a quarter of the memory) at once rebuild the index instead.
 REBUILD_AFTER = 50_000
+# A server reads the feed for other processes' changes at most this often (seconds): a lookup
+# on PostgreSQL then saves a round trip, and a change made elsewhere is still found well
+# within a second.
+SERVER_FEED_EVERY = 0.2
 # In the background mode, more changes than this are learned by a background thread, a
 # chunk at a time, so that a request never spends long applying someone else's import.
 INLINE_CHANGES = 2000
@@ -61,10 +67,17 @@ class CandidateIndex(Protocol):
 class LocalIndex:
     """A FuzzyIndex in this process, fed by the store's committed-change feed."""
 
-    def __init__(self, store: Store, *, save: bool = True, background: bool = False):
+    def __init__(
+        self, store: Store, *, save: bool = True, background: bool = False, feed_every: float = 0.0
+    ):
         self.store = store
         self.path: Path | None = store.index_path if save else None
         self.background = background
+        # Read the feed for other processes' changes at most this often (seconds; 0: at every
+        # lookup); this process's own commits are learned at the next lookup whatever it is.
+        self.feed_every = feed_every
+        self._fed_at = -math.inf
+        self._commits_seen = -1
         self._index: FuzzyIndex | None = None
         self._lock = threading.RLock()
         self._building: threading.Thread | None = None
@@ -192,6 +205,10 @@ class LocalIndex:
         with self._lock:
             if self._busy():  # a background thread is bringing the index up to date
                 return
+            now, commits = time.monotonic(), self.store.commits  # read before the feed is
+            if commits == self._commits_seen and now - self._fed_at < self.feed_every:
+                return  # nothing committed here, and the feed was read a moment ago
+            self._fed_at, self._commits_seen = now, commits
             index = self._current()
             try:
                 position, changes = self.store.units.changes_since(index.position)

@@ -32,6 +32,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -766,12 +767,19 @@ class FuzzyIndex:
     # -- concordance ----------------------------------------------------------
 
     def _stem_map(self) -> dict[str, list[int]]:
-        """Map each light stem to the codes of the memory's words that have it (built once)."""
-        if self._stems is None or self._stems_size != len(self.vocab):
-            stems: dict[str, list[int]] = {}
-            for word, code in self.vocab.items():
+        """Map each light stem to the codes of the memory's words that have it.
+
+        Built once, then kept up to date word by word: the vocabulary only grows, in the order
+        its words came, so the words learned since are its last ones (rebuilding the map of a
+        large vocabulary for each new word cost a busy server most of its time).
+        """
+        if self._stems is None or self._stems_size > len(self.vocab):
+            self._stems, self._stems_size = {}, 0
+        if self._stems_size < len(self.vocab):
+            stems = self._stems
+            for word, code in islice(self.vocab.items(), self._stems_size, None):
                 stems.setdefault(light_stem(word), []).append(code)
-            self._stems, self._stems_size = stems, len(self.vocab)
+            self._stems_size = len(self.vocab)
         return self._stems
 
     def phrase_candidates(self, stems: list[str], limit: int) -> list[int]:

@@ -101,11 +101,14 @@ class TranslationMemory:
         index: CandidateIndex | None = None,
         save_index: bool = True,
         background: bool = False,
+        feed_every: float = 0.0,
     ):
         self.store = store
         # not `index or ...`: an empty index is falsy (it has a length)
         self.index: CandidateIndex = (
-            index if index is not None else LocalIndex(store, save=save_index, background=background)
+            index
+            if index is not None
+            else LocalIndex(store, save=save_index, background=background, feed_every=feed_every)
         )
 
     @classmethod

@@ -11,6 +11,7 @@ from flask import Flask, Response, abort, g, jsonify, make_response, render_temp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
+from tm.candidates import SERVER_FEED_EVERY
 from tm.config import Settings
 from tm.deliverer import Deliverer
 from tm.documents import Documents
@@ -33,8 +34,9 @@ class Services:
     def __init__(self, settings: Settings, store: Store, translator: Any, *, start_worker: bool = True):
         self.settings = settings
         self.store = store
-        # lookups in requests never rebuild the index: a big change is rebuilt in the background
-        self.memory = TranslationMemory(store, background=True)
+        # lookups in requests never rebuild the index (a big change is rebuilt in the
+        # background), and read other processes' changes from the feed a few times a second
+        self.memory = TranslationMemory(store, background=True, feed_every=SERVER_FEED_EVERY)
         self.glossary = Glossary(store)
         self.documents = Documents(self.memory, self.glossary)
         kinds = job_kinds(self)

@@ -34,6 +34,25 @@ class FeedContract:
         changes = [p.change for p in positions]
         assert changes == sorted(set(changes)), positions
 
+    def test_commits_counts_this_process_s_committed_writes_and_nothing_else(self, store):
+        start = store.commits
+        u = store.units.add(unit())
+        assert store.commits > start
+        after_add = store.commits
+        store.units.get(u.id)
+        store.units.changes_since(FeedPosition())
+        assert store.commits == after_add  # reads commit nothing
+        with pytest.raises(Boom), store.transaction():
+            store.units.update(u.id, author="sara", target="Rolled back.")
+            raise Boom()
+        assert store.commits == after_add  # a rolled-back transaction is no commit
+        with store.transaction():  # nested transactions commit once, at the outer end
+            store.units.update(u.id, author="sara", target="One.")
+            with store.transaction():
+                store.units.update(u.id, author="sara", target="Two.")
+            assert store.commits == after_add
+        assert store.commits > after_add
+
     def test_reads_do_not_move_the_position(self, store):
         u = store.units.add(unit())
         before = store.units.feed_position()

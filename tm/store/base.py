@@ -726,6 +726,15 @@ class Store(Protocol):
         """Tell whether this thread is inside a write transaction of the store."""
         ...
 
+    @property
+    def commits(self) -> int:
+        """Return how many write transactions this process has committed (a number that only grows).
+
+        A change to it tells derived state (the fuzzy index) that this process changed the
+        memory, to be learned at once; other processes' changes come through the feed.
+        """
+        ...
+
     def close(self) -> None:
         """Release every connection."""
         ...

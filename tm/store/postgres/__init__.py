@@ -79,6 +79,11 @@ class PostgresStore:
             yield
 
     @property
+    def commits(self) -> int:
+        """Return how many write transactions this process has committed to the memory."""
+        return self.db.commits
+
+    @property
     def in_transaction(self) -> bool:
         """Tell whether this thread is inside a write transaction of the store."""
         return self.db.in_transaction

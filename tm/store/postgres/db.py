@@ -12,6 +12,7 @@ REPEATABLE READ connection for derived state that must learn committed changes o
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -83,6 +84,8 @@ class Database:
         self.busy_timeout = busy_timeout
         self._local = _Local()
         self._closed = False
+        self.commits = 0  # write transactions this process committed (see Store.commits)
+        self._commit_count = itertools.count(1)
         kwargs: dict[str, Any] = {}
         if schema is not None:
             kwargs["options"] = f"-csearch_path={schema}"
@@ -227,6 +230,8 @@ class Database:
                 if outer and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     conn.execute("ROLLBACK")
                 raise self.translate(e) from e
+            if outer:
+                self.commits = next(self._commit_count)
 
     def _begin(self, conn: psycopg.Connection[Any]) -> None:
         """Begin a write transaction holding the writer lock (waiting at most the busy timeout)."""

@@ -10,6 +10,7 @@ transaction, for derived state (the fuzzy index) that must learn committed chang
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import threading
@@ -64,6 +65,8 @@ class Database:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._local = _Local()
+        self.commits = 0  # write transactions this process committed (see Store.commits)
+        self._commit_count = itertools.count(1)
         # weak: a thread's connection is freed (and closed) when its thread ends
         self._conns: weakref.WeakSet[sqlite3.Connection] = weakref.WeakSet()
         self._conns_lock = threading.Lock()
@@ -167,6 +170,8 @@ class Database:
             if outer and conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise _translate(e, self.path) from e
+        if outer:
+            self.commits = next(self._commit_count)
 
     @contextmanager
     def committed(self) -> Iterator[sqlite3.Connection]:
