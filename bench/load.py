@@ -1,12 +1,12 @@
 """Load: a running `tm serve --workers N` driven on loopback by a bounded number of API clients.
 
 Run by hand:  python bench/load.py --db /tmp | postgresql://postgres@127.0.0.1/test
-                  [--workers 2] [--clients 32] [--seconds 60] [--units 20000]
+                  [--workers 2] [--clients 32] [--seconds 60] [--units 20000] [--pause-ms 0]
 
 Prepares a fresh memory (SQLite: a new file in a temporary directory under --db when it is a
 directory, or that file; PostgreSQL: a new schema in that database, dropped at the end),
 imports --units generated news-like units (bench/lookup.py's realistic corpus), makes one
-translator account and API token per client with `tm user add` and `tm token create`, then
+translator account and API token per client (as `tm user add` and `tm token create` do), then
 starts `tm serve --workers N` on a free port (TM_API_RATE raised so that the per-token limit
 does not shape the figures) and makes one document per client through POST /api/v1/documents.
 Clients 0-3 also write to one shared document (its owner, its translator and two admins), with
@@ -14,7 +14,10 @@ versions they read a while ago, to provoke deliberate 409s.
 
 Each client is a thread with its own keep-alive connection that sends, for --seconds, a mix of
 lookups, concordance searches, segment saves (with the version read; a 409 re-reads the
-segment) and confirms. Prints requests/s, p50/p95/p99 per kind and answers by status.
+segment) and confirms: back to back by default (the server saturated: latency is then mostly
+queueing), or, with --pause-ms, each after a random think time as a translator at the editor
+would pace them (the offered rate is printed). Prints requests/s, p50/p95/p99 per kind and
+answers by status.
 
 Then the server is stopped (SIGTERM to its process group, as Ctrl+C) and the memory is read
 through tm.store.open_store: every acknowledged save must be there (the segment's final version
@@ -56,6 +59,7 @@ from tm.candidates import LocalIndex  # noqa: E402
 from tm.lang import normalize  # noqa: E402
 from tm.store import open_store  # noqa: E402
 from tm.store.records import NewUnit  # noqa: E402
+from web.cli import default_threads  # noqa: E402
 
 TM = str(Path(sys.executable).with_name("tm"))
 SHARED_WRITERS = 4  # clients 0..3 also write to the shared document
@@ -125,15 +129,6 @@ class Memory:
             shutil.rmtree(self.made_dir, ignore_errors=True)
         if not keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def tm_cli(mem: Memory, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        [TM, *args], input=stdin, capture_output=True, text=True, env=mem.env(), check=False
-    )
-    if done.returncode:
-        raise SystemExit(f"tm {' '.join(args)} failed: {done.stderr.strip()}")
-    return done.stdout
 
 
 # -- HTTP ------------------------------------------------------------------------------------
@@ -209,6 +204,70 @@ class Client:
         return status, answer
 
 
+# -- CPU -------------------------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_stat(pid: str) -> tuple[str, int, float] | None:
+    """Return (command, parent pid, CPU seconds) of a process from /proc, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            text = f.read()
+    except OSError:
+        return None
+    comm = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text[text.rindex(")") + 2 :].split()
+    return comm, int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
+
+
+@dataclass
+class CPU:
+    """CPU seconds so far of the server (supervisor and its processes), PostgreSQL and the machine."""
+
+    server: float
+    postgres: float
+    busy: float
+    at: float
+
+    @classmethod
+    def now(cls, server_pid: int) -> CPU | None:
+        """Read them from /proc (Linux); None elsewhere."""
+        try:
+            pids = [p for p in os.listdir("/proc") if p.isdigit()]
+            with open("/proc/stat") as f:
+                ticks = [int(v) for v in f.readline().split()[1:]]
+        except OSError:
+            return None
+        server = postgres = 0.0
+        for pid in pids:
+            found = _proc_stat(pid)
+            if found is None:
+                continue
+            comm, ppid, seconds = found
+            if int(pid) == server_pid or ppid == server_pid:
+                server += seconds
+            elif comm == "postgres":
+                postgres += seconds
+        busy = (sum(ticks) - ticks[3] - ticks[4]) / TICK  # all but idle and iowait
+        return cls(server, postgres, busy, time.monotonic())
+
+
+def report_cpu(before: CPU | None, after: CPU | None, requests: int, postgres: bool) -> None:
+    """Print the server's CPU per request: the figure the machine's other load changes least."""
+    if before is None or after is None or not requests:
+        return
+    wall = after.at - before.at
+    server = after.server - before.server
+    per = 1000 / requests
+    line = f"server CPU: {server:.1f} s = {server * per:.2f} ms a request ({server / wall:.2f} cores)"
+    if postgres:
+        pg = after.postgres - before.postgres
+        line += f"; PostgreSQL (all its processes): {pg * per:.2f} ms a request ({pg / wall:.2f} cores)"
+    busy = after.busy - before.busy
+    print(f"{line}; machine busy {busy / wall:.2f} of {os.cpu_count()} cores")
+
+
 # -- the run ---------------------------------------------------------------------------------
 
 
@@ -237,23 +296,23 @@ def prepare(mem: Memory, args: argparse.Namespace, gen: Realistic) -> tuple[list
     )
 
     t = time.perf_counter()
-    seats: list[Seat] = []
-    lock = threading.Lock()
+    # the accounts and tokens `tm user add` and `tm token create` would make, made here: 64 CLI
+    # starts took a minute on a loaded machine and measured nothing
+    from werkzeug.security import generate_password_hash
 
-    def make(n: int) -> None:
+    from web.security import new_token_secret
+
+    password = generate_password_hash("load-password-123")
+    store = open_store(mem.url, create=False)
+    seats: list[Seat] = []
+    for n in range(args.clients):
         name = f"load{n:02d}"
         role = "admin" if n in (2, 3) else "translator"
-        tm_cli(mem, "user", "add", name, "--role", role, "--password-stdin", stdin="load-password-123\n")
-        secret = tm_cli(mem, "token", "create", name, "--name", "load").strip().splitlines()[0].strip()
-        with lock:
-            seats.append(Seat(n, name, secret))
-
-    threads = [threading.Thread(target=make, args=(n,)) for n in range(args.clients)]
-    for i in range(0, len(threads), 4):
-        for th in threads[i : i + 4]:
-            th.start()
-        for th in threads[i : i + 4]:
-            th.join()
+        user = store.accounts.add(name, password, role)
+        secret = new_token_secret()
+        store.accounts.add_token(user.id, "load", secret)
+        seats.append(Seat(n, name, secret))
+    store.close()
     if len(seats) != args.clients:
         raise SystemExit("could not make every account")
     seats.sort(key=lambda s: s.n)
@@ -306,6 +365,7 @@ def client_loop(
     stats: Stats,
     stop: float,
     seed: int,
+    pause_ms: float = 0.0,
 ) -> None:
     rng = random.Random(seed)
     c = Client(port, seat.token, stats)
@@ -318,6 +378,10 @@ def client_loop(
     kinds, weights = zip(*MIX, strict=True)
     count = 0
     while time.monotonic() < stop:
+        if pause_ms:  # a translator reading and typing before the next request
+            time.sleep(min(rng.expovariate(1000 / pause_ms), max(0.0, stop - time.monotonic())))
+            if time.monotonic() >= stop:
+                break
         kind = rng.choices(kinds, weights)[0]
         if kind == "lookup":
             c.call(kind, "GET", "/api/v1/lookup?text=" + urllib.parse.quote(rng.choice(queries)))
@@ -474,11 +538,20 @@ def main() -> None:
         "--db", default=tempfile.gettempdir(), help="a directory or new file (SQLite), or a postgresql:// URL"
     )
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=8, help="request threads per server process")
+    ap.add_argument(
+        "--threads", type=int, help="request threads per server process (default: tm serve's for the engine)"
+    )
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--units", type=int, default=20_000)
     ap.add_argument("--segments", type=int, default=20, help="sentences in each client's document")
+    ap.add_argument(
+        "--pause-ms",
+        type=float,
+        default=0.0,
+        help="each client waits a random think time (exponential, this mean) before each request, as a "
+        "translator at the editor does; 0 (the default): back to back, the server saturated",
+    )
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--keep", action="store_true", help="keep the memory (file or schema) afterwards")
     args = ap.parse_args()
@@ -508,6 +581,7 @@ def main() -> None:
     try:
         sentences, seats = prepare(mem, args, gen)
         port = free_port()
+        threads = args.threads or default_threads(mem.url)
         with open(log_path, "wb") as log:
             server = subprocess.Popen(
                 [
@@ -516,7 +590,7 @@ def main() -> None:
                     "--workers",
                     str(args.workers),
                     "--threads",
-                    str(args.threads),
+                    str(threads),
                     "--port",
                     str(port),
                 ],
@@ -536,7 +610,7 @@ def main() -> None:
                 raise SystemExit(f"tm serve did not answer within 120 s: see {log_path}")
             time.sleep(0.2)
         print(
-            f"tm serve --workers {args.workers} --threads {args.threads} answering on port {port} "
+            f"tm serve --workers {args.workers} --threads {threads} answering on port {port} "
             f"after {time.perf_counter() - t:.1f} s"
         )
 
@@ -553,14 +627,32 @@ def main() -> None:
             f"{len(shared['segments'])} (clients 0-{SHARED_WRITERS - 1} write to it); "
             f"running {args.clients} clients for {args.seconds:g} s"
         )
+        if args.pause_ms:
+            print(
+                f"paced: each client waits {args.pause_ms:g} ms on average (exponential) before each "
+                f"request: offered at most {args.clients * 1000 / args.pause_ms:,.1f} requests/s"
+            )
+        else:
+            print("saturated: each client sends its next request as soon as the last is answered")
 
         stats = Stats()
+        cpu_before = CPU.now(server.pid)
         start = time.monotonic()
         stop = start + args.seconds
         clients = [
             threading.Thread(
                 target=client_loop,
-                args=(port, seat, shared, queries, phrases, stats, stop, args.seed * 1000 + seat.n),
+                args=(
+                    port,
+                    seat,
+                    shared,
+                    queries,
+                    phrases,
+                    stats,
+                    stop,
+                    args.seed * 1000 + seat.n,
+                    args.pause_ms,
+                ),
                 daemon=True,
             )
             for seat in seats
@@ -570,7 +662,9 @@ def main() -> None:
         for th in clients:
             th.join()
         elapsed = time.monotonic() - start
+        cpu_after = CPU.now(server.pid)
         report(stats, elapsed)
+        report_cpu(cpu_before, cpu_after, sum(map(len, stats.latency.values())), mem.schema is not None)
         stop_server()
         lost = verify(mem.url, stats)
         fives = sum(v for kind in stats.status for k, v in stats.status[kind].items() if k >= 500)

@@ -259,3 +259,29 @@ def test_workers_share_one_port_a_dead_one_is_replaced_and_all_stop_together(env
     assert server.proc.returncode == 0, log.read_text()
     assert not any(map(_alive, pids)), log.read_text()
     assert "stopped" in log.read_text()
+
+
+def test_a_saturated_servers_queue_warnings_are_said_once_a_minute_not_for_every_request():
+    import logging
+
+    from web import cli
+
+    now = [1000.0]
+    once = cli._EveryMinute(clock=lambda: now[0])
+    record = logging.LogRecord(
+        "waitress.queue", logging.WARNING, __file__, 1, "Task queue depth is %d", (3,), None
+    )
+    said = [once.filter(record) for _ in range(1000)]
+    now[0] += 61
+    said.append(once.filter(record))
+    assert said.count(True) == 2 and said[0] and said[-1]
+
+
+@pytest.mark.parametrize(
+    ("db", "threads"),
+    [("/srv/tm/memory.db", 8), ("postgresql://tm@db/tm", 16), ("postgres://tm@db/tm?sslmode=require", 16)],
+)
+def test_server_processes_run_more_request_threads_on_postgresql_whose_writers_queue_in_order(db, threads):
+    from web.cli import default_threads
+
+    assert default_threads(db) == threads
