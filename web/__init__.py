@@ -21,6 +21,7 @@ from tm.jobs import Worker
 from tm.memory import TranslationMemory
 from tm.queue_rq import RQJobs
 from tm.store import Store, open_store
+from web import assets
 from web.jobs import job_kinds
 from web.security import Throttle, install_security
 
@@ -116,6 +117,7 @@ def create_app(
             abort(413)
 
     install_security(app)
+    assets.install(app)
     app.jinja_env.globals["provenance_label"] = lambda p: PROVENANCE_LABELS.get(p or "", p or "unknown")
     app.jinja_env.globals["provenance_labels"] = PROVENANCE_LABELS  # the editor's script reads the same
     # metadata as people write it: Arabic as Arabic, not \u escapes (autoescaping still applies)

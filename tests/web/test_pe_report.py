@@ -84,7 +84,7 @@ def test_the_page_shows_a_documents_figures_with_charts_and_tables(admin, docs):
     page = r.get_data(as_text=True)
     for canvas in ("chart-origins", "chart-effort", "chart-speed"):
         assert f'<canvas id="{canvas}"' in page
-    assert '/static/vendor/chartjs/chart.umd.min.js"' in page and '/static/pe-report.js"' in page
+    assert '/static/vendor/chartjs/chart.umd.min.js?v=' in page and '/static/pe-report.js?v=' in page
     assert "<script>" not in page  # no inline script: the CSP allows none
     data = chart_data(page)
     assert data["filter"] == {"document": docs["budget"], "translator": None, "from": None, "to": None}
