@@ -2,6 +2,7 @@
 
 Run by hand:  python bench/mt.py [--article ../shared/samples/news-ar-drone-factory.txt]
               [--beams 4 2 1] [--engines ctranslate2 transformers] [--baseline REV]
+              [--repeat N] [--work DIR (keeps the built model for the next run)]
 
 The real model cannot be downloaded here, so this builds a MarianMT with exactly its shape
 (d_model 512, 6 encoder and 6 decoder layers, 8 heads, FFN 2048, vocabulary 62,834, shared
@@ -20,11 +21,17 @@ So that its figures are what a real model would do:
   the end, CTranslate2 drops them, so a batch mixing lengths (the baseline's document-order
   batches) costs a real CTranslate2 model somewhat less than it costs here.
 
-It prints the engine's best throughput alone (forced 32-token outputs, several batch
-sizes), then pre-translates the article through tm (empty memory) with the code at
---baseline (read with `git show`) and the current code in turns, so machine load falls on
-both: wall time, output tokens/s (the tokens a real model would write), % of the engine's
-best, the time to the first drafted sentence, and the ratios.
+It measures the engine alone on the very token lists tm's pipeline sends it (the article's
+sentences, each batch decoding to the stand-in </s> of its longest sentence), at several
+batch sizes and with each thread layout (one worker on all threads, a worker per thread),
+and counts the same output tokens (the ones a real model would write) for the engine and
+the pipeline, so the pipeline's % of the engine's best compares like with like. For
+reference it also prints the engine on 32 short sentences forced to 32 tokens each (the
+figure issue 12 first compared with: more and shorter sentences than the article has, so
+bigger batches than the article allows). Then it pre-translates the article through tm
+(empty memory) with the code at --baseline (read with `git show`) and the current code, in
+turns with the engine alone so that machine load falls on all: wall time, output tokens/s,
+% of the engine's best, the time to the first drafted sentence, and the ratios.
 """
 
 from __future__ import annotations
@@ -111,13 +118,13 @@ class Stop:
         model.generate = bounded
 
 
-def engine_alone(tr: Any, engine: str, beams: int, batch: int, sentences: list[str]) -> float:
+def engine_short(raw: Any, tr: Any, engine: str, beams: int, batch: int, sentences: list[str]) -> float:
     """Translate sentences at a fixed batch size forcing OUT_TOKENS each; return output tokens/s."""
     if engine == "ctranslate2":
         tokens = [tr.tokenizer.convert_ids_to_tokens(tr.tokenizer.encode(s)) for s in sentences]
         start = time.perf_counter()
-        # one call: CTranslate2's workers (one per core) take its batches in parallel
-        tr.translator.translate_batch(
+        # one call: CTranslate2 sorts and cuts its batches, its workers take them
+        raw.translate_batch(
             tokens,
             beam_size=beams,
             max_batch_size=batch,
@@ -131,10 +138,74 @@ def engine_alone(tr: Any, engine: str, beams: int, batch: int, sentences: list[s
         with torch.inference_mode():
             for i in range(0, len(sentences), batch):
                 enc = tr.tokenizer(sentences[i : i + batch], return_tensors="pt", padding=True)
-                tr.model.generate(
-                    **enc, num_beams=beams, min_new_tokens=OUT_TOKENS, max_new_tokens=OUT_TOKENS
-                )
+                raw(**enc, num_beams=beams, min_new_tokens=OUT_TOKENS, max_new_tokens=OUT_TOKENS)
     return len(sentences) * OUT_TOKENS / (time.perf_counter() - start)
+
+
+def engine_article(
+    raw: Any, tr: Any, engine: str, beams: int, batch: int, pieces: list[list[str]], stop: Stop
+) -> float:
+    """Translate the pipeline's sentences alone, in batches of `batch`; return the seconds taken.
+
+    The same token lists the pipeline sends, cut as CTranslate2 cuts one call's batches
+    (longest first, `batch` sentences each) and all queued at once, each batch decoding to
+    the stand-in </s> of its longest sentence, as the pipeline's batches do.
+    """
+    order = sorted(range(len(pieces)), key=lambda i: -len(pieces[i]))
+    chunks = [[pieces[i] for i in order[k : k + batch]] for k in range(0, len(order), batch)]
+    start = time.perf_counter()
+    if engine == "ctranslate2":
+        jobs = []
+        for chunk in chunks:
+            bound = stop.bound(chunk)
+            jobs.append(
+                raw.translate_batch(
+                    chunk,
+                    beam_size=beams,
+                    max_batch_size=len(chunk),
+                    min_decoding_length=bound,
+                    max_decoding_length=bound,
+                    asynchronous=True,
+                )
+            )
+        for job in jobs:
+            for result in job:
+                result.result()
+    else:
+        import torch
+
+        with torch.inference_mode():
+            for chunk in chunks:
+                ids = [tr.tokenizer.convert_tokens_to_ids(p) for p in chunk]
+                enc = tr.tokenizer.pad({"input_ids": ids}, return_tensors="pt")
+                bound = stop.bound(chunk)
+                raw(**enc, num_beams=beams, min_new_tokens=bound, max_new_tokens=bound)
+    return time.perf_counter() - start
+
+
+def build_model(work: Path, article_text: str, pieces_per_word: float) -> Path:
+    """Build (or find, in a --work directory used before) the opus-mt-shaped model, converted."""
+    import sentencepiece as spm
+
+    path = work / "opus-mt-ar-en-shape"
+    texts = arabic_text(article_text)
+    if (path / "ctranslate2" / "model.bin").exists():
+        tok = spm.SentencePieceProcessor(model_file=str(path / "source.spm"))
+        rate = len(tok.encode(article_text)) / len(article_text.split())
+        print(f"model from {path}: {tok.get_piece_size()} source pieces, {rate:.2f} pieces a word")
+        return path
+    size, rate = fit_vocabulary(texts, article_text, pieces_per_word, work)
+    t = time.perf_counter()
+    build_marian(
+        path, d_model=512, layers=6, heads=8, ffn=2048, vocab_size=62_834, spm_vocab=size, arabic=texts
+    )
+    convert_model(path)
+    print(
+        f"source SentencePiece: {size} pieces trained on {len(texts)} written Arabic sentences, "
+        f"{rate:.2f} pieces a word on the article; vocabulary padded to 62,834; "
+        f"model built and converted to int8 in {time.perf_counter() - t:.0f} s"
+    )
+    return path
 
 
 def main() -> None:
@@ -145,121 +216,156 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--beams", type=int, nargs="+", default=[4, 2, 1])
     ap.add_argument("--engines", nargs="+", default=["ctranslate2"], choices=["ctranslate2", "transformers"])
-    ap.add_argument("--batches", type=int, nargs="+", default=[4, 8, 16, 32], help="engine-alone batch sizes")
+    ap.add_argument(
+        "--batches",
+        type=int,
+        nargs="+",
+        default=[2, 3, 4, 6, 9, 18],
+        help="engine-alone batch sizes on the article's sentences",
+    )
+    ap.add_argument(
+        "--short-batches",
+        type=int,
+        nargs="*",
+        default=[8, 16, 32],
+        help="engine-alone batch sizes on 32 short sentences forced to 32 tokens (nothing: skip)",
+    )
     ap.add_argument("--batch-tokens", type=int, default=MTOptions.batch_tokens)
     ap.add_argument("--pieces-per-word", type=float, default=1.6)
     ap.add_argument("--out-per-word", type=float, default=1.4)
     ap.add_argument("--repeat", type=int, default=2, help="runs of each measurement; the fastest counts")
     ap.add_argument("--baseline", default="HEAD", help="git revision to compare with")
+    ap.add_argument(
+        "--work", help="a directory to build the model in and find it again (default: a temporary one)"
+    )
     args = ap.parse_args()
 
     import torch
 
     from tm.formats.text import read_text
-    from tm.memory import TranslationMemory
-    from tm.pretranslate import pretranslate
     from tm.segment import segment
 
     torch.set_num_threads(args.threads)
     article_text = read_text(args.article)
     doc = segment(article_text)
     with tempfile.TemporaryDirectory() as tmp:
-        texts = arabic_text(article_text)
-        size, rate = fit_vocabulary(texts, article_text, args.pieces_per_word, Path(tmp))
-        t = time.perf_counter()
-        path = build_marian(
-            Path(tmp) / "opus-mt-ar-en-shape",
-            d_model=512,
-            layers=6,
-            heads=8,
-            ffn=2048,
-            vocab_size=62_834,
-            spm_vocab=size,
-            arabic=texts,
-        )
-        convert_model(path)
-        print(
-            f"source SentencePiece: {size} pieces trained on {len(texts)} written Arabic sentences, "
-            f"{rate:.2f} pieces a word on {Path(args.article).name}; vocabulary padded to 62,834; "
-            f"model built and converted to int8 in {time.perf_counter() - t:.0f} s"
-        )
-        stop = Stop(args.out_per_word)
-        old = {
-            "ctranslate2": old_module(args.baseline, "tm/mt/ct2.py").CT2Translator,
-            "transformers": old_module(args.baseline, "tm/mt/hf.py").HFTranslator,
-        }
-        old_pretranslate = old_module(args.baseline, "tm/pretranslate.py").pretranslate
-        samples = [ARABIC[i % len(ARABIC)] for i in range(32)]
-        segments = [s.text for s in doc.segments()]
-
+        work = Path(args.work) if args.work else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        path = build_model(work, article_text, args.pieces_per_word)
         for engine in args.engines:
             print(f"\n== {engine}, {args.threads} threads ==")
             for beams in args.beams:
-                options = MTOptions(threads=args.threads, beams=beams, batch_tokens=args.batch_tokens)
-                new = load_translator(str(path), engine=engine, options=options)
-                base = old[engine](
-                    path, str(path), MTOptions(threads=args.threads, beams=beams, batch_size=16)
-                )
-                engine_alone(new, engine, beams, 2, samples[:2])  # warm up
-                raw = {
-                    name: tr.translator if engine == "ctranslate2" else tr.model.generate
-                    for name, tr in (("new", new), ("baseline", base))
-                }
-                for tr in (new, base):
-                    getattr(stop, "ct2" if engine == "ctranslate2" else "hf")(tr)
-                rates = {b: 0.0 for b in args.batches}
-                pieces = [new.tokenizer.convert_ids_to_tokens(new.tokenizer.encode(s)) for s in segments]
-                useful = sum(math.ceil(args.out_per_word * words_in(p)) for p in pieces)
-                runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "new": []}
-                for rep in range(args.repeat):
-                    # the engine alone, in turns with the pipelines so that load falls on all
-                    bounded = new.translator if engine == "ctranslate2" else new.model.generate
-                    if engine == "ctranslate2":
-                        new.translator = raw["new"]
-                    else:
-                        new.model.generate = raw["new"]
-                    for b in args.batches:
-                        rates[b] = max(rates[b], engine_alone(new, engine, beams, b, samples))
-                    if engine == "ctranslate2":
-                        new.translator = bounded
-                    else:
-                        new.model.generate = bounded
-                    for name, tr, run in (("baseline", base, old_pretranslate), ("new", new, pretranslate)):
-                        memory = TranslationMemory.open(str(Path(tmp) / f"{engine}-{beams}-{name}-{rep}.db"))
-                        first: list[float] = []
-                        start = time.perf_counter()
-                        result = run(
-                            doc,
-                            memory,
-                            translator=tr,
-                            batch_size=16,
-                            progress=lambda n, first=first: first.append(time.perf_counter()),
-                        )
-                        wall = time.perf_counter() - start
-                        memory.close()
-                        assert result.counts().get("mt") == len(segments), result.counts()
-                        runs[name].append((wall, first[0] - start))
-                best = max(rates, key=lambda b: rates[b])
-                print(
-                    f"beam {beams}: engine alone, {OUT_TOKENS} tokens out: "
-                    + ", ".join(f"batch {b} {r:.0f}" for b, r in rates.items())
-                    + f" tokens/s; best {rates[best]:.0f} at batch {best}"
-                )
-                got = {name: (min(w for w, _ in r), min(f for _, f in r)) for name, r in runs.items()}
-                print(
-                    f"beam {beams}: {Path(args.article).name}, {len(segments)} segments, "
-                    f"{sum(len(p) for p in pieces)} source tokens, {useful} output tokens "
-                    f"(batch 16 / {args.batch_tokens} tokens), best of {args.repeat}:"
-                )
-                print(f"  {'':<10}{'wall s':>8}{'tokens/s':>10}{'% engine':>10}{'first s':>9}")
-                for name, (wall, first_s) in got.items():
-                    speed = useful / wall
-                    print(
-                        f"  {name:<10}{wall:>8.2f}{speed:>10.0f}"
-                        f"{100 * speed / rates[best]:>9.0f}%{first_s:>9.2f}"
-                    )
-                (bw, bf), (nw, nf) = got["baseline"], got["new"]
-                print(f"  {'ratio':<10}{bw / nw:>7.2f}x{'':>20}{bf / nf:>8.2f}x")
+                compare(args, engine, beams, path, doc, Path(tmp))
+
+
+def engines(
+    args: argparse.Namespace, engine: str, beams: int, path: Path, stop: Stop
+) -> tuple[Any, Any, dict]:
+    """Return the current and the baseline translators (decoding to the stand-in </s>) and raw engines.
+
+    The raw engines, for the engine alone: a CTranslate2 translator per thread layout (one
+    worker on every thread, a worker per thread), or torch's generate.
+    """
+    options = MTOptions(threads=args.threads, beams=beams, batch_tokens=args.batch_tokens)
+    new: Any = load_translator(str(path), engine=engine, options=options)
+    module = "tm/mt/ct2.py" if engine == "ctranslate2" else "tm/mt/hf.py"
+    old = getattr(
+        old_module(args.baseline, module), "CT2Translator" if engine == "ctranslate2" else "HFTranslator"
+    )
+    base = old(path, str(path), MTOptions(threads=args.threads, beams=beams, batch_size=16))
+    if engine == "ctranslate2":
+        import ctranslate2
+
+        raws = {
+            f"{w} worker{'s' if w > 1 else ''} x {t} thread{'s' if t > 1 else ''}": ctranslate2.Translator(
+                str(path / "ctranslate2"), compute_type="int8", inter_threads=w, intra_threads=t
+            )
+            for w, t in sorted({(1, args.threads), (args.threads, 1)})
+        }
+        stop.ct2(new)
+        stop.ct2(base)
+    else:
+        raws = {"torch": new.model.generate}
+        stop.hf(new)
+        stop.hf(base)
+    return new, base, raws
+
+
+def compare(args: argparse.Namespace, engine: str, beams: int, path: Path, doc: Any, tmp: Path) -> None:
+    """Measure the engine alone and both pipelines in turns, --repeat times; print the best of each."""
+    from tm.memory import TranslationMemory
+    from tm.pretranslate import pretranslate
+
+    old_pretranslate = old_module(args.baseline, "tm/pretranslate.py").pretranslate
+    stop = Stop(args.out_per_word)
+    new, base, raws = engines(args, engine, beams, path, stop)
+    samples = [ARABIC[i % len(ARABIC)] for i in range(32)]
+    segments = [s.text for s in doc.segments()]
+    unique = list(dict.fromkeys(segments))  # what the pipeline sends the engine
+    pieces = [new.tokenizer.convert_ids_to_tokens(new.tokenizer.encode(s)) for s in unique]
+    useful = sum(math.ceil(args.out_per_word * words_in(p)) for p in pieces)
+    for raw in raws.values():  # warm up
+        engine_short(raw, new, engine, beams, 2, samples[:2])
+    for tr in (new, base):
+        tr.translate(samples[:2])
+    article: dict[tuple[str, int], float] = {}
+    short: dict[tuple[str, int], float] = {}
+    runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "new": []}
+    for rep in range(args.repeat):
+        # the engine alone, in turns with the pipelines so that load falls on all
+        for layout, raw in raws.items():
+            for b in args.batches:
+                seconds = engine_article(raw, new, engine, beams, b, pieces, stop)
+                article[layout, b] = max(article.get((layout, b), 0.0), useful / seconds)
+            for b in args.short_batches:
+                speed = engine_short(raw, new, engine, beams, b, samples)
+                short[layout, b] = max(short.get((layout, b), 0.0), speed)
+        for name, tr, run in (("baseline", base, old_pretranslate), ("new", new, pretranslate)):
+            memory = TranslationMemory.open(str(tmp / f"{engine}-{beams}-{name}-{rep}.db"))
+            first: list[float] = []
+
+            def progress(n: int, first: list[float] = first) -> None:
+                first.append(time.perf_counter())
+
+            start = time.perf_counter()
+            result = run(doc, memory, translator=tr, batch_size=16, progress=progress)
+            wall = time.perf_counter() - start
+            memory.close()
+            assert result.counts().get("mt") == len(segments), result.counts()
+            runs[name].append((wall, first[0] - start))
+
+    best = max(article, key=lambda k: article[k])
+    print(
+        f"beam {beams}: the engine alone on the article's {len(pieces)} sentences, {useful} output "
+        "tokens (batches longest first, each to its longest's bound), tokens/s:"
+    )
+    for layout in raws:
+        print(f"  {layout}: " + ", ".join(f"batch {b} {article[layout, b]:.0f}" for b in args.batches))
+    print(f"  best {article[best]:.0f} ({best[0]}, batch {best[1]})")
+    top = max(short, key=lambda k: short[k]) if short else None
+    if top:
+        print(
+            f"beam {beams}: the engine alone on {len(samples)} short sentences forced to {OUT_TOKENS} "
+            f"tokens: best {short[top]:.0f} tokens/s ({top[0]}, batch {top[1]}); "
+            + "; ".join(
+                f"{layout}: " + ", ".join(f"{b} {short[layout, b]:.0f}" for b in args.short_batches)
+                for layout in raws
+            )
+        )
+    got = {name: (min(w for w, _ in r), min(f for _, f in r)) for name, r in runs.items()}
+    print(
+        f"beam {beams}: {Path(args.article).name}, {len(segments)} segments, "
+        f"{sum(len(p) for p in pieces)} source tokens, {useful} output tokens, "
+        f"tm's pipeline (empty memory), best of {args.repeat}:"
+    )
+    print(f"  {'':<10}{'wall s':>8}{'tokens/s':>10}{'% engine':>10}{'% short':>9}{'first s':>9}")
+    for name, (wall, first_s) in got.items():
+        speed = useful / wall
+        of_engine = f"{100 * speed / article[best]:>9.0f}%"
+        of_short = f"{100 * speed / short[top]:>8.0f}%" if top else f"{'':>9}"
+        print(f"  {name:<10}{wall:>8.2f}{speed:>10.0f}{of_engine}{of_short}{first_s:>9.2f}")
+    (bw, bf), (nw, nf) = got["baseline"], got["new"]
+    print(f"  {'ratio':<10}{bw / nw:>7.2f}x{'':>29}{bf / nf:>8.2f}x")
 
 
 if __name__ == "__main__":
