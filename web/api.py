@@ -12,7 +12,7 @@ from tm.errors import NotFound, QABlocked
 from tm.rights import can_write
 from tm.store.records import Job, SegmentRow
 from web import services
-from web.documents import drafting_stuck
+from web.documents import drafting_stuck, waiting
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -94,12 +94,35 @@ def _version(data: dict[str, Any]) -> int:
     return v
 
 
+# what the editor's rows draw from a segment (its polls leave out the Arabic, which the page has,
+# and the matches and drafts, which it asks for elsewhere)
+ROW_FIELDS = (
+    "idx", "target", "origin", "score", "status", "version", "repeat_of", "qa", "changed_by",
+    "changed_at", "provenance", "rejected_by", "override", "tags",
+)  # fmt: skip
+
+
 @bp.get("/documents/<int:doc_id>")
 def document(doc_id: int) -> ResponseReturnValue:
-    """Return a document's state and segments (the editor polls this while drafts are made)."""
+    """Return a document's state and segments (the editor polls this while drafts are made and after).
+
+    Segments come while the document is drafted too, with the drafts stored so far. `?rows=1`
+    (the editor's polls) gives each segment only what a row draws and, while drafts are made,
+    leaves out the sentences still waiting for theirs.
+    """
     svc = services()
     doc = svc.store.documents.get(doc_id)
-    segs = svc.store.documents.segments(doc_id) if doc.status != "translating" else []
+    segs = svc.store.documents.segments(doc_id)
+    stuck = drafting_stuck(doc)
+    if request.args.get("rows") == "1":
+        drafting = doc.status == "translating" and not stuck
+        segments = [
+            {k: v for k, v in segment_json(s).items() if k in ROW_FIELDS}
+            for s in segs
+            if not (drafting and waiting(s))
+        ]
+    else:
+        segments = [segment_json(s) for s in segs]
     return jsonify(
         id=doc.id,
         title=doc.title,
@@ -109,8 +132,8 @@ def document(doc_id: int) -> ResponseReturnValue:
         progress=doc.progress,
         total=doc.total,
         note=doc.note,
-        stuck=drafting_stuck(doc),
-        segments=[segment_json(s) for s in segs] if doc.status != "translating" else [],
+        stuck=stuck,
+        segments=segments,
     )
 
 

@@ -88,6 +88,15 @@ def drafting_stuck(doc: DocRow) -> bool:
     return job.state in ("done", "failed")
 
 
+def waiting(s: SegmentRow) -> bool:
+    """Tell whether a sentence of a document being drafted still waits for its draft.
+
+    No draft is stored for it yet and nobody has saved it (a draft never replaces what a person
+    saved, so such a sentence waits for nothing).
+    """
+    return s.changed_by is None and s.origin == "none" and not s.target
+
+
 @bp.route("/documents/new", methods=["GET", "POST"])
 def new() -> ResponseReturnValue:
     """Create a document from pasted text (or HTML) or an uploaded file, then pre-translate it.
@@ -127,7 +136,10 @@ def new() -> ResponseReturnValue:
 def editor(doc_id: int) -> ResponseReturnValue:
     """The post-editing grid of one document."""
     doc = services().store.documents.get(doc_id)
-    rows = _Rows(doc)
+    stuck = drafting_stuck(doc)
+    # while drafts are made the grid opens at once: the sentences fill in as their drafts come
+    drafting = doc.status == "translating" and not stuck
+    rows = _Rows(doc, drafting)
 
     def chips(text: str, table: dict[str, dict[str, str]]) -> list[tuple[str, dict[str, Any] | None]]:
         """Split a sentence into its text and its tags, each tag with its chip's label (editor-field.js)."""
@@ -159,7 +171,9 @@ def editor(doc_id: int) -> ResponseReturnValue:
         rows=rows,
         chips=chips,
         blocking=BLOCKING,  # the editor moves on at once unless a confirm will likely be refused
-        stuck=drafting_stuck(doc),
+        stuck=stuck,
+        drafting=drafting,
+        is_waiting=waiting,
         writable=can_write(g.user, doc),
         read_only=read_only_reason(doc),
         manage=can_manage(g.user, doc),
@@ -172,13 +186,27 @@ def editor(doc_id: int) -> ResponseReturnValue:
 class _Rows:
     """A document's sentences for its editor page, read when the (streaming) page first needs them."""
 
-    def __init__(self, doc: DocRow):
+    def __init__(self, doc: DocRow, drafting: bool = False):
         self.doc = doc
+        self.drafting = drafting
 
     @cached_property
     def segments(self) -> list[SegmentRow]:
-        """Return the document's segments (none while it is drafted)."""
-        return services().store.documents.segments(self.doc.id) if self.doc.status == "ready" else []
+        """Return the document's segments, drafted or being drafted (none once drafting stopped or failed)."""
+        shown = self.doc.status == "ready" or self.drafting
+        return services().store.documents.segments(self.doc.id) if shown else []
+
+    @cached_property
+    def waiting_terms(self) -> dict[int, list[dict[str, Any]]]:
+        """Return the glossary terms in the Arabic of the sentences still waiting for their draft.
+
+        A drafted sentence keeps its terms with its draft; these are the same hits, marked at once.
+        """
+        if not self.drafting:
+            return {}
+        pending = [s for s in self.segments if waiting(s)]
+        found = services().glossary.hits_many([s.source for s in pending])
+        return {s.idx: [h.to_json() for h in hits] for s, (hits, _) in zip(pending, found, strict=True)}
 
     @cached_property
     def tag_tables(self) -> dict[int, dict[str, dict[str, str]]]:

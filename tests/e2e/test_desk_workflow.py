@@ -44,6 +44,8 @@ def create(page, base, title, text, *, translator="", reviewer="", deadline="", 
     page.select_option("select[name=priority]", priority)
     page.locator("main button.primary").click()
     expect(page.locator(".seg").first).to_be_visible(timeout=120_000)
+    # the editor opens while the sentences are drafted; these tests start from the drafts
+    expect(page.locator("#drafting")).to_have_count(0, timeout=120_000)
     # keys typed before the editor activates its first row would be lost on a loaded machine
     expect(page.locator(".seg.active")).to_have_count(1)
     return page.url

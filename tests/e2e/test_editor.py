@@ -38,6 +38,8 @@ def new_document(page, base, title, text):
     page.fill("textarea[name=text]", text)
     page.locator("main button.primary").click()
     expect(page.locator(".seg").first).to_be_visible(timeout=120_000)
+    # the editor opens while the sentences are drafted; these tests start from the drafts
+    expect(page.locator("#drafting")).to_have_count(0, timeout=120_000)
     # keys typed before the editor activates its first row would be lost on a loaded machine
     expect(page.locator(".seg.active")).to_have_count(1)
 

@@ -126,6 +126,8 @@ def test_a_conflict_shows_both_versions_and_keeps_the_text_chosen(server, tm_env
         tom.select_option("select[name=translator]", "tia")
     tom.locator("main button.primary").click()
     expect(tom.locator(".seg").first).to_be_visible(timeout=120_000)
+    # the editor opens while the sentences are drafted; these tests start from the drafts
+    expect(tom.locator("#drafting")).to_have_count(0, timeout=120_000)
     expect(tom.locator(".seg.active")).to_have_count(1)  # the editor is ready for keys
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     tia = context.new_page()

@@ -54,6 +54,8 @@ def test_merge_keeps_both_peoples_changes_to_different_words(server, tm_env, bro
     tom.select_option("select[name=translator]", "tia")
     tom.locator("main button.primary").click()
     expect(tom.locator(".seg").first).to_be_visible(timeout=120_000)
+    # the editor opens while the sentences are drafted; these tests start from the drafts
+    expect(tom.locator("#drafting")).to_have_count(0, timeout=120_000)
     expect(tom.locator(".seg.active")).to_have_count(1)  # the editor is ready for keys
     # both start from the same saved English
     tom.keyboard.press("Control+a")

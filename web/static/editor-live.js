@@ -1,35 +1,31 @@
-// The editor follows the document live: the drafting progress, then what others change while
-// the page is open (their sentences, the stage, this user's rights), read-only mode when the
+// The editor follows the document live: the drafts as they are stored while the document is
+// drafted (the page opens at once and fills its rows in), then what others change while the
+// page is open (their sentences, the stage, this user's rights), read-only mode when the
 // rights go, and the leave warning. Built on editor.js's internals (tm.editor.internal).
 "use strict";
 
 (function () {
-  // While drafts are being made: follow the progress, then open the grid.
-  const drafting = document.getElementById("drafting");
-  if (drafting) {
-    const bar = document.getElementById("draft-progress");
-    window.tm.follow(`/api/documents/${drafting.dataset.doc}`, 700, (doc) => {
-      bar.value = doc.progress;
-      const finished = doc.status !== "translating" || doc.stuck;
-      if (finished) window.location.reload();
-      return finished;
-    });
-    return;
-  }
-
   const editor = window.tm.editor;
   if (!editor) return;
   const { api, el } = window.tm;
   const { docId, rows, field, apply, save, say } = editor;
   const { internal } = editor;
-  const { workspace, conflicts, timers, dirty, markUnsaved, refreshProgress, readOnlySay } = internal;
+  const { workspace, conflicts, timers, bases, dirty, markUnsaved, refreshProgress, readOnlySay } = internal;
 
-  // -- live: what others change while the page is open --------------------------------------
-  // The document is asked for every POLL_MS while the tab is visible (at once when it becomes
-  // visible again). Newer sentences are drawn unless the box holds unsaved text: then the
-  // conflict view shows theirs beside it. A change of stage or of this user's rights is drawn
-  // too: the header, and read-only (text typed and not saved stays in its box) or writable.
+  // -- live: the drafts as they come, then what others change -------------------------------
+  // The document is asked for every DRAFT_MS while it is drafted, then every POLL_MS, only while
+  // the tab is visible (and at once when it becomes visible again). Drafts do not change a
+  // sentence's version: one has come when the English or origin the server has differs at the
+  // version the row shows; it fills the row unless the box holds text the server does not have
+  // (typed, its autosave under way), which always wins (and the server never puts a draft over
+  // a sentence a person saved). A change by a person is a newer version: it is drawn unless the
+  // box holds unsaved text, then the conflict view shows theirs beside it. A change of stage or
+  // of this user's rights is drawn too: the header, and read-only (text typed and not saved
+  // stays in its box) or writable.
   const POLL_MS = 10000;
+  const DRAFT_MS = 500;
+  let drafting = workspace.dataset.drafting === "1";
+  let stopped = false; // drafting stopped or failed while the page was open: its section shows
   let pollTimer = null;
   let polling = false;
   let again = false;
@@ -37,7 +33,7 @@
 
   function schedulePoll() {
     clearTimeout(pollTimer);
-    pollTimer = document.hidden ? null : setTimeout(poll, POLL_MS);
+    pollTimer = document.hidden ? null : setTimeout(poll, drafting ? DRAFT_MS : POLL_MS);
   }
 
   async function poll() {
@@ -48,7 +44,9 @@
     polling = true;
     const sent = internal.written;
     try {
-      const doc = await api("GET", `/api/documents/${docId}`);
+      // only what the rows draw (not the Arabic, matches or drafts); while drafting, only the
+      // sentences that have their draft
+      const doc = await api("GET", `/api/documents/${docId}?rows=1`);
       // a change sent meanwhile may be in this answer or not: ask again next round
       if (!internal.writing && internal.written === sent) await live(doc);
     } catch (e) {
@@ -67,27 +65,52 @@
     poll();
   }
 
-  function flashRow(row) {
-    row.classList.remove("live-changed");
-    void row.offsetWidth; // restart the animation
-    row.classList.add("live-changed");
-    setTimeout(() => row.classList.remove("live-changed"), 3000);
+  // a short highlight of rows that changed, all in one layout (a batch of drafts may be hundreds)
+  function flashRows(list) {
+    if (!list.length) return;
+    list.forEach((row) => row.classList.remove("live-changed"));
+    void workspace.offsetWidth; // restart the animation
+    list.forEach((row) => row.classList.add("live-changed"));
+    setTimeout(() => list.forEach((row) => row.classList.remove("live-changed")), 3000);
   }
 
   const number = (row) => Number(row.dataset.idx) + 1;
   const sentences = (list, Cap) => `${Cap ? "S" : "s"}entence${list.length > 1 ? "s" : ""} ${list.map(number).join(", ")}`;
+  const lines = (text) => (text || "").replace(/\r\n?/g, "\n");
+
+  // A row waiting for its draft: a muted "Drafting…" in its empty box and "…" for its origin.
+  function stopWaiting(row) {
+    if (!row.classList.contains("waiting")) return;
+    row.classList.remove("waiting");
+    field(row).removeAttribute("placeholder");
+    const badge = row.querySelector(".badge");
+    if (badge.textContent === "…") { // no draft came (yet): the badge of a sentence without one
+      badge.textContent = "—";
+      badge.title = "none";
+    }
+  }
 
   async function live(doc) {
     const drawn = [];
     const clashed = [];
-    (doc.status === "ready" ? doc.segments : []).forEach((seg) => {
+    const drafted = [];
+    internal.batch(() => doc.segments.forEach((seg) => {
       const row = document.getElementById(`seg-${seg.idx}`);
       if (!row) return;
       if (conflicts.has(row)) { // already choosing: show the newest of theirs
         if (seg.version > Number(row.dataset.conflict)) internal.showConflict(row, seg);
         return;
       }
-      if (seg.version <= Number(row.dataset.version)) return;
+      const version = Number(row.dataset.version);
+      if (seg.version < version) return;
+      stopWaiting(row); // it has its draft, or none will come
+      if (seg.version === version) { // a draft, if anything: drafts keep the version
+        const came = lines(seg.target) !== lines(bases.get(row)) || seg.origin !== row.querySelector(".badge").title;
+        if (!came || dirty(row)) return; // the translator's text stays, and its save keeps it
+        apply(seg, false);
+        drafted.push(row);
+        return;
+      }
       if (dirty(row)) {
         clearTimeout(timers.get(row));
         timers.delete(row);
@@ -97,17 +120,114 @@
         return;
       }
       apply(seg, false);
-      flashRow(row);
       drawn.push(row);
-    });
+    }));
+    flashRows(drafted.concat(drawn));
     if (clashed.length) {
       say(`Someone else changed ${sentences(clashed)} while you were typing: your text is kept, choose in its row.`, true);
     } else if (drawn.length) {
       const one = drawn.length === 1 && doc.segments.find((s) => s.idx === Number(drawn[0].dataset.idx));
       say(`${sentences(drawn, true)} changed${one && one.changed_by ? ` by ${one.changed_by}` : ""}.`);
     }
-    const canWrite = Boolean(doc.writable) && doc.status === "ready";
+    await followDrafting(doc);
+    const canWrite = Boolean(doc.writable); // rights follow the stage, not the drafting
     if (doc.stage !== internal.stage || canWrite !== internal.writable) await rights(doc, canWrite);
+  }
+
+  // -- the drafting: its progress in the header, and how it ends -----------------------------
+
+  async function followDrafting(doc) {
+    if (doc.status === "translating" && !doc.stuck) {
+      showDrafting(doc);
+    } else if (doc.status === "failed" || doc.status === "translating") { // failed, or stuck
+      if (drafting || !stopped) await showStopped(doc);
+    } else if (drafting || stopped) {
+      await showDrafted(doc);
+    }
+  }
+
+  function showDrafting(doc) {
+    let bar = document.getElementById("drafting");
+    if (!drafting || !bar) { // drafted again while the page is open (the rows keep their drafts meanwhile)
+      drafting = true;
+      stopped = false;
+      document.querySelectorAll("#drafting-stopped").forEach((n) => n.remove());
+      if (!bar) {
+        bar = el("span", { id: "drafting", className: "drafting", role: "status" },
+          el("strong", { text: "Drafting:" }), " ",
+          el("progress", { id: "draft-progress" }), " ",
+          el("span", { id: "draft-count" }));
+        document.getElementById("doc-progress").before(bar);
+        say("The document is being drafted again: each sentence you have not saved gets its new draft.");
+      }
+    }
+    const progress = document.getElementById("draft-progress");
+    progress.max = Math.max(1, doc.total);
+    progress.value = doc.progress;
+    const count = `${doc.progress} of ${doc.total} sentence${doc.total === 1 ? "" : "s"}`;
+    const text = document.getElementById("draft-count");
+    if (text.textContent !== count) text.textContent = count;
+  }
+
+  function endDrafting() {
+    drafting = false;
+    document.querySelectorAll("#drafting").forEach((n) => n.remove());
+    rows.forEach(stopWaiting);
+  }
+
+  // the note the drafting left on the document (MT failed, why it failed), as the page shows it
+  function showNote(text) {
+    let note = document.getElementById("doc-note");
+    if (!text) { if (note) note.remove(); return; }
+    if (!note) {
+      note = el("div", { className: "flash warn", role: "status", id: "doc-note" });
+      (document.getElementById("drafting-stopped") || workspace).before(note);
+    }
+    note.textContent = text;
+  }
+
+  // What the page leaves out while drafts are made (find and replace, _editor_tools.html and its
+  // script), taken from the page as the server draws it now: it works without a reload.
+  async function addTools() {
+    if (document.getElementById("find-dialog") || !internal.writable) return;
+    const page = await freshPage();
+    const button = page && page.getElementById("find-open");
+    const dialog = page && page.getElementById("find-dialog");
+    const script = page && Array.from(page.querySelectorAll("script[src]")).find((s) => /\/editor-find\.js\b/.test(s.getAttribute("src")));
+    if (!button || !dialog || !script || document.getElementById("find-dialog")) return;
+    document.getElementById("help-toggle").before(document.importNode(button, true), document.importNode(dialog, true));
+    document.body.append(el("script", { src: script.getAttribute("src") })); // a parsed page's scripts do not run
+  }
+
+  async function showDrafted(doc) {
+    endDrafting();
+    stopped = false;
+    document.querySelectorAll("#drafting-stopped").forEach((n) => n.remove());
+    showNote(doc.note);
+    const bare = rows.filter((row) => !field(row).value.trim()).length;
+    if (doc.note) say(`Drafting finished: ${doc.note}`, true);
+    else if (bare) say(`Drafting finished: ${bare} sentence${bare === 1 ? " has" : "s have"} no draft.`);
+    else say("Drafting finished: every sentence has its draft.");
+    await addTools();
+  }
+
+  // Drafting stopped (its job was lost) or failed: the page's section for it, with its button
+  // to draft again, above the rows (what was typed stays, and saves, meanwhile).
+  async function showStopped(doc) {
+    endDrafting();
+    stopped = true;
+    const page = await freshPage();
+    const fresh = page && page.querySelector("#drafting-stopped");
+    const failed = doc.status === "failed";
+    const section = fresh ? document.importNode(fresh, true) : el("section", { id: "drafting-stopped", className: "empty" },
+      el("h2", { text: failed ? "Drafting failed" : "Drafting stopped" }),
+      el("p", { text: "Reload the page to draft it again." }));
+    section.classList.add("in-editor");
+    section.setAttribute("role", "alert");
+    document.querySelectorAll("#drafting-stopped").forEach((n) => n.remove());
+    workspace.before(section);
+    showNote(doc.note);
+    say(`Drafting ${failed ? "failed" : "stopped"}: the sentences without a draft stay empty; you can draft again above the sentences.`, true);
   }
 
   // The page as the server draws it now: the header's stage, its buttons and the read-only
@@ -153,8 +273,7 @@
     const page = await freshPage();
     drawWorkflow(page);
     const why = page && page.querySelector("#read-only");
-    let reason = why ? why.textContent.trim() : "";
-    if (doc.status !== "ready") reason = "the document is being drafted again; reload the page when it is ready";
+    const reason = why ? why.textContent.trim() : "";
     setWritable(canWrite, reason);
     refreshProgress();
     if (moved && canWrite) say(`The document is ${internal.stage} now.`);

@@ -63,7 +63,7 @@
     set writable(value) { writable = value; },
     get writing() { return writing; },
     get written() { return written; },
-    write, dirty, markUnsaved, refreshProgress, nextUnconfirmed, confirm, readOnlySay,
+    write, dirty, markUnsaved, refreshProgress, batch, nextUnconfirmed, confirm, readOnlySay,
     emit(event, ...args) { listeners[event].forEach((fn) => fn(...args)); },
   };
 
@@ -107,6 +107,29 @@
     rej.hidden = !seg.rejected_by;
     rej.textContent = seg.rejected_by ? `rejected by ${seg.rejected_by}` : "";
     row.classList.toggle("rejected", Boolean(seg.rejected_by));
+    drawOrigin(row, seg);
+  }
+
+  // The origin badge (101, 100, 87%, 87% adapted, MT or —) and the repetition mark, as the
+  // page draws them: a draft that comes while the page is open brings them
+  const ORIGINS = { context: () => "101", exact: () => "100", fuzzy: (s) => `${s.score}%`, adapted: (s) => `${s.score}% adapted`, mt: () => "MT" };
+  function drawOrigin(row, seg) {
+    if (seg.origin === undefined) return;
+    const badge = row.querySelector(".badge");
+    const text = Object.hasOwn(ORIGINS, seg.origin) ? ORIGINS[seg.origin](seg) : "—";
+    if (badge.textContent !== text) badge.textContent = text;
+    badge.className = `badge origin-${seg.origin}`;
+    badge.title = seg.origin;
+    if (seg.repeat_of === undefined) return;
+    const repeats = seg.repeat_of === null ? undefined : String(seg.repeat_of);
+    if (row.dataset.repeatOf === repeats) return;
+    row.querySelectorAll(".meta > .rep").forEach((n) => n.remove());
+    if (repeats === undefined) {
+      delete row.dataset.repeatOf;
+    } else {
+      row.dataset.repeatOf = repeats;
+      row.querySelector(".meta").append(el("span", { className: "rep muted small", title: `repeats sentence ${seg.repeat_of + 1}`, text: "rep." }));
+    }
   }
 
   // A translation box is as tall as its text (a <tm-field> grows by itself). Where the browser
@@ -141,7 +164,22 @@
     return item;
   }
 
+  // a batch of changes (a poll's drafts, hundreds at once) counts the progress once, at its end
+  let batching = 0;
+  let counted = true;
+  function batch(fn) {
+    batching += 1;
+    try {
+      fn();
+    } finally {
+      batching -= 1;
+      if (!batching && !counted) refreshProgress();
+    }
+  }
+
   function refreshProgress() {
+    counted = !batching;
+    if (batching) return;
     const done = approving()
       ? rows.filter((r) => r.dataset.status === "approved").length
       : rows.filter((r) => r.dataset.status !== "draft").length;
@@ -319,6 +357,14 @@
   // back, Esc (or leaving the bar) keeps the English.
   function askRevert(row) {
     if (!writable) { readOnlySay(); return; }
+    if (row.classList.contains("waiting") && !bases.get(row)) { // no draft yet, nothing saved
+      clearTimeout(timers.get(row));
+      timers.delete(row);
+      field(row).value = "";
+      fit(field(row));
+      say("Its draft is still to come: it fills the box when it does.");
+      return;
+    }
     if (row.dataset.status === "draft" || row.dataset.conflict) { revert(row); return; }
     if (row.querySelector(".ask")) return;
     const yes = el("button", { type: "button", className: "primary", text: "Back to the draft (Enter)" });

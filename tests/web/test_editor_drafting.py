@@ -1,0 +1,114 @@
+"""The editor page and its JSON while a document is drafted: the rows at once, drafts as they are stored.
+
+The worker is stopped and the document's drafting job stays queued, so the document is "being
+drafted" for as long as the test likes; drafts are stored as the drafting stores them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import services
+
+ARTICLE = "عنوان الخبر\n\nقال الوزير إن الاقتصاد ينمو. وأضاف أن التضخم مستقر في المغرب.\n"
+
+
+def draft(idx: int, target: str, origin: str = "mt") -> dict:
+    """A draft as Documents.pretranslate stores it."""
+    info = {"matches": [], "terms": [], "qa": [], "adapted": []}
+    return {"idx": idx, "target": target, "origin": origin, "score": None, "unit_id": None,
+            "mt_draft": target, "repeat_of": None, "info": info}  # fmt: skip
+
+
+@pytest.fixture
+def drafting(app, translator):
+    """A document of three sentences whose drafting job is queued and not run yet; its id."""
+    svc = services(app)
+    svc.worker.stop()
+    svc.glossary.add("المغرب", "Morocco")
+    doc_id = svc.documents.create("wire", ARTICLE, "tom", translator="tom")
+    job = svc.store.jobs.submit("pretranslate", "tom", {"document": doc_id}, total=3)
+    svc.store.documents.set_state(doc_id, status="translating", progress=0, job_id=job.id)
+    return doc_id
+
+
+def rows(page: str) -> dict[int, str]:
+    """Return each row's opening tag by sentence number."""
+    return {
+        int(m.group(2)): m.group(1)
+        for m in re.finditer(r'(<div class="seg [^>]*data-idx="(\d+)"[^>]*>)', page)
+    }
+
+
+def test_the_editor_shows_every_sentence_at_once_those_without_a_draft_waiting(app, translator, drafting):
+    store = services(app).store
+    with store.transaction():
+        store.documents.set_drafts(drafting, [draft(0, "News headline", "exact")])
+        store.documents.set_state(drafting, progress=1)
+    page = translator.get(f"/documents/{drafting}").get_data(as_text=True)
+    assert 'id="drafting"' in page and "1 of 3 sentences" in page and 'data-drafting="1"' in page
+    tags = rows(page)
+    assert sorted(tags) == [0, 1, 2]
+    assert " waiting" not in tags[0] and " waiting" in tags[1] and " waiting" in tags[2]
+    assert page.count('placeholder="Drafting…"') == 2
+    assert ">News headline</textarea>" in page
+    # the Arabic of a waiting sentence has its glossary terms marked already
+    assert 'data-target="Morocco"' in page
+
+
+def test_the_editors_poll_while_drafting_gives_the_drafted_rows_only_and_rows_saved_meanwhile(
+    app, translator, drafting
+):
+    store = services(app).store
+    url = f"/api/documents/{drafting}"
+    light = translator.get(url + "?rows=1").get_json()
+    assert (light["status"], light["stuck"], light["progress"], light["segments"]) == (
+        "translating",
+        False,
+        0,
+        [],
+    )
+    # the translator saves the last sentence before its draft comes: allowed while drafting
+    r = translator.api(
+        "PUT", f"{url}/segments/2", {"target": "Inflation is stable in Morocco.", "version": 1}
+    )
+    assert r.status_code == 200, r.get_data(as_text=True)
+    with store.transaction():
+        store.documents.set_drafts(
+            drafting, [draft(0, "News headline", "exact"), draft(2, "MT of the last one")]
+        )
+        store.documents.set_state(drafting, progress=2)
+    light = translator.get(url + "?rows=1").get_json()
+    got = {s["idx"]: s for s in light["segments"]}
+    assert sorted(got) == [0, 2] and light["progress"] == 2
+    assert (got[0]["target"], got[0]["origin"], got[0]["version"]) == ("News headline", "exact", 1)
+    assert got[2]["target"] == "Inflation is stable in Morocco."  # the draft never replaces it
+    assert "source" not in got[0] and "matches" not in got[0]  # the page has the Arabic
+    # the full answer has every sentence, drafted or not, also while drafting
+    full = translator.get(url).get_json()
+    assert [s["idx"] for s in full["segments"]] == [0, 1, 2] and full["segments"][1]["source"]
+    # and a confirm while drafting goes into the memory
+    r = translator.api("POST", f"{url}/segments/0/confirm", {"target": "News headline", "version": 1})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert services(app).memory.lookup("عنوان الخبر")[0].unit.target == "News headline"
+
+
+def test_once_drafted_the_poll_gives_every_sentence(app, translator, drafting):
+    store = services(app).store
+    store.documents.set_state(drafting, status="ready", progress=3)
+    light = translator.get(f"/api/documents/{drafting}?rows=1").get_json()
+    assert [s["idx"] for s in light["segments"]] == [0, 1, 2]
+    page = translator.get(f"/documents/{drafting}").get_data(as_text=True)
+    assert 'id="drafting"' not in page and "Drafting…" not in page
+    assert not any(" waiting" in tag for tag in rows(page).values())
+
+
+def test_drafting_that_failed_keeps_its_page_with_the_retry(app, translator, drafting):
+    services(app).store.documents.set_state(drafting, status="failed", note="drafting failed: no model")
+    page = translator.get(f"/documents/{drafting}").get_data(as_text=True)
+    assert 'id="drafting-stopped"' in page and "Drafting failed" in page and "Try again" in page
+    assert 'id="grid"' not in page
+    light = translator.get(f"/api/documents/{drafting}?rows=1").get_json()
+    assert light["status"] == "failed" and len(light["segments"]) == 3
