@@ -248,10 +248,12 @@ def document_terms(doc_id: int) -> ResponseReturnValue:
     if len(since) > 200:
         abort(400, "since is a glossary version as this address returned it")
     version = svc.glossary.version()  # before the reads: a change after it is seen on the next poll
-    doc = svc.store.documents.get(doc_id, layout=False)
+    svc.store.documents.get(doc_id, layout=False)  # a document that is gone is a 404
     if since == version:
         return jsonify(version=version, changed=False)
-    segments = svc.store.documents.segments(doc_id) if doc.status == "ready" else []
+    # the sentences are there while the document is drafted too (the editor shows them): the
+    # terms in their Arabic do not wait for the drafts
+    segments = svc.store.documents.segments(doc_id)
     return jsonify(version=version, changed=True, segments=segment_terms(svc.glossary, segments))
 
 

@@ -112,3 +112,18 @@ def test_drafting_that_failed_keeps_its_page_with_the_retry(app, translator, dra
     assert 'id="grid"' not in page
     light = translator.get(f"/api/documents/{drafting}?rows=1").get_json()
     assert light["status"] == "failed" and len(light["segments"]) == 3
+
+
+def test_terms_proposed_and_added_while_drafting_reach_the_open_editor(app, translator, drafting):
+    """The editor asks the glossary once at first and then only when it changes: what it is told
+    while the document is drafted must already name every sentence's terms and proposals."""
+    svc = services(app)
+    svc.glossary.propose("الاقتصاد", "the economy", author="tom")
+    data = translator.get(f"/glossary/documents/{drafting}/terms").get_json()
+    by_idx = {s["idx"]: s for s in data["segments"]}
+    assert sorted(by_idx) == [0, 1, 2]
+    assert [h["target"] for h in by_idx[2]["terms"]] == ["Morocco"]
+    assert [p["target"] for p in by_idx[1]["proposed"]] == ["the economy"]
+    assert all(s["qa"] == [] for s in data["segments"])  # nothing drafted yet: nothing to check
+    again = translator.get(f"/glossary/documents/{drafting}/terms", query_string={"since": data["version"]})
+    assert again.get_json() == {"version": data["version"], "changed": False}

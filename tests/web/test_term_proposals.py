@@ -338,10 +338,12 @@ def test_an_unknown_since_is_answered_in_full(app, translator):
     assert data["changed"] is True and len(data["segments"]) == 2
 
 
-def test_a_document_still_drafting_has_no_segments_yet(app, store, translator):
+def test_a_document_still_drafting_has_its_sentences_terms_already(app, store, translator):
+    """The editor opens while a document is drafted; its Arabic is marked from the first poll."""
     doc_id = translator.new_document(ARTICLE)
     store.documents.set_state(doc_id, status="translating")
-    assert live(translator, doc_id)["segments"] == []
+    segments = live(translator, doc_id)["segments"]
+    assert [s["idx"] for s in segments] == [s.idx for s in store.documents.segments(doc_id)]
 
 
 def test_the_answer_for_500_sentences_is_fast(app, store, translator):
