@@ -64,6 +64,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -724,26 +725,27 @@ def profile_target(browser: Any, target: Target, moves: int, pause_ms: int, out:
     cdp = context.new_cdp_session(page)
     cdp.send("Profiler.enable")
     cdp.send("Profiler.setSamplingInterval", {"interval": 100})
-    trace = out / f"trace-load-{target.size}.json"
-    browser.start_tracing(page=page, path=str(trace), categories=["devtools.timeline", "v8.execute", "blink"])
-    cdp.send("Profiler.start")
-    open_editor(page, target)
-    profile = cdp.send("Profiler.stop")["profile"]
-    browser.stop_tracing()
-    print(f"\nprofile of a load ({target.size} sentences, {target.state}, {target.variant}): self time")
-    print("\n".join(summarize_profile(profile)))
-    print("main thread by kind (trace):")
-    print("\n".join(summarize_trace(trace)))
-    trace = out / f"trace-moves-{target.size}.json"
-    browser.start_tracing(page=page, path=str(trace), categories=["devtools.timeline", "v8.execute", "blink"])
-    cdp.send("Profiler.start")
-    confirm_moves(page, target, moves, pause_ms)
-    profile = cdp.send("Profiler.stop")["profile"]
-    browser.stop_tracing()
-    print(f"\nprofile of {moves} Ctrl+Enter moves: self time")
-    print("\n".join(summarize_profile(profile)))
-    print("main thread by kind (trace):")
-    print("\n".join(summarize_trace(trace)))
+
+    def profiled(name: str, what: str, action: Callable[[], object]) -> None:
+        """Run action under the CPU profiler and a trace, then print where the time went."""
+        trace = out / f"trace-{name}-{target.size}.json"
+        categories = ["devtools.timeline", "v8.execute", "blink"]
+        browser.start_tracing(page=page, path=str(trace), categories=categories)
+        cdp.send("Profiler.start")
+        action()
+        profile = cdp.send("Profiler.stop")["profile"]
+        browser.stop_tracing()
+        print(f"\nprofile of {what}: self time")
+        print("\n".join(summarize_profile(profile)))
+        print("main thread by kind (trace):")
+        print("\n".join(summarize_trace(trace)))
+
+    profiled(
+        "load",
+        f"a load ({target.size} sentences, {target.state}, {target.variant})",
+        lambda: open_editor(page, target),
+    )
+    profiled("moves", f"{moves} Ctrl+Enter moves", lambda: confirm_moves(page, target, moves, pause_ms))
     print(f"(traces in {out}: open them in chrome://tracing or the DevTools Performance panel)")
     context.close()
 
