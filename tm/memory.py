@@ -347,9 +347,9 @@ class TranslationMemory:
         return result[:limit]
 
 
-def _rank(m: Match) -> tuple[int, bool, str]:
+def _rank(score: int, unit: Unit) -> tuple[int, bool, str]:
     """Return the sort key of a fuzzy match: score, then approved, then newest (highest first)."""
-    return m.score, m.unit.status == "approved", m.unit.changed_at
+    return score, unit.status == "approved", unit.changed_at
 
 
 def _ceiling(base: float) -> int:
@@ -374,17 +374,16 @@ def _fuzzy(
             continue
         if not every and len(ranks) >= wanted:
             # a match ranked as high comes first: it was a candidate before this one
-            if ranks[wanted - 1] >= (_ceiling(c.base), unit.status == "approved", unit.changed_at):
+            if ranks[wanted - 1] >= _rank(_ceiling(c.base), unit):
                 continue
         s = score(normalize(unit.source), norm)
         if s.score >= min_score:
             m = Match(FUZZY, s.score, unit, [], s.changed_numbers, s.punct_changes)
             fuzzy.append(m)
-            ranks.append(_rank(m))
+            ranks.append(_rank(s.score, unit))
             ranks.sort(reverse=True)
-    # best score first; among equals an approved translation, then the newest (stable sorts)
-    fuzzy.sort(key=lambda m: m.unit.changed_at, reverse=True)
-    fuzzy.sort(key=lambda m: (m.score, m.unit.status == "approved"), reverse=True)
+    # best score first; among equals an approved translation, then the newest (a stable sort)
+    fuzzy.sort(key=lambda m: _rank(m.score, m.unit), reverse=True)
     return fuzzy
 
 
