@@ -10,7 +10,7 @@
   const { api, el } = window.tm;
   const { docId, rows, field, apply, save, say } = editor;
   const { internal } = editor;
-  const { workspace, conflicts, timers, bases, dirty, markUnsaved, refreshProgress, readOnlySay } = internal;
+  const { workspace, conflicts, timers, stored, dirty, markUnsaved, refreshProgress, readOnlySay } = internal;
 
   // -- live: the drafts as they come, then what others change -------------------------------
   // The document is asked for every DRAFT_MS while it is drafted, then every POLL_MS, only while
@@ -105,7 +105,7 @@
       if (seg.version < version) return;
       stopWaiting(row); // it has its draft, or none will come
       if (seg.version === version) { // a draft, if anything: drafts keep the version
-        const came = lines(seg.target) !== lines(bases.get(row)) || seg.origin !== row.querySelector(".badge").title;
+        const came = lines(seg.target) !== stored(row) || seg.origin !== row.querySelector(".badge").title;
         if (!came || dirty(row)) return; // the translator's text stays, and its save keeps it
         apply(seg, false);
         drafted.push(row);

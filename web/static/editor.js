@@ -63,7 +63,7 @@
     set writable(value) { writable = value; },
     get writing() { return writing; },
     get written() { return written; },
-    write, dirty, markUnsaved, refreshProgress, batch, nextUnconfirmed, confirm, readOnlySay,
+    write, stored, dirty, markUnsaved, refreshProgress, batch, nextUnconfirmed, confirm, readOnlySay,
     emit(event, ...args) { listeners[event].forEach((fn) => fn(...args)); },
   };
 
@@ -78,11 +78,13 @@
     }
   }
 
+  // the English the server has for a row, with its line breaks as a box holds them
+  function stored(row) { return (bases.get(row) || "").replace(/\r\n?/g, "\n"); }
+
   // true when the row holds English the server does not have: a pending autosave, an open
   // conflict, or text that could not be saved (refused, or the network failed)
   function dirty(row) {
-    return timers.has(row) || conflicts.has(row)
-      || field(row).value !== (bases.get(row) || "").replace(/\r\n?/g, "\n");
+    return timers.has(row) || conflicts.has(row) || field(row).value !== stored(row);
   }
 
   // the "not saved" mark over a box whose text the server refused (or never got)
@@ -267,8 +269,7 @@
   function likelyRefused(row, target, override) {
     if (override) return false;
     if (ARABIC.test(target)) return true;
-    const stored = (bases.get(row) || "").replace(/\r\n?/g, "\n");
-    return target === stored && Array.from(row.querySelectorAll("ul.qa li")).some((li) => BLOCKING.has(li.dataset.code));
+    return target === stored(row) && Array.from(row.querySelectorAll("ul.qa li")).some((li) => BLOCKING.has(li.dataset.code));
   }
   // the repetitions of a sentence the server fills in with its English when it is confirmed:
   // drafts of the same sentence (repeat-of names the first one), not sent back, not typed in
