@@ -39,7 +39,7 @@ class Score:
     punct_changes: int = 0
 
 
-def base_score(key_a: list[str], key_b: list[str]) -> float:
+def base_score(key_a: Sequence[str], key_b: Sequence[str]) -> float:
     """Return 100 x (1 - edit distance / longer length) over two token sequences."""
     longest = max(len(key_a), len(key_b))
     if longest == 0:
@@ -136,7 +136,7 @@ def score(memory_norm: str, query_norm: str) -> Score:
         return Score(100, 100.0)
     (key_m, num_m, punct_m), (key_q, num_q, punct_q) = _features(memory_norm), _features(query_norm)
     if key_m or key_q:
-        base = 100.0 * (1 - Levenshtein.distance(key_m, key_q) / max(len(key_m), len(key_q)))
+        base = base_score(key_m, key_q)
     else:  # only numbers and punctuation on both sides: compare characters
         base = 100.0 * Indel.normalized_similarity(memory_norm, query_norm)
     changes = _number_changes(num_m, num_q)
