@@ -120,6 +120,7 @@ def create_app(
     assets.install(app)
     app.jinja_env.globals["provenance_label"] = lambda p: PROVENANCE_LABELS.get(p or "", p or "unknown")
     app.jinja_env.globals["provenance_labels"] = PROVENANCE_LABELS  # the editor's script reads the same
+    app.jinja_env.globals["origin_badge"] = origin_badge  # the editor's JSON sends the same (`badge`)
     # metadata as people write it: Arabic as Arabic, not \u escapes (autoescaping still applies)
     app.jinja_env.filters["readable_json"] = lambda v: json.dumps(v, ensure_ascii=False)
 
@@ -172,6 +173,21 @@ def create_app(
 
 
 # How a confirmed English came to be, in the words the pages and the editor's script use
+def origin_badge(origin: str | None, score: int | float | None) -> str:
+    """Return a sentence's origin as its badge shows it: 101, 100, 87%, 87% adapted, MT or —."""
+    if origin == "context":
+        return "101"
+    if origin == "exact":
+        return "100"
+    if origin == "fuzzy":
+        return f"{score}%"
+    if origin == "adapted":
+        return f"{score}% adapted"
+    if origin == "mt":
+        return "MT"
+    return "—"
+
+
 PROVENANCE_LABELS = {
     "mt-unchanged": "MT unchanged",
     "mt-edited": "MT edited",

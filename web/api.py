@@ -11,7 +11,7 @@ from tm import files, tags
 from tm.errors import NotFound, QABlocked
 from tm.rights import can_write
 from tm.store.records import Job, SegmentRow
-from web import services
+from web import origin_badge, services
 from web.documents import drafting_stuck, waiting
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -44,6 +44,11 @@ def segment_json(s: SegmentRow) -> dict[str, Any]:
     if tags.TAG.search(s.source + s.target):
         out["tags"] = _tag_names(s)
     return out
+
+
+def row_json(s: SegmentRow) -> dict[str, Any]:
+    """Return segment_json and, for the editor, the origin as its row shows it (`badge`)."""
+    return segment_json(s) | {"badge": origin_badge(s.origin, s.score)}
 
 
 def _tag_names(s: SegmentRow) -> dict[str, dict[str, str]]:
@@ -97,7 +102,7 @@ def _version(data: dict[str, Any]) -> int:
 # what the editor's rows draw from a segment (its polls leave out the Arabic, which the page has,
 # and the matches and drafts, which it asks for elsewhere)
 ROW_FIELDS = (
-    "idx", "target", "origin", "score", "status", "version", "repeat_of", "qa", "changed_by",
+    "idx", "target", "origin", "badge", "score", "status", "version", "repeat_of", "qa", "changed_by",
     "changed_at", "provenance", "rejected_by", "override", "tags",
 )  # fmt: skip
 
@@ -117,12 +122,12 @@ def document(doc_id: int) -> ResponseReturnValue:
     if request.args.get("rows") == "1":
         drafting = doc.status == "translating" and not stuck
         segments = [
-            {k: v for k, v in segment_json(s).items() if k in ROW_FIELDS}
+            {k: v for k, v in row_json(s).items() if k in ROW_FIELDS}
             for s in segs
             if not (drafting and waiting(s))
         ]
     else:
-        segments = [segment_json(s) for s in segs]
+        segments = [row_json(s) for s in segs]
     return jsonify(
         id=doc.id,
         title=doc.title,
@@ -142,7 +147,7 @@ def save(doc_id: int, idx: int) -> ResponseReturnValue:
     """Autosave an edited target as a draft."""
     data = json_body()
     seg = services().documents.save(doc_id, idx, _target(data), g.user, _version(data))
-    return jsonify(segment=segment_json(seg))
+    return jsonify(segment=row_json(seg))
 
 
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/confirm")
@@ -167,7 +172,7 @@ def confirm(doc_id: int, idx: int) -> ResponseReturnValue:
         response = jsonify(error=str(e), qa=[i.to_json() for i in e.issues])
         response.status_code = 422
         return response
-    return jsonify(segments=[segment_json(s) for s in changed])
+    return jsonify(segments=[row_json(s) for s in changed])
 
 
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/reject")
@@ -178,7 +183,7 @@ def reject(doc_id: int, idx: int) -> ResponseReturnValue:
     if not isinstance(reason, str):
         abort(400, "reason must be text")
     seg, comment = services().documents.reject(doc_id, idx, g.user, _version(data), reason)
-    return jsonify(segment=segment_json(seg), comment=comment.to_json())
+    return jsonify(segment=row_json(seg), comment=comment.to_json())
 
 
 @bp.get("/documents/<int:doc_id>/segments/<int:idx>/history")
@@ -195,14 +200,14 @@ def restore(doc_id: int, idx: int) -> ResponseReturnValue:
     if isinstance(change, bool) or not isinstance(change, int) or not 1 <= change < 2**63:
         abort(400, "change must be the id of an entry of the sentence's history")
     seg = services().documents.restore(doc_id, idx, change, g.user, _version(data))
-    return jsonify(segment=segment_json(seg))
+    return jsonify(segment=row_json(seg))
 
 
 @bp.post("/documents/<int:doc_id>/segments/<int:idx>/revert")
 def revert(doc_id: int, idx: int) -> ResponseReturnValue:
     """Put the pre-translation draft back."""
     seg = services().documents.revert(doc_id, idx, g.user, _version(json_body()))
-    return jsonify(segment=segment_json(seg))
+    return jsonify(segment=row_json(seg))
 
 
 @bp.get("/lookup")

@@ -13,7 +13,7 @@ from tm.qa_report import Report, report, report_csv
 from tm.rights import can_write
 from tm.store.records import DocRow
 from web import services
-from web.api import json_body, segment_json
+from web.api import json_body, row_json
 from web.documents import download
 
 bp = Blueprint("tools", __name__)
@@ -69,7 +69,7 @@ def replace_apply(doc_id: int) -> ResponseReturnValue:
     svc = services()
     done = replace.apply(svc.documents, doc_id, g.user, idxs=idxs, versions=versions, **search)
     return jsonify(
-        segments=[segment_json(s) for s in done.changed],
+        segments=[row_json(s) for s in done.changed],
         skipped=[s.to_json() for s in done.skipped],
         unconfirmed=done.unconfirmed,
     )

@@ -127,3 +127,20 @@ def test_terms_proposed_and_added_while_drafting_reach_the_open_editor(app, tran
     assert all(s["qa"] == [] for s in data["segments"])  # nothing drafted yet: nothing to check
     again = translator.get(f"/glossary/documents/{drafting}/terms", query_string={"since": data["version"]})
     assert again.get_json() == {"version": data["version"], "changed": False}
+
+
+def test_a_rows_origin_badge_is_the_same_on_the_page_and_in_the_polls_json(app, translator, drafting):
+    """The page draws each badge and a poll's draft redraws it from `badge`: one wording for both."""
+    store = services(app).store
+    fuzzy = draft(1, "The minister said the economy grows.", "fuzzy") | {"score": 87}
+    with store.transaction():
+        store.documents.set_drafts(drafting, [draft(0, "News headline", "exact"), fuzzy])
+        store.documents.set_drafts(drafting, [draft(2, "Inflation is stable.", "mt")])
+        store.documents.set_state(drafting, status="ready", progress=3)
+    page = translator.get(f"/documents/{drafting}").get_data(as_text=True)
+    shown = {
+        int(m.group(1)): m.group(2)
+        for m in re.finditer(r'data-idx="(\d+)".*?<span class="badge [^"]*"[^>]*>([^<]*)</span>', page, re.S)
+    }
+    light = translator.get(f"/api/documents/{drafting}?rows=1").get_json()
+    assert {s["idx"]: s["badge"] for s in light["segments"]} == shown == {0: "100", 1: "87%", 2: "MT"}

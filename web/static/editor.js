@@ -112,13 +112,13 @@
     drawOrigin(row, seg);
   }
 
-  // The origin badge (101, 100, 87%, 87% adapted, MT or —) and the repetition mark, as the
-  // page draws them: a draft that comes while the page is open brings them
-  const ORIGINS = { context: () => "101", exact: () => "100", fuzzy: (s) => `${s.score}%`, adapted: (s) => `${s.score}% adapted`, mt: () => "MT" };
+  // The origin badge (101, 100, 87%, 87% adapted, MT or —, as the server words it: `badge`)
+  // and the repetition mark, as the page draws them: a draft that comes while the page is open
+  // brings them
   function drawOrigin(row, seg) {
     if (seg.origin === undefined) return;
     const badge = row.querySelector(".badge");
-    const text = Object.hasOwn(ORIGINS, seg.origin) ? ORIGINS[seg.origin](seg) : "—";
+    const text = seg.badge ?? "—";
     if (badge.textContent !== text) badge.textContent = text;
     badge.className = `badge origin-${seg.origin}`;
     badge.title = seg.origin;
