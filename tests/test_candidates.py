@@ -269,11 +269,29 @@ def test_a_big_change_is_rebuilt_in_the_background_while_the_old_index_answers(t
     old = candidates.REBUILD_AFTER
     candidates.REBUILD_AFTER = 100
     try:
+        # the rebuild is held until the lookup has answered: a lookup that waited for it would
+        # never answer (and the test would fail after 30 s, not hang)
+        release = threading.Event()
+        build = memory.index._build
+
+        def held_build():
+            assert release.wait(60)
+            return build()
+
+        memory.index._build = held_build
         store.units.import_units(NewUnit(f"خبر عاجل رقم {i} من العاصمة", f"news {i}") for i in range(2000))
-        started = time.perf_counter()
-        found = memory.lookup("قال المتحدث باسم الوزارة إن المفاوضات مستمرة اليوم")
-        assert time.perf_counter() - started < 1.0
+        found = []
+        asking = threading.Thread(
+            target=lambda: found.extend(memory.lookup("قال المتحدث باسم الوزارة إن المفاوضات مستمرة اليوم"))
+        )
+        asking.start()
+        asking.join(30)
+        answered = not asking.is_alive()
+        release.set()
+        asking.join()
+        assert answered, "the lookup waited for the rebuild"
         assert found[0].unit.id == kept.id  # the old index answered
+        assert memory.index.rebuilds == 1  # still building then
         memory.index.wait_for_rebuild(30)
         assert memory.index.rebuilds == 2 and len(memory.index) == 2001
         assert memory.lookup("خبر عاجل رقم 1234 من العاصمة")[0].kind == "exact"

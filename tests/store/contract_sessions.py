@@ -123,7 +123,7 @@ class SessionsContract:
                 started = time.monotonic()
                 with pytest.raises(Busy):
                     housekeeping()
-                assert time.monotonic() - started < 1
+                assert time.monotonic() - started < 5  # a short wait, not the usual 10 s
         finally:
             release.set()
             thread.join()

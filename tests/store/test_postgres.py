@@ -186,7 +186,7 @@ def test_a_writer_blocked_longer_than_busy_wait_is_told_busy(make_schema):
         started = time.monotonic()
         with pytest.raises(Busy, match="busy with another change"):
             waiter.glossary.add(NewTerm("مؤتمر", "conference"))
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 5  # its own short wait, not the usual 10 s
     finally:
         release.set()
         thread.join()

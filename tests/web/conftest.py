@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -145,3 +146,26 @@ def error_of(response, status):
     error = response.get_json()["error"]
     assert set(error) == {"code", "message"} and error["message"]
     return error["message"]
+
+
+class CountedBody(io.BytesIO):
+    """A request body that counts the bytes the app read of it (a refusal from the length reads none)."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.read_bytes = 0
+
+    def read(self, n: int | None = -1) -> bytes:
+        out = super().read(n)
+        self.read_bytes += len(out)
+        return out
+
+    def readline(self, n: int | None = -1) -> bytes:
+        out = super().readline(n)
+        self.read_bytes += len(out)
+        return out
+
+    def readinto(self, buf) -> int:  # type: ignore[override]
+        n = super().readinto(buf)
+        self.read_bytes += n
+        return n

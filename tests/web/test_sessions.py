@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
-import statistics
 import time
 from datetime import timedelta
 
 import pytest
 from werkzeug.security import generate_password_hash
 
+import web.auth
 import web.security
 from tests.conftest import EchoTranslator
 from tm.config import Settings
@@ -18,7 +19,7 @@ from tm.errors import SettingsError
 from tm.store.records import iso
 from web import create_app
 
-from .conftest import PASSWORD, Client, services
+from .conftest import PASSWORD, Client, CountedBody, services
 
 ARTICLE = "عنوان الخبر\n\nقال الوزير إن الاقتصاد ينمو. وأضاف أن التضخم مستقر.\n"
 
@@ -238,35 +239,30 @@ def test_a_login_starts_a_new_session_whatever_the_cookie_held(app):
 # -- login timing ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("iterations", [1000, 30000])
-def test_a_login_with_an_unknown_name_takes_as_long_as_with_a_known_one(app, iterations):
-    # the fixtures' cheap hash, and one costly enough that the hash is most of a login's time
+@pytest.mark.parametrize("method", ["pbkdf2:sha256:30000", "scrypt:32768:8:1"])
+def test_a_login_with_an_unknown_name_does_the_same_work_as_with_a_known_one(app, monkeypatch, method):
+    """A login's time must not tell whether a name exists: an unknown name checks a password
+    against a hash made the way the accounts' hashes are, once, as a known name does."""
     accounts = services(app).store.accounts
     for u in accounts.all():
-        method = f"pbkdf2:sha256:{iterations}"
         accounts.update(u.id, password_hash=generate_password_hash(PASSWORD, method=method))
+    checked: list[str] = []
+    real_check = web.auth.check_password_hash
+
+    def check(stored: str, password: str) -> bool:
+        checked.append(stored.split("$", 1)[0])  # the method and its cost, e.g. pbkdf2:sha256:30000
+        return real_check(stored, password)
+
+    monkeypatch.setattr(web.auth, "check_password_hash", check)
+    services(app).throttle.blocked = lambda key: False  # the guessing brake is tested elsewhere
     c = Client(app)
     page = c.get("/login").get_data(as_text=True)
-    import re
-
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-    def attempt(name: str) -> float:
-        started = time.perf_counter()
+    for name in ("tom", "nobody", "", "tom "):
+        checked.clear()
         r = c.http.post("/login", data={"name": name, "password": "wrong password", "csrf_token": token})
         assert r.status_code == 401
-        return time.perf_counter() - started
-
-    services(app).throttle.blocked = lambda key: False  # the guessing brake is tested elsewhere
-    attempt("nobody")  # the dummy hash is made once, on first use
-    known, unknown = [], []
-    for round_ in range(5):
-        for name, into in (("tom", known), (f"nobody{round_}", unknown)):
-            into.append(min(attempt(name) for _ in range(3)))
-    ratio = statistics.median(unknown) / statistics.median(known)
-    known_ms = statistics.median(known) * 1000
-    print(f"login time unknown/known with {iterations} rounds: {ratio:.2f} ({known_ms:.1f} ms known)")
-    assert 0.5 < ratio < 2
+        assert checked == [method], name
 
 
 # -- no-store --------------------------------------------------------------------------------
@@ -324,27 +320,28 @@ class Endless:
 )
 def test_a_body_over_the_limit_is_refused_from_its_length_without_being_read(admin, url, content_type):
     body = Endless()
-    started = time.perf_counter()
     r = admin.http.post(
         url,
         input_stream=body,
         content_type=content_type,
         headers={"X-CSRF-Token": admin.token()},
     )
-    elapsed = time.perf_counter() - started
     assert r.status_code == 413 and "split it into parts" in r.get_data(as_text=True)
-    assert body.read_bytes == 0 and elapsed < 0.5
+    assert body.read_bytes == 0
 
 
-def test_a_60_mb_paste_is_refused_in_milliseconds(app, translator):
+def test_a_60_mb_paste_is_refused_without_being_read(app, translator):
     text = "قال الوزير إن الاقتصاد ينمو. " * (60 * 1024 * 1024 // 50)
     body = (f"title=big&csrf_token={translator.token()}&text=" + text).encode()
-    started = time.perf_counter()
-    r = translator.http.post("/documents/new", data=body, content_type="application/x-www-form-urlencoded")
-    elapsed = time.perf_counter() - started
-    print(f"60 MB paste refused in {elapsed * 1000:.1f} ms")
+    counted = CountedBody(body)
+    r = translator.http.post(
+        "/documents/new",
+        input_stream=counted,
+        content_type="application/x-www-form-urlencoded",
+        headers={"Content-Length": str(len(body))},
+    )
     assert r.status_code == 413 and "pasted text up to 10 MB" in r.get_data(as_text=True)
-    assert elapsed < 0.5
+    assert counted.read_bytes == 0
     assert services(app).store.documents.all() == []
 
 
@@ -429,7 +426,7 @@ def test_pages_do_not_wait_for_another_writer_to_note_that_a_session_was_used(ap
     try:
         started = time.perf_counter()
         assert tom.get("/").status_code == 200
-        assert time.perf_counter() - started < 1  # not the 10 s a change waits for the lock
+        assert time.perf_counter() - started < 5  # not the 10 s a change waits for the lock
     finally:
         importer.execute("ROLLBACK")
         importer.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tm.store.records import NewTerm
@@ -346,8 +344,8 @@ def test_a_document_still_drafting_has_its_sentences_terms_already(app, store, t
     assert [s["idx"] for s in segments] == [s.idx for s in store.documents.segments(doc_id)]
 
 
-def test_the_answer_for_500_sentences_is_fast(app, store, translator):
-    """The endpoint looks every sentence up in the glossary; an open editor must not wait for it."""
+def test_the_answer_for_500_sentences_names_each_ones_terms(app, store, translator):
+    """The endpoint looks every sentence up in the glossary at once (its speed: bench/editor.py)."""
     words = ["المغرب", "الأمم المتحدة", "مجلس الأمن", "وزارة الدفاع", "الرباط"]
     for i, w in enumerate(words):
         store.glossary.add(NewTerm(w, f"term {i}", forbidden=[f"bad {i}"]))
@@ -360,9 +358,6 @@ def test_the_answer_for_500_sentences_is_fast(app, store, translator):
     doc_id = translator.new_document(text)
     assert len(services(app).store.documents.segments(doc_id)) == 500
     store.glossary.add(NewTerm("البيان", "the statement"))  # a fresh glossary version: nothing cached
-    started = time.perf_counter()
     data = live(translator, doc_id)
-    took = time.perf_counter() - started
     assert len(data["segments"]) == 500 and all(s["terms"] for s in data["segments"])
-    print(f"\n500 segments: {took * 1000:.0f} ms")
-    assert took < 2.0
+    assert all(any(t["target"] == "the statement" for t in s["terms"]) for s in data["segments"])
