@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 
 from playwright.sync_api import expect
 
@@ -98,9 +97,7 @@ def test_another_writers_save_shows_up_in_the_open_editor(server, tm_env, browse
     # without any help: she confirms it, his open page shows it by the next round (10 s)
     ada.keyboard.press("Control+Enter")
     expect(row(ada, 1)).to_have_attribute("data-status", "confirmed")
-    started = time.monotonic()
     expect(row(tom, 1)).to_have_attribute("data-status", "confirmed", timeout=12_000)
-    assert time.monotonic() - started < 12
     expect(row(tom, 1).locator(".prov")).to_be_visible()
     expect(tom.locator("#doc-progress")).to_have_text("1 of 3 confirmed")
     shot(tom, "editor-live-update")
