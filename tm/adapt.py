@@ -53,6 +53,7 @@ class Adapted:
 
     target: str
     changes: list[tuple[str, str]] = field(default_factory=list)
+    score: int | None = None  # the adapted match's score, when a match was adapted (adapt_match)
 
 
 def _auto_key(text: str) -> tuple[list[str], list[tuple[str, str]]]:

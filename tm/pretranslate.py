@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tm import tags
-from tm.adapt import adapt
+from tm.adapt import Adapted, adapt
 from tm.errors import ModelUnavailable
 from tm.glossary import Glossary, TermHit
 from tm.lang import normalize
@@ -201,15 +201,28 @@ def _from_memory(draft: SegmentDraft) -> None:
     if best.kind in (CONTEXT, EXACT):
         draft.target, draft.origin, draft.score = best.target, best.kind, best.score
         return
-    adapted = adapt(best.unit.source, best.target, draft.source)
+    adapted = adapt_match(best, draft.source)
     if adapted is not None:
-        # what is left of the difference is punctuation only: score without the number penalties
-        left = min(PUNCT_PENALTY_MAX, PUNCT_PENALTY * best.punct_changes)
-        draft.score = min(99, max(best.score, 100 - left))
         draft.target, draft.origin, draft.changes = adapted.target, ADAPTED, adapted.changes
+        draft.score = adapted.score
         return
     if best.kind == FUZZY:
         draft.target, draft.origin, draft.score = best.target, FUZZY, best.score
+
+
+def adapt_match(match: Match, source: str) -> Adapted | None:
+    """Return a fuzzy match's English adapted to source, when only numbers, months or weekdays
+    differ (None otherwise), with the score an adapted draft gets (the editor's panel offers it
+    with that score too, so that the badge and the panel agree)."""
+    if match.kind in (CONTEXT, EXACT):
+        return None
+    adapted = adapt(match.unit.source, match.target, source)
+    if adapted is None:
+        return None
+    # what is left of the difference is punctuation only: score without the number penalties
+    left = min(PUNCT_PENALTY_MAX, PUNCT_PENALTY * match.punct_changes)
+    adapted.score = min(99, max(match.score, 100 - left))
+    return adapted
 
 
 def _engine(source: TranslatorSource, result: Pretranslation) -> Translator | None:

@@ -9,6 +9,8 @@ from flask.typing import ResponseReturnValue
 
 from tm import files, tags
 from tm.errors import NotFound, QABlocked
+from tm.memory import Match
+from tm.pretranslate import adapt_match
 from tm.rights import can_write
 from tm.store.records import Job, SegmentRow
 from web import origin_badge, services
@@ -218,7 +220,21 @@ def lookup() -> ResponseReturnValue:
     if not (min_score.isascii() and min_score.isdigit()) or not 1 <= int(min_score) <= 100:
         abort(400, "min must be a whole number from 1 to 100")
     matches = services().memory.lookup(text, min_score=int(min_score), limit=9) if text else []
-    return jsonify(matches=[m.to_json() for m in matches])
+    return jsonify(matches=[_match_json(m, text) for m in matches])
+
+
+def _match_json(match: Match, text: str) -> dict[str, Any]:
+    """Return a match for the editor's panel: with its English adapted to the sentence where only
+    numbers, months or weekdays differ, as drafting adapts it (what Ctrl+1 inserts)."""
+    out = match.to_json()
+    adapted = adapt_match(match, text)
+    if adapted is not None:
+        out["adapted"] = {
+            "target": adapted.target,
+            "score": adapted.score,
+            "changes": [{"memory": a, "new": b} for a, b in adapted.changes],
+        }
+    return out
 
 
 def concordance_side() -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, shot
+from .conftest import PASSWORD, TM, shot
 
 ARTICLE = """اقتصاد
 
@@ -143,4 +144,44 @@ def test_memory_page_finds_what_was_confirmed(server, page):
     expect(page.locator("table.history tbody tr")).to_have_count(1)
     expect(page.locator("table.history")).to_contain_text("ada")
     shot(page, "memory-unit")
+    assert page.js_errors == []
+
+
+def test_ctrl_1_inserts_a_match_adapted_to_the_sentences_weekday_and_number(server, tm_env, page):
+    """A memory match that differs only in a weekday or a number is offered adapted, as its draft
+    was: Ctrl+1 must not put the memory's old day or figure back over a right draft."""
+    for source, target in (
+        ("ارتفعت أسعار النفط في الأسواق العالمية يوم الجمعة.", "Oil prices rose on world markets on Friday."),
+        ("وقعت الحكومة اتفاقا بقيمة 700 مليون دولار.", "The government signed a 700 million dollar deal."),
+    ):
+        subprocess.run([TM, "add", source, target], env=tm_env, check=True, capture_output=True)
+    login(page, server)
+    new_document(
+        page,
+        server,
+        "Adapted",
+        "ارتفعت أسعار النفط في الأسواق العالمية يوم السبت.\nوقعت الحكومة اتفاقا بقيمة 900 مليون دولار.\n",
+    )
+    saturday, deal = (
+        "Oil prices rose on world markets on Saturday.",
+        "The government signed a 900 million dollar deal.",
+    )
+    for n, english in ((0, saturday), (1, deal)):
+        expect(row(page, n).locator(".badge")).to_contain_text("adapted")
+        expect(row(page, n).locator("textarea")).to_have_value(english)
+        if n:
+            page.keyboard.press("Control+ArrowDown")
+        expect(row(page, n)).to_have_class(re.compile(r"\bactive\b"))
+        first = page.locator("#matches li").first
+        # the panel offers what the draft is, with the same score as the badge, and says from what
+        expect(first.locator("strong")).to_have_text(row(page, n).locator(".badge").inner_text())
+        expect(first.locator("div[lang=en]").first).to_have_text(english)
+        expect(first.locator(".adapted-from")).to_contain_text("Friday → Saturday" if n == 0 else "700 → 900")
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Delete")
+        page.keyboard.press("Control+1")
+        expect(row(page, n).locator("textarea")).to_have_value(english)
+    shot(page, "editor-adapted-match")
+    page.keyboard.press("Control+Enter")
+    expect(row(page, 1)).to_have_attribute("data-status", "confirmed")
     assert page.js_errors == []

@@ -207,6 +207,29 @@ def test_lookup_and_concordance_api(app, translator):
     assert translator.get("/api/concordance?q=x&side=bad").status_code == 400
 
 
+def test_the_panels_matches_offer_the_english_adapted_as_the_draft_is(app, translator):
+    """A match differing only in a weekday or a number comes with its English adapted to the
+    sentence and the draft's score; one that differs in words comes as the memory has it."""
+    memory = services(app).memory
+    memory.add("ارتفعت أسعار النفط يوم الجمعة في الأسواق.", "Oil prices rose on Friday in the markets.")
+    memory.add("قال الوزير إن الحكومة ستبني 40 مدرسة.", "The minister said the government would build 40 schools.")
+    day = translator.get("/api/lookup?text=ارتفعت أسعار النفط يوم السبت في الأسواق.").get_json()["matches"][0]
+    assert day["target"] == "Oil prices rose on Friday in the markets."  # the memory's, as it is
+    assert day["adapted"]["target"] == "Oil prices rose on Saturday in the markets."
+    assert day["adapted"]["changes"] == [{"memory": "Friday", "new": "Saturday"}]
+    assert day["adapted"]["score"] >= day["score"]
+    number = translator.get("/api/lookup?text=قال الوزير إن الحكومة ستبني 45 مدرسة.").get_json()["matches"][0]
+    assert number["adapted"]["target"] == "The minister said the government would build 45 schools."
+    # the draft of the same sentence is the same English with the same score
+    doc_id = translator.new_document("قال الوزير إن الحكومة ستبني 45 مدرسة.\n")
+    services(app).worker.wait_idle(30)
+    (drafted,) = translator.get(f"/api/documents/{doc_id}").get_json()["segments"]
+    assert (drafted["origin"], drafted["target"]) == ("adapted", number["adapted"]["target"])
+    assert drafted["score"] == number["adapted"]["score"]
+    other = translator.get("/api/lookup?text=قال الوزير إن الحكومة ستبني مدارس كثيرة.").get_json()["matches"]
+    assert other and all("adapted" not in m for m in other)
+
+
 def test_the_english_download_keeps_the_whole_layout(app, translator):
     text = "\n\n  عنوان\r\n\r\nجملة أولى.   جملة ثانية.\n\n\n"
     doc_id = translator.new_document(text)

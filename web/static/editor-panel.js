@@ -27,7 +27,21 @@
   function label(m) {
     if (m.kind === "context") return "101%";
     if (m.kind === "exact") return "100%";
+    if (m.adapted) return `${m.adapted.score}% adapted`;
     return `${m.score}%`;
+  }
+
+  // The English a match offers: adapted to the sentence's numbers, months or weekdays where
+  // only those differ (as its draft was), else the memory's own
+  const offered = (m) => (m.adapted ? m.adapted.target : m.target);
+
+  // An adapted match says what was changed and shows the memory's English it came from
+  function adaptedFrom(m) {
+    if (!m.adapted) return "";
+    const changes = m.adapted.changes.map((c) => `${c.memory} → ${c.new}`).join(", ");
+    return el("div", { className: "muted small adapted-from" },
+      el("span", { text: `adapted (${changes}) from the memory's ${m.score}%: ` }),
+      el("span", { dir: "ltr", lang: "en", text: m.target }));
   }
 
   // A match whose English was confirmed over blocking QA findings says so, so that it is
@@ -74,8 +88,8 @@
           overridden(m)),
         // a match's tags are numbered as the sentence's (tm.tags.renumber): named by its table
         decorate(renderDiff(m.diff, m.source), editor.tagTable(row)),
-        decorate(el("div", { dir: "ltr", lang: "en", text: m.target }), editor.tagTable(row)),
-        numbers,
+        decorate(el("div", { dir: "ltr", lang: "en", text: offered(m) }), editor.tagTable(row)),
+        m.adapted ? decorate(adaptedFrom(m), editor.tagTable(row)) : numbers,
       );
       item.addEventListener("dblclick", () => insertMatch(i));
       return item;
@@ -98,7 +112,7 @@
     if (!active || !matches[i]) return;
     if (!editor.writable) { readOnlySay(); return; }
     const box = field(active);
-    box.value = matches[i].target;
+    box.value = offered(matches[i]);
     box.dispatchEvent(new Event("input"));
     box.focus();
   }
