@@ -151,35 +151,46 @@ class Editing:
             prov = seg.provenance if signed_off else provenance(seg, target)
             author = (seg.changed_by or user.name) if signed_off else user.name
             status, action = ("approved", "approve") if approve else ("confirmed", "confirm")
-            saved = docs.save_segment(
-                doc_id,
-                idx,
-                target=target,
-                status=status,
-                user=user.name,
-                expected_version=version,
-                info=info,
-                action=action,
-                provenance=prov,
-                rejected_by=None,
+            # confirmed (or approved) already, with this English and these overrides: nothing to
+            # write, and no new version or history entry saying nothing happened
+            unchanged = (
+                target == seg.target
+                and seg.status == status
+                and seg.rejected_by is None
+                and version in (None, seg.version)
+                and codes == (seg.info.get("override") or {}).get("codes")
             )
-            self.memory.confirm(
-                seg.source,
-                target,
-                author=author,
-                mt_draft=seg.mt_draft,
-                context=context_hash(before.source if before else None, after.source if after else None),
-                meta={"document": doc.title, **({"tags": seg.info["tags"]} if seg.info.get("tags") else {})},
-                status=status,
-                reviewer=user.name if approve else None,
-                provenance=prov,
-                qa_override=codes,
-                changed_by=user.name,
-            )
-            if approve:  # the approval answers the reviewers' own reasons for sending it back
-                for c in self.store.comments.for_document(doc_id, idx):
-                    if c.kind == "rejection" and c.id == c.thread_id and c.resolved_at is None:
-                        self.store.comments.resolve(c.id, user.name)
+            saved = seg
+            if not unchanged:
+                saved = docs.save_segment(
+                    doc_id,
+                    idx,
+                    target=target,
+                    status=status,
+                    user=user.name,
+                    expected_version=version,
+                    info=info,
+                    action=action,
+                    provenance=prov,
+                    rejected_by=None,
+                )
+                self.memory.confirm(
+                    seg.source,
+                    target,
+                    author=author,
+                    mt_draft=seg.mt_draft,
+                    context=context_hash(before.source if before else None, after.source if after else None),
+                    meta={"document": doc.title, **({"tags": t} if (t := seg.info.get("tags")) else {})},
+                    status=status,
+                    reviewer=user.name if approve else None,
+                    provenance=prov,
+                    qa_override=codes,
+                    changed_by=user.name,
+                )
+                if approve:  # the approval answers the reviewers' own reasons for sending it back
+                    for c in self.store.comments.for_document(doc_id, idx):
+                        if c.kind == "rejection" and c.id == c.thread_id and c.resolved_at is None:
+                            self.store.comments.resolve(c.id, user.name)
             changed = [saved]
             if propagate:
                 # only repetitions still holding their untouched draft: never a person's typing or

@@ -91,6 +91,31 @@ def test_a_reviewer_approves_in_review_and_the_memory_names_translator_and_revie
     assert (unit.status, unit.reviewer, unit.author) == ("approved", "rita", "tom")
 
 
+def test_approving_or_confirming_again_what_is_so_already_changes_nothing(app, desk):
+    """A second Ctrl+Enter on an approved sentence must not add versions and history entries
+    that say nothing happened; a confirm with other English still goes through."""
+    store = services(app).store
+    doc_id = new_doc(desk)
+    english = "The minister said the budget reached $12 billion."
+    confirm(desk["tom"], doc_id, 0, english)
+    again = confirm(desk["tom"], doc_id, 0, english).get_json()["segments"][0]
+    assert again["version"] == 2 and again["status"] == "confirmed"
+    to_review(desk, doc_id)
+    approved = confirm(desk["rita"], doc_id, 0, english, approve=True).get_json()["segments"][0]
+    changes = len(store.documents.history(doc_id, 0))
+    unit = services(app).memory.lookup("قال الوزير إن الميزانية بلغت 12 مليار دولار.")[0].unit
+    unit_changes = len(store.units.history(unit.id))
+    for _ in range(3):
+        r = confirm(desk["rita"], doc_id, 0, english, approve=True)
+        assert r.status_code == 200 and r.get_json()["segments"][0]["version"] == approved["version"]
+    assert len(store.documents.history(doc_id, 0)) == changes
+    assert len(store.units.history(unit.id)) == unit_changes
+    assert store.units.get(unit.id).version == unit.version
+    # other English is a change, approved again
+    r = confirm(desk["rita"], doc_id, 0, "The minister said the budget hit $12 billion.", approve=True)
+    assert r.get_json()["segments"][0]["version"] == approved["version"] + 1
+
+
 def test_a_rejection_sends_the_sentence_back_with_the_reason_as_a_comment_thread(app, desk):
     doc_id = new_doc(desk)
     confirm(desk["tom"], doc_id, 1, "He added that the deficit shrank this year.")

@@ -312,9 +312,11 @@
         approve,
         override: Boolean(override),
       });
+      const was = Number(row.dataset.version);
       data.segments.forEach((s) => apply(s, s.idx === Number(row.dataset.idx)));
       const also = data.segments.length - 1;
-      say(`${approve ? "Approved" : "Confirmed"} and saved in the memory${also ? ` (+${also} repetition${also > 1 ? "s" : ""})` : ""}.`);
+      if (data.segments[0].version === was && !also) say(`Already ${approve ? "approved" : "confirmed"}: nothing changed.`);
+      else say(`${approve ? "Approved" : "Confirmed"} and saved in the memory${also ? ` (+${also} repetition${also > 1 ? "s" : ""})` : ""}.`);
       const next = nextUnconfirmed(row, approve);
       if (!guess) {
         if (next) activate(next);
