@@ -17,7 +17,7 @@ from typing import Any
 
 from tm import files, tags
 from tm.editing import Editing
-from tm.errors import Busy, Forbidden, TMError
+from tm.errors import Busy, Forbidden, NotReady, TMError
 from tm.files import Parsed
 from tm.formats.tmx import write_tmx
 from tm.glossary import Glossary
@@ -281,11 +281,11 @@ class Documents(Editing):
             may = "an admin" if who is None else f"its {who}, its owner or an admin"
             raise Forbidden(f"only {may} can move this document from {doc.stage} to {stage}")
         if stage == "in review" and not doc.reviewer:
-            raise TMError("assign a reviewer before sending the document to review")
+            raise NotReady("assign a reviewer before sending the document to review")
         with self.store.transaction():  # the sentences cannot change between the check and the move
             self._require_complete(doc_id, stage)
             if not self.store.documents.set_stage(doc_id, stage, expected=doc.stage):
-                raise TMError("someone else moved this document meanwhile; reload the page and try again")
+                raise NotReady("someone else moved this document meanwhile; reload the page and try again")
             if stage in STAGE_EVENTS:  # webhooks hear of the move exactly when it is kept
                 emit(self.store, STAGE_EVENTS[stage], self.store.documents.get(doc_id, layout=False))
         return self.store.documents.get(doc_id, layout=False)
@@ -302,7 +302,7 @@ class Documents(Editing):
         if left:
             numbers = ", ".join(str(s.idx + 1) for s in left[:10]) + (", …" if len(left) > 10 else "")
             many = len(left) != 1
-            raise TMError(
+            raise NotReady(
                 f"{len(left)} sentence{'s are' if many else ' is'} not {what} yet ({numbers}): "
                 f"{'they need' if many else 'it needs'} to be {what} before {to}"
             )

@@ -75,6 +75,10 @@ class ModelUnavailable(TMError):
     """No machine-translation model can be loaded; the message says how to get one."""
 
 
+class NotReady(TMError):
+    """A document that cannot move on yet: sentences left, no reviewer, or moved by someone else."""
+
+
 class NotFound(TMError):
     """A document, segment, user or job that does not exist (or that this user may not see)."""
 

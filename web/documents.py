@@ -24,7 +24,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from tm import files, tags
-from tm.errors import NotFound, TMError
+from tm.errors import NotFound, NotReady, TMError
 from tm.files import MEDIA_TYPES
 from tm.formats.html import looks_like_html
 from tm.qa import BLOCKING
@@ -256,7 +256,11 @@ def assign(doc_id: int) -> ResponseReturnValue:
 @bp.route("/documents/<int:doc_id>/stage", methods=["POST"])
 def stage(doc_id: int) -> ResponseReturnValue:
     """Move a document to another stage (to review, done, back to translating) if this user may."""
-    doc = services().documents.move(doc_id, g.user, request.form.get("stage", ""))
+    try:
+        doc = services().documents.move(doc_id, g.user, request.form.get("stage", ""))
+    except NotReady as e:  # not yet: said in the editor the translator came from, not on a page of its own
+        flash(f"The document did not move: {e}.", "error")
+        return redirect(url_for("documents.editor", doc_id=doc_id), 303)
     flash(f"“{doc.title}” is now {doc.stage}.", "ok")
     return redirect(url_for("documents.editor", doc_id=doc_id))
 

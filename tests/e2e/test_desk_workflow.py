@@ -104,6 +104,10 @@ def test_a_story_goes_from_assignment_through_review_to_done(server, tm_env, bro
     expect(row(tom, 1)).to_have_attribute("data-status", "confirmed")
     expect(row(tom, 1).locator(".override")).to_be_visible()
 
+    # too early: the editor says what is left, and tom stays where he was
+    tom.locator(".doc-workflow").get_by_role("button", name="Send to review").click()
+    expect(tom.locator(".flash.error")).to_contain_text("1 sentence is not confirmed yet (3)")
+    expect(tom).to_have_url(re.compile(r"/documents/\d+$"))
     row(tom, 2).locator("textarea").click()
     tom.keyboard.press("Control+Enter")
     expect(row(tom, 2)).to_have_attribute("data-status", "confirmed")
