@@ -170,3 +170,30 @@ def test_a_copy_is_untranslated_but_converted_digits_are_a_translation():
     assert codes("٢٠٢٣", "٢٠٢٣") == ["untranslated"]
     assert codes("ﺍﻟﻮﺯﻳﺮ", "الوزير") == ["untranslated"]
     assert codes("قال ٣", "قال 3") == ["arabic-in-target"]
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "expected"),
+    [
+        # another weekday or month than the Arabic's: the memory's old Friday over a Saturday
+        ("ارتفعت أسعار النفط يوم السبت.", "Oil prices rose on Friday.", ["date-mismatch"]),
+        ("وعقد الاجتماع في سبتمبر الماضي.", "The meeting was held last August.", ["date-mismatch"]),
+        ("وعقد الاجتماع في أيلول الماضي.", "The meeting was held last Aug.", ["date-mismatch"]),
+        ("وقال إن الانتخابات ستجري في مايو.", "He said the elections may be held in June.", ["date-mismatch"]),
+        # the same day or month, written out or abbreviated, with a clitic on the Arabic
+        ("ارتفعت أسعار النفط يوم السبت.", "Oil prices rose on Saturday.", []),
+        ("وعقد الاجتماع في سبتمبر الماضي.", "The meeting was held last Sept.", []),
+        ("وفي مايو قال الوزير إن الميزانية تكفي.", "In May, the minister said the budget was enough.", []),
+        ("وبالسبت أعلنت الوزارة النتائج.", "On Saturday the ministry announced the results.", []),
+        # a weekday the English adds (AP style for "yesterday") or a day the Arabic does not name
+        ("أعلنت الوزارة النتائج أمس.", "The ministry announced the results on Friday.", []),
+        ("التقى الاثنان في العاصمة.", "The two met in the capital on Friday.", []),
+        # a day named and kept, another added beside it: nothing replaced
+        ("وصل الوفد يوم السبت.", "The delegation arrived on Saturday, a day after Friday's talks.", []),
+    ],
+)
+def test_a_weekday_or_month_other_than_the_sources_is_flagged(source, target, expected):
+    issues = [i for i in check(source, target) if i.code == "date-mismatch"]
+    assert [i.code for i in issues] == expected
+    if issues:
+        assert "is not in the translation, which says" in issues[0].message

@@ -92,6 +92,11 @@ def _auto_key(text: str) -> tuple[list[str], list[tuple[str, str]]]:
     return key, values
 
 
+def date_names(text: str) -> list[tuple[str, str]]:
+    """Return the weekdays and months an Arabic text names, as ("day" | "month", English name)."""
+    return [v for v in _auto_key(text)[1] if v[0] != "num"]
+
+
 _TARGET_NUM = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 
 

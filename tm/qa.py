@@ -24,6 +24,7 @@ BRACKETS = "unbalanced-brackets"
 QUOTES = "unbalanced-quotes"
 ARABIC_PUNCT = "arabic-punctuation"
 DOUBLE_SPACE = "double-space"
+DATE_MISMATCH = "date-mismatch"
 
 
 # Findings that stop a confirm unless the translator overrides them (and the override is recorded)
@@ -317,6 +318,56 @@ def _number_issues(source_norm: str, target_norm: str, spelled: bool = False) ->
     return issues
 
 
+_DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December",
+)  # fmt: skip
+
+
+def _english_name(name: str, kind: str) -> re.Pattern[str]:
+    """Return how a translation may write a weekday or month (months also Jan., Sept.)."""
+    forms = [name]
+    if kind == "month" and len(name) > 5:
+        forms += [name[:3] + r"\.?"] + ([r"Sept\.?"] if name == "September" else [])
+    return re.compile(r"\b(?:" + "|".join(forms) + r")(?!\w)")
+
+
+_NAMED = {
+    name: _english_name(name, kind) for kind, names in (("day", _DAYS), ("month", _MONTHS)) for name in names
+}
+
+
+def _date_issues(source: str, target: str) -> list[Issue]:
+    """Return a finding where the English names another weekday or month than the Arabic does.
+
+    Only a name that replaces the source's is flagged (Saturday in the Arabic, Friday alone in
+    the English): a translation may add a weekday (AP style: "Friday", not "yesterday"), and a
+    word that is also a weekday in Arabic (الاثنين, "the two") flags nothing when the English
+    names no other day.
+    """
+    from tm.adapt import date_names  # tm.adapt uses this module's number reading
+
+    issues: list[Issue] = []
+    named = date_names(source)
+    for kind, names in (("day", _DAYS), ("month", _MONTHS)):
+        wanted = {english for k, english in named if k == kind}
+        if not wanted:
+            continue
+        said = {name for name in names if _NAMED[name].search(target)}
+        missing, other = sorted(wanted - said), sorted(said - wanted)
+        if missing and other:
+            what = "weekday" if kind == "day" else "month"
+            issues.append(
+                Issue(
+                    DATE_MISMATCH,
+                    f"the source's {what} {', '.join(missing)} is not in the translation, which says "
+                    f"{', '.join(other)}",
+                )
+            )
+    return issues
+
+
 _ARABIC_DIGITS = re.compile(ARABIC_DIGIT.pattern + "+")
 _PAIRS = (("(", ")"), ("[", "]"), ("{", "}"))
 
@@ -337,6 +388,7 @@ def check(source: str, target: str, hits: list[TermHit] | None = None) -> list[I
     if same:
         issues.append(Issue(UNTRANSLATED, "the translation is the same as the source"))
     issues += _number_issues(source_norm, target_norm)
+    issues += _date_issues(source, target)
     for h in hits or []:
         if not contains_term(target, h.term.target):
             issues.append(Issue(TERM_MISSING, f"glossary: {h.text} should be translated as {h.term.target}"))

@@ -25,6 +25,7 @@ LABELS = {
     qa.ARABIC_IN_TARGET: "Arabic left in the English",
     qa.TERM_MISSING: "Glossary term not used",
     qa.NUMBER_EXTRA: "Number not in the Arabic",
+    qa.DATE_MISMATCH: "Another weekday or month than the Arabic",
     qa.BRACKETS: "Unbalanced brackets",
     qa.QUOTES: "Unbalanced quotation marks",
     qa.ARABIC_PUNCT: "Arabic punctuation in the English",
