@@ -113,11 +113,13 @@ def _refuse_control_characters() -> None:
         if isinstance(item, str):
             bad = _CONTROL.search(item)
             if bad:
+                code = ord(bad.group())
+                broken = 0xD800 <= code <= 0xDFFF
+                what = "half of a broken character pair" if broken else "a control character"
                 abort(
                     400,
-                    f"The text contains a control character (U+{ord(bad.group()):04X}) that tm does not "
-                    "store; remove it and try again (it usually comes from copying out of a PDF or a "
-                    "binary file).",
+                    f"The text contains {what} (U+{code:04X}) that tm does not store; remove it and try "
+                    "again (it usually comes from copying out of a PDF or a binary file).",
                 )
         elif isinstance(item, dict):
             texts += [*item.keys(), *item.values()]

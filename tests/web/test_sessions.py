@@ -395,7 +395,7 @@ def test_segment_saves_and_confirms_with_control_characters_are_refused(app, tra
     r = translator.api(
         "PUT", f"/api/documents/{doc_id}/segments/1", {"target": "bad \ud800", "version": seg.version}
     )
-    assert r.status_code == 400
+    assert r.status_code == 400 and "half of a broken character pair (U+D800)" in r.get_json()["error"]
     assert services(app).store.documents.segments(doc_id)[1] == seg
     assert services(app).store.units.count() == 0
 
