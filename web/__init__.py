@@ -172,7 +172,6 @@ def create_app(
     return app
 
 
-# How a confirmed English came to be, in the words the pages and the editor's script use
 def origin_badge(origin: str | None, score: int | float | None) -> str:
     """Return a sentence's origin as its badge shows it: 101, 100, 87%, 87% adapted, MT or —."""
     if origin == "context":
@@ -188,6 +187,7 @@ def origin_badge(origin: str | None, score: int | float | None) -> str:
     return "—"
 
 
+# How a confirmed English came to be, in the words the pages and the editor's script use
 PROVENANCE_LABELS = {
     "mt-unchanged": "MT unchanged",
     "mt-edited": "MT edited",
