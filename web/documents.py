@@ -27,6 +27,7 @@ from tm import files, tags
 from tm.errors import NotFound, NotReady, TMError
 from tm.files import MEDIA_TYPES
 from tm.formats.html import looks_like_html
+from tm.lang import arabic_script_in
 from tm.qa import BLOCKING
 from tm.rights import can_manage, can_redraft, can_write, moves, read_only_reason
 from tm.store.records import PRIORITIES, STAGES, DocRow, SegmentRow
@@ -129,6 +130,12 @@ def new() -> ResponseReturnValue:
         flash(str(e), "error")
         return render_template("new_document.html", text=text, title=title, chosen=chosen, **_people()), 400
     start_drafting(doc_id)
+    if not (upload and upload.filename) and not arabic_script_in(text):
+        flash(
+            "This text has no Arabic in it: tm drafts Arabic into English. If the English was pasted "
+            "by mistake, delete this document and paste the Arabic.",
+            "warn",
+        )
     return redirect(url_for("documents.editor", doc_id=doc_id))
 
 

@@ -264,3 +264,13 @@ def test_a_pasted_text_document_has_no_file_to_download(app, translator):
     doc_id = translator.new_document(ARTICLE)
     r = translator.get(f"/documents/{doc_id}/file")
     assert r.status_code == 400 and "pasted as text" in r.get_data(as_text=True)
+
+
+def test_a_paste_with_no_arabic_is_taken_with_a_warning(app, translator):
+    """English pasted by mistake: kept (nothing a user typed is lost), and the editor says so."""
+    for text, warned in (("The minister said the economy grows.\n", True), (ARTICLE, False)):
+        r = translator.post("/documents/new", {"title": "paste", "text": text})
+        assert r.status_code == 302
+        page = translator.get(r.headers["Location"]).get_data(as_text=True)
+        assert ("has no Arabic in it" in page) is warned
+        assert ('class="flash warn"' in page) is warned
