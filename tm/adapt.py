@@ -11,37 +11,14 @@ import re
 from dataclasses import dataclass, field
 
 from tm.lang import NUMBER, PUNCT, normalize, tokenize
-from tm.qa import number_value
+from tm.qa import MONTHS, WEEKDAYS, number_value
 
-_MONTHS = {
-    "January": ["يناير", "كانون الثاني"],
-    "February": ["فبراير", "شباط"],
-    "March": ["مارس", "آذار"],
-    "April": ["أبريل", "ابريل", "نيسان"],
-    "May": ["مايو", "أيار"],
-    "June": ["يونيو", "يونيه", "حزيران"],
-    "July": ["يوليو", "يوليه", "تموز"],
-    "August": ["أغسطس", "آب"],
-    "September": ["سبتمبر", "أيلول"],
-    "October": ["أكتوبر", "تشرين الأول"],
-    "November": ["نوفمبر", "تشرين الثاني"],
-    "December": ["ديسمبر", "كانون الأول"],
-}
-_DAYS = {
-    "Sunday": ["الأحد"],
-    "Monday": ["الاثنين", "الإثنين"],
-    "Tuesday": ["الثلاثاء"],
-    "Wednesday": ["الأربعاء"],
-    "Thursday": ["الخميس"],
-    "Friday": ["الجمعة"],
-    "Saturday": ["السبت"],
-}
 # normalized Arabic name (one or two words) -> (kind, English)
 NAMES: dict[tuple[str, ...], tuple[str, str]] = {}
-for _english, _arabic in _MONTHS.items():
+for _english, _arabic in MONTHS.items():
     for _name in _arabic:
         NAMES[tuple(normalize(_name).split())] = ("month", _english)
-for _english, _arabic in _DAYS.items():
+for _english, _arabic in WEEKDAYS.items():
     for _name in _arabic:
         NAMES[tuple(normalize(_name).split())] = ("day", _english)
 _CLITICS = ("و", "ف", "ب", "ل")

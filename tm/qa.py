@@ -318,11 +318,31 @@ def _number_issues(source_norm: str, target_norm: str, spelled: bool = False) ->
     return issues
 
 
-_DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
-)  # fmt: skip
+# English month and weekday names -> how Arabic news writes them (both month systems: يناير and كانون الثاني);
+# tm.adapt rewrites them in matches, the date check below compares them
+MONTHS = {
+    "January": ["يناير", "كانون الثاني"],
+    "February": ["فبراير", "شباط"],
+    "March": ["مارس", "آذار"],
+    "April": ["أبريل", "ابريل", "نيسان"],
+    "May": ["مايو", "أيار"],
+    "June": ["يونيو", "يونيه", "حزيران"],
+    "July": ["يوليو", "يوليه", "تموز"],
+    "August": ["أغسطس", "آب"],
+    "September": ["سبتمبر", "أيلول"],
+    "October": ["أكتوبر", "تشرين الأول"],
+    "November": ["نوفمبر", "تشرين الثاني"],
+    "December": ["ديسمبر", "كانون الأول"],
+}
+WEEKDAYS = {
+    "Sunday": ["الأحد"],
+    "Monday": ["الاثنين", "الإثنين"],
+    "Tuesday": ["الثلاثاء"],
+    "Wednesday": ["الأربعاء"],
+    "Thursday": ["الخميس"],
+    "Friday": ["الجمعة"],
+    "Saturday": ["السبت"],
+}
 
 
 def _english_name(name: str, kind: str) -> re.Pattern[str]:
@@ -333,9 +353,8 @@ def _english_name(name: str, kind: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(forms) + r")(?!\w)")
 
 
-_NAMED = {
-    name: _english_name(name, kind) for kind, names in (("day", _DAYS), ("month", _MONTHS)) for name in names
-}
+_KINDS = (("day", WEEKDAYS), ("month", MONTHS))
+_NAMED = {name: _english_name(name, kind) for kind, names in _KINDS for name in names}
 
 
 def _date_issues(source: str, target: str) -> list[Issue]:
@@ -350,7 +369,7 @@ def _date_issues(source: str, target: str) -> list[Issue]:
 
     issues: list[Issue] = []
     named = date_names(source)
-    for kind, names in (("day", _DAYS), ("month", _MONTHS)):
+    for kind, names in _KINDS:
         wanted = {english for k, english in named if k == kind}
         if not wanted:
             continue
