@@ -37,7 +37,6 @@
 
   // An adapted match says what was changed and shows the memory's English it came from
   function adaptedFrom(m) {
-    if (!m.adapted) return "";
     const changes = m.adapted.changes.map((c) => `${c.memory} → ${c.new}`).join(", ");
     return el("div", { className: "muted small adapted-from" },
       el("span", { text: `adapted (${changes}) from the memory's ${m.score}%: ` }),

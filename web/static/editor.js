@@ -306,16 +306,17 @@
     try {
       if (!(await flushed)) { back(); return; }
       row.querySelectorAll(".blocked").forEach((n) => n.remove());
+      const version = Number(row.dataset.version);
       const data = await write("POST", `/api/documents/${docId}/segments/${row.dataset.idx}/confirm`, {
         target,
-        version: Number(row.dataset.version),
+        version,
         approve,
         override: Boolean(override),
       });
-      const was = Number(row.dataset.version);
       data.segments.forEach((s) => apply(s, s.idx === Number(row.dataset.idx)));
       const also = data.segments.length - 1;
-      if (data.segments[0].version === was && !also) say(`Already ${approve ? "approved" : "confirmed"}: nothing changed.`);
+      // the server wrote nothing when what it had was confirmed (approved) already, as sent
+      if (data.segments[0].version === version && !also) say(`Already ${approve ? "approved" : "confirmed"}: nothing changed.`);
       else say(`${approve ? "Approved" : "Confirmed"} and saved in the memory${also ? ` (+${also} repetition${also > 1 ? "s" : ""})` : ""}.`);
       const next = nextUnconfirmed(row, approve);
       if (!guess) {
