@@ -71,6 +71,7 @@ class Database:
         self._conns: weakref.WeakSet[sqlite3.Connection] = weakref.WeakSet()
         self._conns_lock = threading.Lock()
         self._closed = False
+        self._checkpointer: threading.Thread | None = None  # see checkpoint_soon
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -202,12 +203,50 @@ class Database:
             if conn.in_transaction:
                 conn.execute("COMMIT")
 
+    @contextmanager
+    def large_commit(self) -> Iterator[None]:
+        """Let the commits made inside write the WAL only; checkpoint_soon copies it later.
+
+        SQLite copies a WAL past 1,000 pages into the file at the end of the commit that grew
+        it (the connection's automatic checkpoint): a bulk import's commit would wait for its
+        whole copy, where the importer can go on (learning the units) while a thread copies.
+        """
+        conn = self.conn()
+        pages = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+
+    def checkpoint_soon(self) -> None:
+        """Copy the WAL into the file on a thread of its own (after a large commit).
+
+        On the committer's time still (close waits for it): left to SQLite's automatic
+        checkpoint, the next writer, a translator's confirm, would pay for the copy.
+        """
+        if self._checkpointer is not None:
+            self._checkpointer.join()
+
+        def checkpoint() -> None:
+            try:
+                self.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except (StoreError, sqlite3.Error):  # closed meanwhile, or busy: a later checkpoint copies it
+                pass
+
+        self._checkpointer = threading.Thread(target=checkpoint, name="tm-checkpoint", daemon=True)
+        self._checkpointer.start()
+
     def close(self) -> None:
         """Close this thread's connections; other threads can no longer use theirs.
 
         Another thread's connection is never closed under it (SQLite may be running a
         statement on it): it refuses new work from now on and is closed when its thread ends.
+        A checkpoint under way (checkpoint_soon) is finished first.
         """
+        if self._checkpointer is not None:
+            self._checkpointer.join()
+            self._checkpointer = None
         self._closed = True
         local = self._local
         for conn in (local.conn, local.reader):
