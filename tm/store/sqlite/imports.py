@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -125,6 +126,12 @@ def import_units(
     if on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
     db = part.db
+    if hasattr(units, "split"):  # a large file several processes can read at once
+        from tm.store.sqlite.import_split import import_split
+
+        split = import_split(part, units, on_duplicate, progress)
+        if split is not None:
+            return split
     result = ImportResult()
     overwrites: list[_Overwrite] = []
     stage = _Stage(db)
@@ -142,14 +149,13 @@ def import_units(
             if isinstance(e, sqlite3.IntegrityError):
                 raise
             raise db.translate(e) from e
-        with db.transaction():
+        own = not db.in_transaction  # the swap commits here, not in a caller's transaction
+        with db.large_commit() if own else nullcontext(), db.transaction():
             if _newest_change(db) != before:  # others changed the memory while this staged
                 _recheck(part, stage.table, on_duplicate, result, overwrites)
             _swap(part, stage.table, result, overwrites)
-        if not db.in_transaction:
-            # Copy the swap's large WAL into the file now, on the importer's time: left to
-            # SQLite's auto-checkpoint, the next writer (a translator's confirm) would pay it.
-            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        if own:
+            db.checkpoint_soon()  # the swap's large WAL into the file, beside the index learning
     except BaseException:
         stage.close(quiet=True)  # the error that got us here is the one to report
         raise
@@ -179,7 +185,7 @@ class _Stage:
     what writing the stage costs.
     """
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, file: str = ""):
         self.db = db
         conn = db.conn()
         self.attached = not (db.in_transaction or conn.in_transaction)
@@ -188,11 +194,14 @@ class _Stage:
         if self.attached:
             if any(row[1] == _SCHEMA for row in db.execute("PRAGMA database_list")):
                 db.execute(f"DETACH {_SCHEMA}")  # left by an import that could not detach it
-            db.execute(f"ATTACH '' AS {_SCHEMA}")
+            db.execute(f"ATTACH ? AS {_SCHEMA}", (file,))
             self.schema, self.name = _SCHEMA, "stage"
             try:
                 db.execute(f"PRAGMA {_SCHEMA}.page_size=65536")
                 db.execute(f"PRAGMA {_SCHEMA}.secure_delete=OFF")  # scratch: nothing to wipe
+                if file:  # another process's part of a split import (import_split): scratch too
+                    db.execute(f"PRAGMA {_SCHEMA}.journal_mode=OFF")
+                    db.execute(f"PRAGMA {_SCHEMA}.synchronous=OFF")
                 db.execute(f"PRAGMA {_SCHEMA}.cache_size=-{STAGE_CACHE_KIB}")
                 self._create()
             except BaseException:
