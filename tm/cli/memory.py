@@ -51,21 +51,18 @@ def import_(
     as_json: bool,
 ) -> None:
     """Import a TMX, CSV or TSV file; all of it or, on an error, nothing."""
-    from tm.formats.tmx import ReadReport, read_tmx
+    from tm.formats.tmx import ReadReport
+    from tm.formats.tmx_split import TMXFile
 
     memory = open_memory(ctx)
     fmt = format_of(file, fmt)
     size = os.path.getsize(file)
     report = ReadReport()
     with open(file, "rb") as f, progress_bar(size, "importing") as bar:
-        if fmt == "tmx":
-            units = read_tmx(
-                f,
-                path=file,
-                source_lang=source_lang,
-                target_lang=target_lang,
-                report=report,
-                progress=bar,
+        units: Any
+        if fmt == "tmx":  # a large file is read by several processes at once (tmx_split)
+            units = TMXFile(
+                file, source_lang=source_lang, target_lang=target_lang, report=report, progress=bar
             )
         else:
             from tm.formats.csv import read_csv

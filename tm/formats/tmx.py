@@ -92,10 +92,14 @@ class ReadReport:
     header: dict[str, Any] = field(default_factory=dict)
     refused: int = 0
     messages: list[str] = field(default_factory=list)
+    # lines of the file before the text being read (a part of a split file: tmx_split)
+    line_offset: int = 0
 
     def refuse(self, line: int | None, why: str) -> None:
         """Count a translation unit that cannot be imported, keeping the first reasons."""
         self.refused += 1
+        if line is not None:
+            line += self.line_offset
         if len(self.messages) < 20:
             self.messages.append(f"line {line}: {why}")
 

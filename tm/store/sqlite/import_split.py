@@ -1,0 +1,351 @@
+"""A large import read by several processes at once: each stages its part, one swap adds all.
+
+What a part is comes from the units given (`split(n)`, see tm.store.bulk.Splittable and
+tm/formats/tmx_split.py). This process stages part 0 as any import does (imports.py); for every
+other part it starts `python -m tm.store.sqlite.import_split`, which reads its part and stages
+it into a database file of its own, deciding duplicates against the memory (read only) and its
+own part, as this process does for part 0. Then one transaction swaps the stages in, in file
+order, each after a recheck against what is in the memory by then: what a later part repeats of
+an earlier one is skipped, overwrites or is kept beside it (the duplicate policy), as one
+process reading the whole file would decide. A later part's overwrites of units already in the
+memory come after the earlier parts'.
+
+All or nothing, as ever: a part that fails to parse (a cut that was not between two units, or a
+real error) makes the import read the whole file in one process, whose error is the file's; a
+part's process that dies or fails makes it do the same, after a warning; nothing reaches the
+memory before the one swap.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from tm.errors import FormatError, StoreError
+from tm.store.bulk import batches, prepare
+from tm.store.records import ImportResult, NewUnit
+from tm.store.sqlite.imports import (
+    _newest_change,
+    _Overwrite,
+    _recheck,
+    _Stage,
+    _Stager,
+    _swap,
+)
+
+log = logging.getLogger(__name__)
+
+# Parts' stages are attached under these names for the swap (SQLite attaches at most 10).
+_PART_SCHEMA = "tm_import_part{}"
+MAX_PARTS = 8
+# The scratch folder of an import, in the system's temporary folder: this, the pid, a suffix.
+_SCRATCH = "tm-import-"
+_UNIT_FIELDS = (
+    "source",
+    "target",
+    "origin",
+    "source_lang",
+    "target_lang",
+    "mt_draft",
+    "author",
+    "context",
+    "meta",
+    "created_at",
+    "changed_at",
+)
+
+
+def processes() -> int:
+    """Return how many processes an import may read with: the cores this process may use."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_PARTS))
+
+
+def _sweep() -> None:
+    """Remove the scratch folders of imports whose process was killed (nothing else would)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH}*-*"):
+        try:
+            pid = int(folder.name[len(_SCRATCH) :].split("-")[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:  # its import is gone
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, OSError):  # not one of ours, or another user's
+            continue
+
+
+class _Fallback(Exception):
+    """The parts could not be imported: read the whole file in one process.
+
+    `quiet` for a part that is not well formed: the whole file's reading says what is wrong
+    with it, or reads it (a cut that was not between two units).
+    """
+
+    def __init__(self, why: str, *, quiet: bool = False):
+        super().__init__(why)
+        self.quiet = quiet
+
+
+def import_split(
+    part: Any,
+    units: Iterable[NewUnit],
+    on_duplicate: str,
+    progress: Callable[[int], None] | None,
+) -> ImportResult | None:
+    """Import units in parts read by several processes; None when they are not split.
+
+    `part` is the SQLite units part. On None the caller imports the units in one process (what
+    progress reported of a part already read is then reported again).
+    """
+    db = part.db
+    split = getattr(units, "split", None)
+    if split is None or db.in_transaction or db.conn().in_transaction:
+        return None
+    specs = split(processes())
+    if not specs:
+        return None
+    _sweep()
+    try:
+        scratch = tempfile.mkdtemp(prefix=f"{_SCRATCH}{os.getpid()}-")
+    except OSError as e:
+        log.warning("reading the file in one process: no scratch folder (%s)", e)
+        return None
+    children: list[_Child] = []
+    try:
+        try:
+            for i, spec in enumerate(specs[1:], 1):
+                children.append(_Child(db.path, Path(scratch) / f"part{i}.db", spec, on_duplicate))
+        except OSError as e:  # no process can be started: one process reads it all
+            log.warning("reading the file in one process: %s", e)
+            return None
+        try:
+            return _run(part, units, specs[0], children, on_duplicate, progress)
+        except _Fallback as e:
+            (log.info if e.quiet else log.warning)("reading the file in one process: %s", e)
+            return None
+    finally:
+        for child in children:
+            child.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(
+    part: Any,
+    units: Any,
+    spec: dict[str, Any],
+    children: list[_Child],
+    policy: str,
+    progress: Callable[[int], None] | None,
+) -> ImportResult:
+    db = part.db
+    module = importlib.import_module(spec["module"])
+    result = ImportResult()
+    overwrites: list[_Overwrite] = []
+    stage = _Stage(db)
+    attached: list[str] = []
+    try:
+        stager = _Stager(db.conn(), stage, policy, result, overwrites)
+        before = _newest_change(db)
+        read_progress = getattr(units, "progress", None)  # bytes read, as the reader reports them
+        reported = 0
+
+        def report(n: int) -> None:
+            # this process's bytes, and the other parts' read meanwhile
+            nonlocal reported
+            if read_progress is not None:
+                others = sum(child.bytes for child in children)
+                read_progress(n + others - reported)
+                reported = others
+
+        own, own_summary = module.open_part(spec, report)
+        try:
+            for batch in map(prepare, batches(own)):
+                stager.stage(batch)
+                if progress is not None:
+                    progress(len(batch.units))
+        except FormatError:
+            raise _Fallback("the first part of the file is not well formed on its own", quiet=True) from None
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as e:
+            if isinstance(e, sqlite3.IntegrityError):
+                raise
+            raise db.translate(e) from e
+        outcomes = [child.outcome() for child in children]
+        report(0)
+        if progress is not None:
+            progress(sum(o["added"] + o["skipped"] + o["updated"] for o in outcomes))
+        for i, child in enumerate(children):
+            schema = _PART_SCHEMA.format(i + 1)
+            db.execute(f"ATTACH ? AS {schema}", (str(child.stage),))
+            attached.append(schema)
+        with db.large_commit(), db.transaction():
+            if _newest_change(db) != before:  # others changed the memory while this staged
+                _recheck(part, stage.table, policy, result, overwrites)
+            _swap(part, stage.table, result, overwrites)
+            for schema, outcome in zip(attached, outcomes, strict=True):
+                table = f"{schema}.stage"
+                result.added += outcome["added"]
+                result.skipped += outcome["skipped"]
+                result.updated += outcome["updated"]
+                theirs = _still_to_overwrite(part, outcome["overwrites"], result)
+                # what this part repeats of the earlier parts, swapped in just now
+                _recheck(part, table, policy, result, theirs)
+                _swap(part, table, result, theirs)
+        db.checkpoint_soon()  # as imports.import_units does
+        units.merge([own_summary(), *(outcome["reader"] for outcome in outcomes)])
+        return result
+    finally:
+        for schema in attached:
+            try:
+                db.execute(f"DETACH {schema}")
+            except (sqlite3.Error, StoreError):
+                pass
+        stage.close(quiet=True)
+
+
+def _still_to_overwrite(part: Any, rows: list[list[Any]], result: ImportResult) -> list[_Overwrite]:
+    """Return a part's overwrites of units, less those an earlier part gave the same target.
+
+    One process reading the file would have found the earlier part's target in the unit and
+    skipped the repeat.
+    """
+    wanted: list[_Overwrite] = []
+    for unit_id, *fields in rows:
+        unit = NewUnit(**dict(zip(_UNIT_FIELDS, fields, strict=True)))
+        current = part.get_many([unit_id]).get(unit_id)
+        if current is not None and current.target == unit.target:
+            result.updated -= 1
+            result.skipped += 1
+            continue
+        wanted.append(_Overwrite(unit_id, unit))
+    return wanted
+
+
+class _Child:
+    """The process that stages one part into a database file of its own."""
+
+    def __init__(self, memory: Path, stage: Path, spec: dict[str, Any], policy: str):
+        self.stage = stage
+        self.bytes = 0  # of the file read so far, as the child reports it
+        self.status: dict[str, Any] | None = None
+        self.errors = open(stage.with_suffix(".err"), "w+b")  # noqa: SIM115 (closed in stop)
+        job = {"memory": str(memory), "stage": str(stage), "policy": policy, "spec": spec}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tm.store.sqlite.import_split"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(job).encode())
+        self.proc.stdin.close()
+        self.reader = threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True)
+        self.reader.start()
+
+    def _read(self, out: IO[bytes]) -> None:
+        # one line per batch read (bytes so far), and a last line of JSON: how it ended
+        for line in out:
+            if line.startswith(b"{"):
+                self.status = json.loads(line)
+            else:
+                try:
+                    self.bytes = int(line)
+                except ValueError:
+                    pass
+
+    def outcome(self) -> dict[str, Any]:
+        """Wait for the part to be staged; return what the child reports, or raise _Fallback."""
+        code = self.proc.wait()
+        self.reader.join()
+        status = self.status or {}
+        if code == 0 and status.get("staged"):
+            return status
+        if status.get("format_error"):
+            raise _Fallback("a part of the file is not well formed on its own", quiet=True)
+        self.errors.seek(0)
+        tail = self.errors.read()[-2000:].decode("utf-8", "replace").strip()
+        raise _Fallback(f"the process reading a part ended with code {code}: {tail or 'no message'}")
+
+    def stop(self) -> None:
+        """Stop the process if it still runs (the import failed or was interrupted)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.errors.close()
+
+
+# -- the child process -----------------------------------------------------------------
+
+
+class _ReadOnlyMemory:
+    """What _Stage and _Stager use of a Database, over a read-only connection to the memory."""
+
+    in_transaction = False
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+        self._conn = sqlite3.connect(
+            f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
+        self._conn.execute("PRAGMA busy_timeout=30000")
+
+    def conn(self) -> sqlite3.Connection:
+        return self._conn
+
+    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+        return self._conn.execute(sql, args)
+
+
+def _child() -> int:
+    job = json.loads(sys.stdin.buffer.read())
+    spec = job["spec"]
+    out = sys.stdout.buffer
+    module = importlib.import_module(spec["module"])
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        done += n
+        out.write(b"%d\n" % done)
+        out.flush()
+
+    memory = _ReadOnlyMemory(job["memory"])
+    stage = _Stage(memory, job["stage"])  # type: ignore[arg-type]  # the part of a Database it uses
+    result = ImportResult()
+    overwrites: list[_Overwrite] = []
+    stager = _Stager(memory.conn(), stage, job["policy"], result, overwrites)
+    units, summary = module.open_part(spec, progress)
+    try:
+        for batch in map(prepare, batches(units)):
+            stager.stage(batch)
+    except FormatError as e:
+        out.write(json.dumps({"format_error": str(e)}).encode() + b"\n")
+        return 3
+    stage.close()  # detached: the file stays for the importer
+    status = {
+        "staged": True,
+        "added": result.added,
+        "skipped": result.skipped,
+        "updated": result.updated,
+        "overwrites": [[o.unit_id, *(getattr(o.unit, f) for f in _UNIT_FIELDS)] for o in overwrites],
+        "reader": summary(),
+    }
+    out.write(json.dumps(status, ensure_ascii=False).encode() + b"\n")
+    out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child())
