@@ -118,6 +118,10 @@ def _cuts(data: mmap.mmap, n: int) -> tuple[int, list[int]] | None:
     body = data.find(b">", m.start()) + 1
     if body <= 0 or data[body - 2 : body] == b"/>":
         return None
+    # every part reads the file's head again: a unit there would be read once per part, and a
+    # header in the body would change the language ranking of only the parts after it
+    if data.find(b"<tu", 0, m.start()) != -1 or data.find(b"<header", body) != -1:
+        return None
     # a comment, CDATA section, DOCTYPE or processing instruction after <body> could hold a
     # "</tu>" that is no end of a unit: such files are read whole
     if data.find(b"<!", body) != -1 or data.find(b"<?", body) != -1:

@@ -71,7 +71,7 @@ class Database:
         self._conns: weakref.WeakSet[sqlite3.Connection] = weakref.WeakSet()
         self._conns_lock = threading.Lock()
         self._closed = False
-        self._checkpointer: threading.Thread | None = None  # see checkpoint_soon
+        self._checkpoints: list[threading.Thread] = []  # see checkpoint_soon
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -225,8 +225,6 @@ class Database:
         On the committer's time still (close waits for it): left to SQLite's automatic
         checkpoint, the next writer, a translator's confirm, would pay for the copy.
         """
-        if self._checkpointer is not None:
-            self._checkpointer.join()
 
         def checkpoint() -> None:
             try:
@@ -234,8 +232,11 @@ class Database:
             except (StoreError, sqlite3.Error):  # closed meanwhile, or busy: a later checkpoint copies it
                 pass
 
-        self._checkpointer = threading.Thread(target=checkpoint, name="tm-checkpoint", daemon=True)
-        self._checkpointer.start()
+        thread = threading.Thread(target=checkpoint, name="tm-checkpoint", daemon=True)
+        with self._conns_lock:  # imports on several threads (tm serve): close waits for each
+            self._checkpoints = [t for t in self._checkpoints if t.is_alive()]
+            self._checkpoints.append(thread)
+            thread.start()
 
     def close(self) -> None:
         """Close this thread's connections; other threads can no longer use theirs.
@@ -244,9 +245,11 @@ class Database:
         statement on it): it refuses new work from now on and is closed when its thread ends.
         A checkpoint under way (checkpoint_soon) is finished first.
         """
-        if self._checkpointer is not None:
-            self._checkpointer.join()
-            self._checkpointer = None
+        with self._conns_lock:
+            checkpoints, self._checkpoints = self._checkpoints, []
+        for thread in checkpoints:
+            if thread is not threading.current_thread():
+                thread.join()
         self._closed = True
         local = self._local
         for conn in (local.conn, local.reader):

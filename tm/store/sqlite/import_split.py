@@ -1,14 +1,14 @@
 """A large import read by several processes at once: each stages its part, one swap adds all.
 
-What a part is comes from the units given (`split(n)`, see tm.store.bulk.Splittable and
-tm/formats/tmx_split.py). This process stages part 0 as any import does (imports.py); for every
-other part it starts `python -m tm.store.sqlite.import_split`, which reads its part and stages
-it into a database file of its own, deciding duplicates against the memory (read only) and its
-own part, as this process does for part 0. Then one transaction swaps the stages in, in file
-order, each after a recheck against what is in the memory by then: what a later part repeats of
-an earlier one is skipped, overwrites or is kept beside it (the duplicate policy), as one
-process reading the whole file would decide. A later part's overwrites of units already in the
-memory come after the earlier parts'.
+What a part is comes from the units given (`split(n)`, see tm/formats/tmx_split.py). This
+process stages part 0 as any import does (imports.py); for every other part it starts `python
+-m tm.store.sqlite.import_split`, which reads its part and stages it into a database file of
+its own, deciding duplicates against the memory (read only) and its own part, as this process
+does for part 0. Then one transaction swaps the stages in, in file order, each after a recheck
+against what is in the memory by then: what a later part repeats of an earlier one is skipped
+or kept beside it (the duplicate policy), as one process reading the whole file would decide,
+and the units get the ids one process would give them. Imports that overwrite are read by one
+process (see import_split).
 
 All or nothing, as ever: a part that fails to parse (a cut that was not between two units, or a
 real error) makes the import read the whole file in one process, whose error is the file's; a
@@ -51,19 +51,6 @@ _PART_SCHEMA = "tm_import_part{}"
 MAX_PARTS = 8
 # The scratch folder of an import, in the system's temporary folder: this, the pid, a suffix.
 _SCRATCH = "tm-import-"
-_UNIT_FIELDS = (
-    "source",
-    "target",
-    "origin",
-    "source_lang",
-    "target_lang",
-    "mt_draft",
-    "author",
-    "context",
-    "meta",
-    "created_at",
-    "changed_at",
-)
 
 
 def processes() -> int:
@@ -77,6 +64,8 @@ def processes() -> int:
 
 def _sweep() -> None:
     """Remove the scratch folders of imports whose process was killed (nothing else would)."""
+    if os.name != "posix":  # os.kill(pid, 0) is no question on Windows (it sends Ctrl+C)
+        return
     for folder in Path(tempfile.gettempdir()).glob(f"{_SCRATCH}*-*"):
         try:
             pid = int(folder.name[len(_SCRATCH) :].split("-")[0])
@@ -112,7 +101,10 @@ def import_split(
     """
     db = part.db
     split = getattr(units, "split", None)
-    if split is None or db.in_transaction or db.conn().in_transaction:
+    # Under `overwrite`, one process decides a repeat by the batch it falls in (bulk.BATCH: the
+    # memory's target before the import, or the one staged in the same batch), which parts
+    # staged apart cannot reproduce: such imports are read by one process.
+    if split is None or on_duplicate == "overwrite" or db.in_transaction or db.conn().in_transaction:
         return None
     specs = split(processes())
     if not specs:
@@ -199,10 +191,10 @@ def _run(
                 result.added += outcome["added"]
                 result.skipped += outcome["skipped"]
                 result.updated += outcome["updated"]
-                theirs = _still_to_overwrite(part, outcome["overwrites"], result)
-                # what this part repeats of the earlier parts, swapped in just now
-                _recheck(part, table, policy, result, theirs)
-                _swap(part, table, result, theirs)
+                # what this part repeats of the earlier parts, swapped in just now (skip or
+                # keep: the parts overwrite nothing)
+                _recheck(part, table, policy, result, [])
+                _swap(part, table, result, [])
         db.checkpoint_soon()  # as imports.import_units does
         units.merge([own_summary(), *(outcome["reader"] for outcome in outcomes)])
         return result
@@ -215,24 +207,6 @@ def _run(
         stage.close(quiet=True)
 
 
-def _still_to_overwrite(part: Any, rows: list[list[Any]], result: ImportResult) -> list[_Overwrite]:
-    """Return a part's overwrites of units, less those an earlier part gave the same target.
-
-    One process reading the file would have found the earlier part's target in the unit and
-    skipped the repeat.
-    """
-    wanted: list[_Overwrite] = []
-    for unit_id, *fields in rows:
-        unit = NewUnit(**dict(zip(_UNIT_FIELDS, fields, strict=True)))
-        current = part.get_many([unit_id]).get(unit_id)
-        if current is not None and current.target == unit.target:
-            result.updated -= 1
-            result.skipped += 1
-            continue
-        wanted.append(_Overwrite(unit_id, unit))
-    return wanted
-
-
 class _Child:
     """The process that stages one part into a database file of its own."""
 
@@ -242,17 +216,24 @@ class _Child:
         self.status: dict[str, Any] | None = None
         self.errors = open(stage.with_suffix(".err"), "w+b")  # noqa: SIM115 (closed in stop)
         job = {"memory": str(memory), "stage": str(stage), "policy": policy, "spec": spec}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tm.store.sqlite.import_split"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.errors,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "tm.store.sqlite.import_split"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.errors,
+            )
+        except BaseException:
+            self.errors.close()
+            raise
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps(job).encode())
-        self.proc.stdin.close()
         self.reader = threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True)
         self.reader.start()
+        try:
+            self.proc.stdin.write(json.dumps(job).encode())
+            self.proc.stdin.close()
+        except BrokenPipeError:  # it ended at once: outcome() says how
+            pass
 
     def _read(self, out: IO[bytes]) -> None:
         # one line per batch read (bytes so far), and a last line of JSON: how it ended
@@ -282,7 +263,10 @@ class _Child:
         """Stop the process if it still runs (the import failed or was interrupted)."""
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait()
+        self.proc.wait()
+        self.reader.join()
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
         self.errors.close()
 
 
@@ -339,7 +323,6 @@ def _child() -> int:
         "added": result.added,
         "skipped": result.skipped,
         "updated": result.updated,
-        "overwrites": [[o.unit_id, *(getattr(o.unit, f) for f in _UNIT_FIELDS)] for o in overwrites],
         "reader": summary(),
     }
     out.write(json.dumps(status, ensure_ascii=False).encode() + b"\n")

@@ -475,17 +475,21 @@ def _swap(part: SQLiteUnits, stage: str, result: ImportResult, overwrites: list[
     origins = ", ".join(f"'{o}'" for o in ORIGINS)
     checked = db.execute(f"SELECT 1 FROM {stage} WHERE origin NOT IN ({origins}) LIMIT 1").fetchone() is None
     ignoring = db.execute("PRAGMA ignore_check_constraints").fetchone()[0]
+    # a recheck may have removed staged rows: the units still get consecutive ids, in order,
+    # as if the removed ones had never been staged
+    gaps = db.execute(f"SELECT COUNT(*) != COALESCE(MAX(seq), 0) FROM {stage}").fetchone()[0]
+    unit_id = "? + ROW_NUMBER() OVER (ORDER BY seq)" if gaps else "? + seq"
     if checked and not ignoring:
         db.execute("PRAGMA ignore_check_constraints=ON")
     try:
         db.execute(
             f"INSERT INTO units (id, {_STAGE_COLS.replace(', target_norm', '')}) "
-            f"SELECT ? + seq, {_STAGE_COLS.replace(', target_norm', '')} FROM {stage} ORDER BY seq",
+            f"SELECT {unit_id}, {_STAGE_COLS.replace(', target_norm', '')} FROM {stage} ORDER BY seq",
             (base,),
         )
         db.execute(
             "INSERT INTO history (unit_id, version, action, source, target, origin, mt_draft, author, "
-            "at, meta, token) SELECT ? + seq, 1, 'create', source, target, origin, mt_draft, author, "
+            f"at, meta, token) SELECT {unit_id}, 1, 'create', source, target, origin, mt_draft, author, "
             f"changed_at, meta, random() FROM {stage} ORDER BY seq",
             (base,),
         )
@@ -493,7 +497,7 @@ def _swap(part: SQLiteUnits, stage: str, result: ImportResult, overwrites: list[
         if checked and not ignoring:
             db.execute("PRAGMA ignore_check_constraints=OFF")
     db.execute(
-        f"INSERT INTO units_fts (rowid, target_norm) SELECT ? + seq, target_norm FROM {stage}",
+        f"INSERT INTO units_fts (rowid, target_norm) SELECT {unit_id}, target_norm FROM {stage} ORDER BY seq",
         (base,),
     )
     for o in overwrites:
