@@ -8,8 +8,8 @@ in it. A part parses to exactly the units the whole file has in that stretch whe
 between two units of the body; a cut anywhere else (a `</tu>` in a comment, CDATA, a processing
 instruction, or a unit nested in another element) makes a part malformed, and the importer then
 reads the whole file in one process, whose error (or success) is the file's. So the file is
-split only when its body holds none of `<!` and `<?`, and any format error of a part means
-"read it whole".
+split only when its body holds none of `<!`, `<?` and `<header` and its head no `<tu`, and any
+format error of a part means "read it whole".
 
 `TMXFile` is what `tm import` hands the store: iterating it reads the whole file as
 `read_tmx` does; `split(n)` plans the parts (the store's import reads part 0 itself and starts a
