@@ -329,3 +329,28 @@ def test_lookups_from_several_threads_get_what_one_thread_gets(monkeypatch):
         t.join()
     for q, runs in got.items():
         assert all(r == expected[q] for r in runs) and len(runs) == 4
+
+
+@pytest.mark.parametrize("ahead", ["the new units", "other sources", "numbers and new words"])
+def test_codes_made_ahead_give_the_index_a_fresh_build_gives(ahead):
+    # an import's units coded while its swap ran (FuzzyIndex.code), then a build of the whole
+    # memory: the same candidates and scores, whatever the codes made ahead were of
+    old, new = sentences(1500, seed=3), sentences(1500, seed=4)
+    keys = [(i + 1, normalize(t)) for i, t in enumerate(old + new)]
+    made = {
+        "the new units": [normalize(t) for t in new],
+        "other sources": [normalize(t) for t in sentences(800, seed=9)],
+        "numbers and new words": [f"{normalize(t)} عدد 12 كلمةجديدة{i}" for i, t in enumerate(new[:300])],
+    }[ahead]
+    known = FuzzyIndex.code(made)
+    assert set(known.codes) == set(made)
+    fresh, helped = FuzzyIndex.build(keys), FuzzyIndex.build(keys, known=known)
+    assert helped.vocab is known.vocab  # it started from their vocabulary
+    rng = random.Random(5)
+    for _ in range(40):
+        words = rng.choice(old + new).split()
+        words[rng.randrange(len(words))] = rng.choice(WORDS)
+        norm = normalize(" ".join(words))
+        a = [(c.unit_id, round(c.base, 6)) for c in fresh.candidates(norm, 60, 10)]
+        b = [(c.unit_id, round(c.base, 6)) for c in helped.candidates(norm, 60, 10)]
+        assert a == b and a

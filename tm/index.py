@@ -31,6 +31,7 @@ import zipfile
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
@@ -94,6 +95,14 @@ def _bits(codes: np.ndarray) -> np.ndarray:
     """Return each code's signature bit."""
     mixed = codes.astype(np.uint64) * np.uint64(SIGNATURE_MULTIPLIER)  # wraps around, as hashing wants
     return np.left_shift(np.uint64(1), mixed >> np.uint64(58))
+
+
+@dataclass(slots=True)
+class Coded:
+    """Word codes of normalized sources made ahead of a build (FuzzyIndex.code), and their vocabulary."""
+
+    vocab: dict[str, int]
+    codes: dict[str, list[int]]
 
 
 class FuzzyIndex:
@@ -176,18 +185,39 @@ class FuzzyIndex:
         self.delta_pos: dict[int, int] = {}
 
     @classmethod
+    def code(cls, norms: Iterable[str]) -> Coded:
+        """Return the word codes of normalized sources, and the vocabulary that gives them."""
+        coder = cls()
+        codes = {norm: coder._codes(norm) for norm in norms}
+        return Coded(coder.vocab, codes)
+
+    @classmethod
     def build(
-        cls, keys: Iterable[tuple[int, str]], memory_id: str = "", position: FeedPosition | None = None
+        cls,
+        keys: Iterable[tuple[int, str]],
+        memory_id: str = "",
+        position: FeedPosition | None = None,
+        known: Coded | None = None,
     ) -> FuzzyIndex:
-        """Build an index from (unit id, normalized source) pairs in ascending id order."""
+        """Build an index from (unit id, normalized source) pairs in ascending id order.
+
+        `known` (from FuzzyIndex.code, made beforehand, say while an import's swap ran) gives the
+        codes of some sources: the index starts from its vocabulary, so those codes are the ones
+        it would give them, and codes only the others. Which sources it holds changes nothing in
+        the index but the numbering of the words.
+        """
         index = cls()
         index.memory_id, index.position = memory_id, position or FeedPosition()
         ids = array("q")
         offs = array("q", [0])
         toks = array("I")
+        coded = known.codes if known is not None else {}
+        if known is not None:
+            index.vocab = known.vocab
         for unit_id, norm in keys:
             ids.append(unit_id)
-            toks.extend(index._codes(norm))
+            codes = coded.get(norm)
+            toks.extend(codes if codes is not None else index._codes(norm))
             offs.append(len(toks))
         index._set_snapshot(
             np.frombuffer(ids, dtype=np.int64).copy(),
