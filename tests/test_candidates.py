@@ -355,3 +355,51 @@ def test_while_the_index_lags_every_candidate_is_scored_from_the_unit_as_it_is(t
     assert not index.lagging
     assert [(m.unit.id, m.score) for m in memory.lookup(query, limit=1)] == [(changing.id, 93)]
     memory.close()
+
+
+def test_a_large_import_s_units_are_coded_while_they_are_committed(tmp_path):
+    rng = random.Random(11)
+    memory = TranslationMemory.open(str(tmp_path / "m.db"))
+    try:
+        memory.add("كلمة قديمة في الذاكرة منذ زمن", "An old unit")
+        memory.learn_committed()
+        index_file = memory.store.index_path
+        memory.close()
+        index_file.unlink()  # so the index is built after the import, not brought up to date
+        memory = TranslationMemory.open(str(tmp_path / "m.db"))  # a new process, as `tm import` is
+        units = [NewUnit(f"استيراد {sentence(rng)} {i}", f"Unit {i}", origin="import") for i in range(3000)]
+        handed: list[list[str]] = []
+
+        def ahead(norms: list[str]) -> None:
+            handed.append(norms)
+            memory.expect_units(norms)
+
+        memory.store.units.import_units(iter(units), while_swapping=ahead)
+        assert handed == [[normalize(u.source) for u in units]]
+        memory.learn_committed()
+        index = memory.index.fuzzy  # built after the import
+        # its words are numbered from the import's, coded while the swap ran; a build that
+        # coded the memory afresh would number the old unit's words first
+        assert next(iter(index.vocab)) == "استيراد"
+        assert memory.index._known is None  # used once, then dropped
+        hits = memory.lookup(units[1234].source)
+        assert hits and hits[0].unit.target == "Unit 1234"
+        assert memory.lookup("كلمة قديمة في الذاكرة منذ زمن")[0].unit.target == "An old unit"
+    finally:
+        memory.close()
+
+
+def test_codes_made_ahead_are_dropped_when_the_index_learns_the_change_unit_by_unit(tmp_path):
+    memory = TranslationMemory.open(str(tmp_path / "m.db"))
+    try:
+        rng = random.Random(12)
+        for i in range(20):
+            memory.add(sentence(rng), f"u{i}")
+        memory.learn_committed()
+        memory.expect_units([sentence(rng) for _ in range(2500)])
+        assert memory.index._known is not None
+        memory.add(sentence(rng), "one more")
+        memory.learn_committed()  # one change: learned as it is, no build
+        assert memory.index._known is None
+    finally:
+        memory.close()

@@ -14,12 +14,12 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
 from tm.errors import FeedMismatch
-from tm.index import Candidate, FuzzyIndex, remove_stale_temporaries
+from tm.index import Candidate, Coded, FuzzyIndex, remove_stale_temporaries
 from tm.store.base import Store
 from tm.store.records import FeedPosition
 
@@ -29,6 +29,8 @@ log = logging.getLogger("tm.index")
 SAVE_AFTER = 1000
 # More changes than this (or a quarter of the memory) at once rebuild the index instead.
 REBUILD_AFTER = 50_000
+# At most this many sources are coded ahead of a build (LocalIndex.expect): some 200 MB.
+MAX_EXPECTED = 1_000_000
 # A server reads the feed for other processes' changes at most this often (seconds): a lookup
 # on PostgreSQL then saves a round trip, and a change made elsewhere is still found well
 # within a second.
@@ -52,6 +54,10 @@ class CandidateIndex(Protocol):
 
     def refresh(self) -> None:
         """Learn the changes committed since the last refresh."""
+        ...
+
+    def expect(self, norms: Iterable[str]) -> None:
+        """Prepare for sources about to be committed (work done ahead of the refresh)."""
         ...
 
     @property
@@ -83,6 +89,7 @@ class LocalIndex:
         self._building: threading.Thread | None = None
         self._ready = threading.Event()
         self.rebuilds = 0  # how many full builds this process made (tests and logs)
+        self._known: Coded | None = None  # codes made ahead of the next build (expect)
 
     # -- the index ----------------------------------------------------------------
 
@@ -117,8 +124,9 @@ class LocalIndex:
     def _build(self) -> FuzzyIndex:
         """Build a complete index from one consistent snapshot of the store."""
         memory_id = self.store.memory_id()
+        known, self._known = self._known, None
         with self.store.units.snapshot_keys() as (position, keys):
-            index = FuzzyIndex.build(keys, memory_id, position)
+            index = FuzzyIndex.build(keys, memory_id, position, known)
         self.rebuilds += 1
         self._save(index)
         return index
@@ -222,12 +230,27 @@ class LocalIndex:
                 # a big import: one bulk build beats a million single additions
                 self._replace()
                 return
+            self._known = None  # learned one by one: codes made ahead would only take room
             if self.background and len(changes) > INLINE_CHANGES:
                 self._catch_up_in_background(changes, position)
                 return
             index.apply(changes, position)
             if index.delta_size > SAVE_AFTER:
                 self._save(index)
+
+    def expect(self, norms: Iterable[str]) -> None:
+        """Code sources about to be committed (a large import's), for the build they may cause.
+
+        Run on the importer's thread while its swap runs in SQLite (which lets other threads
+        run Python meanwhile): the build after the commit then codes only the other units. A
+        refresh that learns the change without a build drops the codes.
+        """
+        norms = list(norms)
+        if len(norms) < INLINE_CHANGES or len(norms) > MAX_EXPECTED:
+            return  # too few to be worth it, or more than is worth holding in memory
+        coded = FuzzyIndex.code(norms)
+        with self._lock:
+            self._known = coded
 
     def rebuild(self) -> None:
         """Build the index from the whole store now and save it (tm's maintenance, benchmarks)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,6 +133,10 @@ class TranslationMemory:
             # here would hold the write lock while it works: the caller syncs after commit.
             return
         self.index.refresh()
+
+    def expect_units(self, norms: Iterable[str]) -> None:
+        """Let the index prepare for units about to be committed (a large import's, during its swap)."""
+        self.index.expect(norms)
 
     def learn_committed(self) -> None:
         """Sync after a change was committed; a failure here must not report the change as failed.
