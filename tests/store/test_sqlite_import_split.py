@@ -331,3 +331,21 @@ def test_a_large_import_commit_leaves_the_copy_of_its_log_to_a_thread(tmp_path, 
     assert db.path.stat().st_size > before
     busy, logged, copied = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert busy == 0 and logged == copied
+
+
+def test_the_index_is_handed_every_part_s_sources_while_the_swap_runs(tmp_path, small_files_split):
+    path = write(tmp_path / "desk.tmx", sample())
+    for name in ("split", "whole"):
+        store = SQLiteStore(tmp_path / f"{name}.db")
+        handed: list[list[str]] = []
+        try:
+            units = Watched(path) if name == "split" else read_tmx(path.open("rb"))
+            store.units.import_units(units, while_swapping=handed.append)
+            assert (name == "split") == bool(getattr(units, "planned", None))
+            added = [r[0] for r in store.units.db.execute("SELECT source_norm FROM units ORDER BY id")]
+        finally:
+            store.close()
+        # every unit added, in file order (and maybe sources the import then skipped)
+        assert len(handed) == 1
+        rest = iter(handed[0])
+        assert all(norm in rest for norm in added), name

@@ -145,8 +145,14 @@ class UnitStore(Protocol):
         *,
         on_duplicate: str = "skip",
         progress: Callable[[int], None] | None = None,
+        while_swapping: Callable[[list[str]], None] | None = None,
     ) -> ImportResult:
-        """Add many units: all of them or, on any error, none; other writers are not held up."""
+        """Add many units: all of them or, on any error, none; other writers are not held up.
+
+        An engine may call `while_swapping` on a thread of its own while it commits the units,
+        with the normalized sources of the units it adds, in order, and maybe of some it read
+        and skipped (TranslationMemory.expect_units).
+        """
         ...
 
     # -- the change feed (committed changes only, in an order that never skips one) --

@@ -293,6 +293,8 @@ class PostgresUnits:
         *,
         on_duplicate: str = "skip",
         progress: Callable[[int], None] | None = None,
+        while_swapping: Callable[[list[str]], None] | None = None,  # not called: the index
+        # learns a PostgreSQL import in one pass after it (the swap is a few statements too)
     ) -> ImportResult:
         """Add many units: all or none, without holding other writers up longer than a short swap."""
         from tm.store.postgres.imports import import_units

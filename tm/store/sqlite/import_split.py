@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,6 +43,7 @@ from tm.store.sqlite.imports import (
     _Stage,
     _Stager,
     _swap,
+    alongside,
 )
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,7 @@ def import_split(
     units: Iterable[NewUnit],
     on_duplicate: str,
     progress: Callable[[int], None] | None,
+    while_swapping: Callable[[list[str]], None] | None = None,
 ) -> ImportResult | None:
     """Import units in parts read by several processes; None when they are not split.
 
@@ -124,7 +127,7 @@ def import_split(
             log.warning("reading the file in one process: %s", e)
             return None
         try:
-            return _run(part, units, specs[0], children, on_duplicate, progress)
+            return _run(part, units, specs[0], children, on_duplicate, progress, while_swapping)
         except _Fallback as e:
             (log.info if e.quiet else log.warning)("reading the file in one process: %s", e)
             return None
@@ -141,6 +144,7 @@ def _run(
     children: list[_Child],
     policy: str,
     progress: Callable[[int], None] | None,
+    while_swapping: Callable[[list[str]], None] | None,
 ) -> ImportResult:
     db = part.db
     module = importlib.import_module(spec["module"])
@@ -163,9 +167,12 @@ def _run(
                 reported = others
 
         own, own_summary = module.open_part(spec, report)
+        staged: list[str] = []  # this part's normalized sources, for while_swapping
         try:
             for batch in map(prepare, batches(own)):
                 stager.stage(batch)
+                if while_swapping is not None:
+                    staged += batch.norms
                 if progress is not None:
                     progress(len(batch.units))
         except FormatError:
@@ -182,7 +189,19 @@ def _run(
             schema = _PART_SCHEMA.format(i + 1)
             db.execute(f"ATTACH ? AS {schema}", (str(child.stage),))
             attached.append(schema)
-        with db.large_commit(), db.transaction():
+
+
+        def norms() -> list[str]:
+            # on the thread beside the swap: the other parts' from their files (the swap's
+            # recheck may delete from them: each side waits for the other's lock, never both)
+            out = list(staged)
+            for child in children:
+                uri = f"{child.stage.resolve().as_uri()}?mode=ro"
+                with closing(sqlite3.connect(uri, uri=True, timeout=60)) as conn:
+                    out += [row[0] for row in conn.execute("SELECT source_norm FROM stage ORDER BY seq")]
+            return out
+
+        with alongside(while_swapping, norms), db.large_commit(), db.transaction():
             if _newest_change(db) != before:  # others changed the memory while this staged
                 _recheck(part, stage.table, policy, result, overwrites)
             _swap(part, stage.table, result, overwrites)

@@ -15,9 +15,11 @@ stage is looked up only for sources it may hold (_Staged) and indexed only once 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
-from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,8 @@ from tm.store.sqlite.db import Database
 
 if TYPE_CHECKING:
     from tm.store.sqlite.units import SQLiteUnits
+
+log = logging.getLogger(__name__)
 
 _STAGE_COLS = (
     "source, target, source_lang, target_lang, source_norm, source_hash, origin, mt_draft, author, "
@@ -116,6 +120,7 @@ def import_units(
     *,
     on_duplicate: str = "skip",
     progress: Callable[[int], None] | None = None,
+    while_swapping: Callable[[list[str]], None] | None = None,
 ) -> ImportResult:
     """Add many units: all of them or, on any error, none.
 
@@ -129,12 +134,13 @@ def import_units(
     if hasattr(units, "split"):  # a large file several processes can read at once
         from tm.store.sqlite.import_split import import_split
 
-        split = import_split(part, units, on_duplicate, progress)
+        split = import_split(part, units, on_duplicate, progress, while_swapping)
         if split is not None:
             return split
     result = ImportResult()
     overwrites: list[_Overwrite] = []
     stage = _Stage(db)
+    staged: list[str] = []  # the normalized sources, for while_swapping
     try:
         stager = _Stager(db.conn(), stage, on_duplicate, result, overwrites)
         # every change of a unit appends to the history: while its newest entry is the one of
@@ -143,6 +149,8 @@ def import_units(
         try:
             for batch in map(prepare, batches(units)):
                 stager.stage(batch)
+                if while_swapping is not None:
+                    staged += batch.norms
                 if progress is not None:
                     progress(len(batch.units))
         except (sqlite3.OperationalError, sqlite3.DatabaseError) as e:  # a full disk, say
@@ -150,7 +158,8 @@ def import_units(
                 raise
             raise db.translate(e) from e
         own = not db.in_transaction  # the swap commits here, not in a caller's transaction
-        with db.large_commit() if own else nullcontext(), db.transaction():
+        swapping = alongside(while_swapping, lambda: staged)
+        with swapping, db.large_commit() if own else nullcontext(), db.transaction():
             if _newest_change(db) != before:  # others changed the memory while this staged
                 _recheck(part, stage.table, on_duplicate, result, overwrites)
             _swap(part, stage.table, result, overwrites)
@@ -161,6 +170,31 @@ def import_units(
         raise
     stage.close()
     return result
+
+
+@contextmanager
+def alongside(work: Callable[[list[str]], None] | None, norms: Callable[[], list[str]]) -> Iterator[None]:
+    """Run work(norms()) on a thread of its own while the block runs (an import's swap).
+
+    The swap spends its time in SQLite, which lets other threads run Python meanwhile. The
+    work is a help (the index coding the sources ahead): its failure is logged, not raised.
+    """
+    if work is None:
+        yield
+        return
+
+    def run() -> None:
+        try:
+            work(norms())
+        except Exception:
+            log.exception("preparing for the imported units failed; the index codes them after")
+
+    thread = threading.Thread(target=run, name="tm-import-ahead", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
 
 
 def _newest_change(db: Database) -> tuple[int, int] | None:

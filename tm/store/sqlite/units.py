@@ -327,11 +327,14 @@ class SQLiteUnits:
         *,
         on_duplicate: str = "skip",
         progress: Callable[[int], None] | None = None,
+        while_swapping: Callable[[list[str]], None] | None = None,
     ) -> ImportResult:
         """Add many units: all or none, without holding other writers up longer than a short swap."""
         from tm.store.sqlite.imports import import_units
 
-        return import_units(self, units, on_duplicate=on_duplicate, progress=progress)
+        return import_units(
+            self, units, on_duplicate=on_duplicate, progress=progress, while_swapping=while_swapping
+        )
 
     def feed_position(self) -> FeedPosition:
         """Return the position of the newest committed change."""
