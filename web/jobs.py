@@ -65,7 +65,9 @@ def job_kinds(svc: Services) -> dict[str, Kind]:
             else:
                 units = read_csv(f, path=name, delimiter="\t" if fmt == "tsv" else None, progress=progress)
             # one transaction: a worker killed here leaves the memory as it was, and the job runs again
-            result = svc.store.units.import_units(units, on_duplicate=ctx.params["on_duplicate"])
+            result = svc.store.units.import_units(
+                units, on_duplicate=ctx.params["on_duplicate"], while_swapping=svc.memory.expect_units
+            )
         if legacy:
             _remove(legacy)
         svc.memory.learn_committed()

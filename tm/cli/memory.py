@@ -70,7 +70,10 @@ def import_(
             units = read_csv(
                 f, path=file, delimiter="\t" if fmt == "tsv" else None, encoding=encoding, progress=bar
             )
-        result = memory.store.units.import_units(units, on_duplicate=on_duplicate)
+        # the index codes the units while they are committed, for the build that follows
+        result = memory.store.units.import_units(
+            units, on_duplicate=on_duplicate, while_swapping=memory.expect_units
+        )
     result.refused += report.refused
     result.messages += report.messages
     memory.learn_committed()
