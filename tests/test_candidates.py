@@ -370,9 +370,9 @@ def test_a_large_import_s_units_are_coded_while_they_are_committed(tmp_path):
         units = [NewUnit(f"استيراد {sentence(rng)} {i}", f"Unit {i}", origin="import") for i in range(3000)]
         handed: list[list[str]] = []
 
-        def ahead(norms: list[str]) -> None:
-            handed.append(norms)
-            memory.expect_units(norms)
+        def ahead(norms) -> None:
+            handed.append(list(norms))
+            memory.expect_units(handed[-1])
 
         memory.store.units.import_units(iter(units), while_swapping=ahead)
         assert handed == [[normalize(u.source) for u in units]]

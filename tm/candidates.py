@@ -15,6 +15,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable
+from itertools import islice
 from pathlib import Path
 from typing import Protocol
 
@@ -241,14 +242,14 @@ class LocalIndex:
     def expect(self, norms: Iterable[str]) -> None:
         """Code sources about to be committed (a large import's), for the build they may cause.
 
-        Run on the importer's thread while its swap runs in SQLite (which lets other threads
-        run Python meanwhile): the build after the commit then codes only the other units. A
-        refresh that learns the change without a build drops the codes.
+        Run on a thread of the importer's while its swap runs in SQLite (which lets other
+        threads run Python meanwhile), as the sources come: the build after the commit then
+        codes only the other units. A refresh that learns the change without a build drops the
+        codes.
         """
-        norms = list(norms)
-        if len(norms) < INLINE_CHANGES or len(norms) > MAX_EXPECTED:
-            return  # too few to be worth it, or more than is worth holding in memory
-        coded = FuzzyIndex.code(norms)
+        coded = FuzzyIndex.code(islice(norms, MAX_EXPECTED + 1))
+        if len(coded.codes) > MAX_EXPECTED:
+            return  # more than is worth holding in memory
         with self._lock:
             self._known = coded
 

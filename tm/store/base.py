@@ -145,7 +145,7 @@ class UnitStore(Protocol):
         *,
         on_duplicate: str = "skip",
         progress: Callable[[int], None] | None = None,
-        while_swapping: Callable[[list[str]], None] | None = None,
+        while_swapping: Callable[[Iterable[str]], None] | None = None,
     ) -> ImportResult:
         """Add many units: all of them or, on any error, none; other writers are not held up.
 

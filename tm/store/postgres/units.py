@@ -293,7 +293,7 @@ class PostgresUnits:
         *,
         on_duplicate: str = "skip",
         progress: Callable[[int], None] | None = None,
-        while_swapping: Callable[[list[str]], None] | None = None,  # not called: the index
+        while_swapping: Callable[[Iterable[str]], None] | None = None,  # not called: the index
         # learns a PostgreSQL import in one pass after it (the swap is a few statements too)
     ) -> ImportResult:
         """Add many units: all or none, without holding other writers up longer than a short swap."""

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import IO, Any
@@ -95,7 +95,7 @@ def import_split(
     units: Iterable[NewUnit],
     on_duplicate: str,
     progress: Callable[[int], None] | None,
-    while_swapping: Callable[[list[str]], None] | None = None,
+    while_swapping: Callable[[Iterable[str]], None] | None = None,
 ) -> ImportResult | None:
     """Import units in parts read by several processes; None when they are not split.
 
@@ -144,7 +144,7 @@ def _run(
     children: list[_Child],
     policy: str,
     progress: Callable[[int], None] | None,
-    while_swapping: Callable[[list[str]], None] | None,
+    while_swapping: Callable[[Iterable[str]], None] | None,
 ) -> ImportResult:
     db = part.db
     module = importlib.import_module(spec["module"])
@@ -181,39 +181,41 @@ def _run(
             if isinstance(e, sqlite3.IntegrityError):
                 raise
             raise db.translate(e) from e
-        outcomes = [child.outcome() for child in children]
-        report(0)
-        if progress is not None:
-            progress(sum(o["added"] + o["skipped"] + o["updated"] for o in outcomes))
-        for i, child in enumerate(children):
-            schema = _PART_SCHEMA.format(i + 1)
-            db.execute(f"ATTACH ? AS {schema}", (str(child.stage),))
-            attached.append(schema)
 
-
-        def norms() -> list[str]:
-            # on the thread beside the swap: the other parts' from their files (the swap's
-            # recheck may delete from them: each side waits for the other's lock, never both)
-            out = list(staged)
+        def norms() -> Iterator[str]:
+            # on a thread of its own, from the wait for the other parts to the swap's end: this
+            # part's, then each other part's from its file once it is staged (the swap's recheck
+            # may delete from it: each side waits for the other's lock, never both at once)
+            yield from staged
             for child in children:
+                if child.proc.wait() != 0:
+                    return  # the import reads the file again in one process
                 uri = f"{child.stage.resolve().as_uri()}?mode=ro"
                 with closing(sqlite3.connect(uri, uri=True, timeout=60)) as conn:
-                    out += [row[0] for row in conn.execute("SELECT source_norm FROM stage ORDER BY seq")]
-            return out
+                    yield from (row[0] for row in conn.execute("SELECT source_norm FROM stage ORDER BY seq"))
 
-        with alongside(while_swapping, norms), db.large_commit(), db.transaction():
-            if _newest_change(db) != before:  # others changed the memory while this staged
-                _recheck(part, stage.table, policy, result, overwrites)
-            _swap(part, stage.table, result, overwrites)
-            for schema, outcome in zip(attached, outcomes, strict=True):
-                table = f"{schema}.stage"
-                result.added += outcome["added"]
-                result.skipped += outcome["skipped"]
-                result.updated += outcome["updated"]
-                # what this part repeats of the earlier parts, swapped in just now (skip or
-                # keep: the parts overwrite nothing)
-                _recheck(part, table, policy, result, [])
-                _swap(part, table, result, [])
+        with alongside(while_swapping, norms):
+            outcomes = [child.outcome() for child in children]
+            report(0)
+            if progress is not None:
+                progress(sum(o["added"] + o["skipped"] + o["updated"] for o in outcomes))
+            for i, child in enumerate(children):
+                schema = _PART_SCHEMA.format(i + 1)
+                db.execute(f"ATTACH ? AS {schema}", (str(child.stage),))
+                attached.append(schema)
+            with db.large_commit(), db.transaction():
+                if _newest_change(db) != before:  # others changed the memory while this staged
+                    _recheck(part, stage.table, policy, result, overwrites)
+                _swap(part, stage.table, result, overwrites)
+                for schema, outcome in zip(attached, outcomes, strict=True):
+                    table = f"{schema}.stage"
+                    result.added += outcome["added"]
+                    result.skipped += outcome["skipped"]
+                    result.updated += outcome["updated"]
+                    # what this part repeats of the earlier parts, swapped in just now (skip or
+                    # keep: the parts overwrite nothing)
+                    _recheck(part, table, policy, result, [])
+                    _swap(part, table, result, [])
         db.checkpoint_soon()  # as imports.import_units does
         units.merge([own_summary(), *(outcome["reader"] for outcome in outcomes)])
         return result

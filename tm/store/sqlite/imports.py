@@ -120,7 +120,7 @@ def import_units(
     *,
     on_duplicate: str = "skip",
     progress: Callable[[int], None] | None = None,
-    while_swapping: Callable[[list[str]], None] | None = None,
+    while_swapping: Callable[[Iterable[str]], None] | None = None,
 ) -> ImportResult:
     """Add many units: all of them or, on any error, none.
 
@@ -173,11 +173,14 @@ def import_units(
 
 
 @contextmanager
-def alongside(work: Callable[[list[str]], None] | None, norms: Callable[[], list[str]]) -> Iterator[None]:
+def alongside(
+    work: Callable[[Iterable[str]], None] | None, norms: Callable[[], Iterable[str]]
+) -> Iterator[None]:
     """Run work(norms()) on a thread of its own while the block runs (an import's swap).
 
-    The swap spends its time in SQLite, which lets other threads run Python meanwhile. The
-    work is a help (the index coding the sources ahead): its failure is logged, not raised.
+    The swap spends its time in SQLite, and a split import's wait for its parts in other
+    processes: both let this thread run Python meanwhile. The work is a help (the index coding
+    the sources ahead): its failure is logged, not raised.
     """
     if work is None:
         yield

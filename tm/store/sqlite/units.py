@@ -327,7 +327,7 @@ class SQLiteUnits:
         *,
         on_duplicate: str = "skip",
         progress: Callable[[int], None] | None = None,
-        while_swapping: Callable[[list[str]], None] | None = None,
+        while_swapping: Callable[[Iterable[str]], None] | None = None,
     ) -> ImportResult:
         """Add many units: all or none, without holding other writers up longer than a short swap."""
         from tm.store.sqlite.imports import import_units
