@@ -403,3 +403,26 @@ def test_codes_made_ahead_are_dropped_when_the_index_learns_the_change_unit_by_u
         assert memory.index._known is None
     finally:
         memory.close()
+
+
+def test_only_the_first_sources_of_a_very_large_import_are_coded_ahead(tmp_path, monkeypatch):
+    import tm.store.sqlite.imports as imports
+
+    monkeypatch.setattr(imports, "AHEAD", 1000)  # as 300,000 would do for a larger import
+    rng = random.Random(13)
+    memory = TranslationMemory.open(str(tmp_path / "m.db"))
+    try:
+        units = [NewUnit(f"{sentence(rng)} {i}", f"Unit {i}", origin="import") for i in range(2500)]
+        handed: list[list[str]] = []
+
+        def ahead(norms) -> None:
+            handed.append(list(norms))
+            memory.expect_units(handed[-1])
+
+        memory.store.units.import_units(iter(units), while_swapping=ahead)
+        assert handed == [[normalize(u.source) for u in units[:1000]]]  # one batch: then no more
+        memory.learn_committed()  # the build codes the other 1,500
+        assert memory.lookup(units[2222].source)[0].unit.target == "Unit 2222"
+        assert memory.lookup(units[222].source)[0].unit.target == "Unit 222"
+    finally:
+        memory.close()

@@ -30,8 +30,9 @@ log = logging.getLogger("tm.index")
 SAVE_AFTER = 1000
 # More changes than this (or a quarter of the memory) at once rebuild the index instead.
 REBUILD_AFTER = 50_000
-# At most this many sources are coded ahead of a build (LocalIndex.expect): some 200 MB.
-MAX_EXPECTED = 1_000_000
+# At most this many sources are coded ahead of a build (LocalIndex.expect): some 150 MB of
+# news-length sentences; the build codes the others.
+MAX_EXPECTED = 300_000
 # A server reads the feed for other processes' changes at most this often (seconds): a lookup
 # on PostgreSQL then saves a round trip, and a change made elsewhere is still found well
 # within a second.
@@ -247,9 +248,7 @@ class LocalIndex:
         codes only the other units. A refresh that learns the change without a build drops the
         codes.
         """
-        coded = FuzzyIndex.code(islice(norms, MAX_EXPECTED + 1))
-        if len(coded.codes) > MAX_EXPECTED:
-            return  # more than is worth holding in memory
+        coded = FuzzyIndex.code(islice(norms, MAX_EXPECTED))  # the build codes the rest
         with self._lock:
             self._known = coded
 

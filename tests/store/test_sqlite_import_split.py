@@ -340,7 +340,7 @@ def test_the_index_is_handed_every_part_s_sources_while_the_swap_runs(tmp_path, 
         handed: list[list[str]] = []
         try:
             units = Watched(path) if name == "split" else read_tmx(path.open("rb"))
-            store.units.import_units(units, while_swapping=lambda norms: handed.append(list(norms)))
+            store.units.import_units(units, while_swapping=lambda norms, into=handed: into.append(list(norms)))
             assert (name == "split") == bool(getattr(units, "planned", None))
             added = [r[0] for r in store.units.db.execute("SELECT source_norm FROM units ORDER BY id")]
         finally:

@@ -16,6 +16,9 @@ from tm.store.records import NewUnit, source_hash
 # source can be decided differently on either side of a batch boundary, so the size is part of
 # what an import does (keep it).
 BATCH = 1000
+# At most this many sources of an import are kept for while_swapping (the index coding them
+# ahead): some 150 MB of news-length sentences. Those of a larger import are coded after it.
+AHEAD = 300_000
 _SOURCE, _TARGET, _META = attrgetter("source"), attrgetter("target"), attrgetter("meta")
 # json.dumps(meta, ensure_ascii=False) without making an encoder for every unit
 _META_JSON = json.JSONEncoder(ensure_ascii=False).encode

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tm.errors import FormatError, StoreError
-from tm.store.bulk import batches, prepare
+from tm.store.bulk import AHEAD, batches, prepare
 from tm.store.records import ImportResult, NewUnit
 from tm.store.sqlite.imports import (
     _newest_change,
@@ -171,7 +171,7 @@ def _run(
         try:
             for batch in map(prepare, batches(own)):
                 stager.stage(batch)
-                if while_swapping is not None:
+                if while_swapping is not None and len(staged) < AHEAD:
                     staged += batch.norms
                 if progress is not None:
                     progress(len(batch.units))
@@ -187,6 +187,8 @@ def _run(
             # part's, then each other part's from its file once it is staged (the swap's recheck
             # may delete from it: each side waits for the other's lock, never both at once)
             yield from staged
+            if len(staged) >= AHEAD:
+                return
             for child in children:
                 if child.proc.wait() != 0:
                     return  # the import reads the file again in one process

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tm.errors import StoreError, UnitNotFound
-from tm.store.bulk import Prepared, batches, prepare
+from tm.store.bulk import AHEAD, Prepared, batches, prepare
 from tm.store.records import DUPLICATE_POLICIES, ORIGINS, ImportResult, NewUnit, now
 from tm.store.sqlite.db import Database
 
@@ -149,7 +149,7 @@ def import_units(
         try:
             for batch in map(prepare, batches(units)):
                 stager.stage(batch)
-                if while_swapping is not None:
+                if while_swapping is not None and len(staged) < AHEAD:
                     staged += batch.norms
                 if progress is not None:
                     progress(len(batch.units))
