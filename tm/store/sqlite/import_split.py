@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from tm.errors import FormatError, StoreError
-from tm.store.bulk import AHEAD, batches, prepare
+from tm.store.bulk import AHEAD
 from tm.store.records import ImportResult, NewUnit
+from tm.store.sqlite.db import _translate as translate_error
 from tm.store.sqlite.imports import (
     _newest_change,
     _Overwrite,
@@ -44,6 +45,7 @@ from tm.store.sqlite.imports import (
     _Stager,
     _swap,
     alongside,
+    stage_all,
 )
 
 log = logging.getLogger(__name__)
@@ -169,18 +171,9 @@ def _run(
         own, own_summary = module.open_part(spec, report)
         staged: list[str] = []  # this part's normalized sources, for while_swapping
         try:
-            for batch in map(prepare, batches(own)):
-                stager.stage(batch)
-                if while_swapping is not None and len(staged) < AHEAD:
-                    staged += batch.norms
-                if progress is not None:
-                    progress(len(batch.units))
+            stage_all(db, stager, own, progress, staged if while_swapping is not None else None)
         except FormatError:
             raise _Fallback("the first part of the file is not well formed on its own", quiet=True) from None
-        except (sqlite3.OperationalError, sqlite3.DatabaseError) as e:
-            if isinstance(e, sqlite3.IntegrityError):
-                raise
-            raise db.translate(e) from e
 
         def norms() -> Iterator[str]:
             # on a thread of its own, from the wait for the other parts to the swap's end: this
@@ -314,6 +307,9 @@ class _ReadOnlyMemory:
     def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, args)
 
+    def translate(self, e: sqlite3.Error) -> StoreError:
+        return translate_error(e, self.path)
+
 
 def _child() -> int:
     job = json.loads(sys.stdin.buffer.read())
@@ -335,8 +331,7 @@ def _child() -> int:
     stager = _Stager(memory.conn(), stage, job["policy"], result, overwrites)
     units, summary = module.open_part(spec, progress)
     try:
-        for batch in map(prepare, batches(units)):
-            stager.stage(batch)
+        stage_all(memory, stager, units, None, None)  # type: ignore[arg-type]  # as for _Stage
     except FormatError as e:
         out.write(json.dumps({"format_error": str(e)}).encode() + b"\n")
         return 3

@@ -146,17 +146,7 @@ def import_units(
         # every change of a unit appends to the history: while its newest entry is the one of
         # before the first look-up, the memory is as staging saw it
         before = _newest_change(db)
-        try:
-            for batch in map(prepare, batches(units)):
-                stager.stage(batch)
-                if while_swapping is not None and len(staged) < AHEAD:
-                    staged += batch.norms
-                if progress is not None:
-                    progress(len(batch.units))
-        except (sqlite3.OperationalError, sqlite3.DatabaseError) as e:  # a full disk, say
-            if isinstance(e, sqlite3.IntegrityError):
-                raise
-            raise db.translate(e) from e
+        stage_all(db, stager, units, progress, staged if while_swapping is not None else None)
         own = not db.in_transaction  # the swap commits here, not in a caller's transaction
         swapping = alongside(while_swapping, lambda: staged)
         with swapping, db.large_commit() if own else nullcontext(), db.transaction():
@@ -170,6 +160,27 @@ def import_units(
         raise
     stage.close()
     return result
+
+
+def stage_all(
+    db: Database,
+    stager: _Stager,
+    units: Iterable[NewUnit],
+    progress: Callable[[int], None] | None,
+    staged: list[str] | None,
+) -> None:
+    """Stage units batch by batch, keeping the first AHEAD normalized sources in `staged`."""
+    try:
+        for batch in map(prepare, batches(units)):
+            stager.stage(batch)
+            if staged is not None and len(staged) < AHEAD:
+                staged += batch.norms
+            if progress is not None:
+                progress(len(batch.units))
+    except (sqlite3.OperationalError, sqlite3.DatabaseError) as e:  # a full disk, say
+        if isinstance(e, sqlite3.IntegrityError):
+            raise
+        raise db.translate(e) from e
 
 
 @contextmanager
