@@ -357,6 +357,16 @@ def test_while_the_index_lags_every_candidate_is_scored_from_the_unit_as_it_is(t
     memory.close()
 
 
+def handing(memory: TranslationMemory, handed: list[list[str]]):
+    """Return what `tm import` passes as while_swapping, keeping each list of sources handed."""
+
+    def ahead(norms) -> None:
+        handed.append(list(norms))
+        memory.expect_units(handed[-1])
+
+    return ahead
+
+
 def test_a_large_import_s_units_are_coded_while_they_are_committed(tmp_path):
     rng = random.Random(11)
     memory = TranslationMemory.open(str(tmp_path / "m.db"))
@@ -369,12 +379,7 @@ def test_a_large_import_s_units_are_coded_while_they_are_committed(tmp_path):
         memory = TranslationMemory.open(str(tmp_path / "m.db"))  # a new process, as `tm import` is
         units = [NewUnit(f"استيراد {sentence(rng)} {i}", f"Unit {i}", origin="import") for i in range(3000)]
         handed: list[list[str]] = []
-
-        def ahead(norms) -> None:
-            handed.append(list(norms))
-            memory.expect_units(handed[-1])
-
-        memory.store.units.import_units(iter(units), while_swapping=ahead)
+        memory.store.units.import_units(iter(units), while_swapping=handing(memory, handed))
         assert handed == [[normalize(u.source) for u in units]]
         memory.learn_committed()
         index = memory.index.fuzzy  # built after the import
@@ -414,12 +419,7 @@ def test_only_the_first_sources_of_a_very_large_import_are_coded_ahead(tmp_path,
     try:
         units = [NewUnit(f"{sentence(rng)} {i}", f"Unit {i}", origin="import") for i in range(2500)]
         handed: list[list[str]] = []
-
-        def ahead(norms) -> None:
-            handed.append(list(norms))
-            memory.expect_units(handed[-1])
-
-        memory.store.units.import_units(iter(units), while_swapping=ahead)
+        memory.store.units.import_units(iter(units), while_swapping=handing(memory, handed))
         assert handed == [[normalize(u.source) for u in units[:1000]]]  # one batch: then no more
         memory.learn_committed()  # the build codes the other 1,500
         assert memory.lookup(units[2222].source)[0].unit.target == "Unit 2222"
