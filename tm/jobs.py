@@ -134,14 +134,27 @@ class Runner:
             message = str(e) or type(e).__name__
             if not isinstance(e, TMError):
                 log.exception("job %s (%s) failed", job.id, job.kind)
-            _safely(lambda: self.store.jobs.fail(job.id, message))
-            if kind.on_failure is not None:
-                on_failure = kind.on_failure
-                _safely(lambda: on_failure(job, message))
+            self._fail(job, kind, message)
         else:
             _safely(lambda: self.store.jobs.finish(job.id, result))
         finally:
             self._current = None
+
+    def _fail(self, job: Job, kind: Kind, message: str) -> None:
+        """Record a job's failure and what its kind leaves after one, together.
+
+        Together, a reader never sees the job failed and the failure's traces not left yet (a
+        document "being drafted" by a failed job looks stopped, not failed). Should what the
+        failure leaves fail itself, the job's failure is still recorded.
+        """
+        try:
+            with self.store.transaction():
+                self.store.jobs.fail(job.id, message)
+                if kind.on_failure is not None:
+                    kind.on_failure(job, message)
+        except Exception:
+            log.exception("job %s (%s): recording its failure failed", job.id, job.kind)
+            _safely(lambda: self.store.jobs.fail(job.id, message))
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_EVERY):
@@ -176,11 +189,12 @@ def recover(
                 if kind is None or not kind.resumable
                 else f"this job stopped its worker {job.attempts} times; it was given up. Start it again."
             )
-            store.jobs.fail(job.id, message)
-            # the worker may have finished it after all since we read it: then nothing failed
-            failed = store.jobs.get(job.id).state == "failed"
-            if failed and kind is not None and kind.on_failure is not None:
-                kind.on_failure(job, message)
+            with store.transaction():  # the job failed and what that leaves, seen together
+                store.jobs.fail(job.id, message)
+                # the worker may have finished it after all since we read it: then nothing failed
+                failed = store.jobs.get(job.id).state == "failed"
+                if failed and kind is not None and kind.on_failure is not None:
+                    kind.on_failure(job, message)
         recovered.append(job)
     return recovered
 

@@ -82,11 +82,20 @@ def drafting_stuck(doc: DocRow) -> bool:
         return False
     if doc.job_id is None:
         return True
+    store = services().store
     try:
-        job = services().store.jobs.get(doc.job_id)
+        job = store.jobs.get(doc.job_id)
     except NotFound:  # pruned, or the database was restored without it
         return True
-    return job.state in ("done", "failed")
+    if job.state not in ("done", "failed"):
+        return False
+    # `doc` may have been read just before its drafting ended: a drafting stores the document's
+    # status before its job ends, so the document read now tells whether it ended well
+    try:
+        now = store.documents.get(doc.id, layout=False)
+    except NotFound:  # deleted meanwhile: nothing to draft
+        return False
+    return now.status == "translating" and now.job_id == doc.job_id
 
 
 def waiting(s: SegmentRow) -> bool:

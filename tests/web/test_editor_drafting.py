@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from tm.jobs import Runner
+
 from .conftest import services
 
 ARTICLE = "عنوان الخبر\n\nقال الوزير إن الاقتصاد ينمو. وأضاف أن التضخم مستقر في المغرب.\n"
@@ -144,3 +146,37 @@ def test_a_rows_origin_badge_is_the_same_on_the_page_and_in_the_polls_json(app, 
     }
     light = translator.get(f"/api/documents/{drafting}?rows=1").get_json()
     assert {s["idx"]: s["badge"] for s in light["segments"]} == shown == {0: "100", 1: "87%", 2: "MT"}
+
+
+def test_a_poll_that_reads_the_document_just_before_its_drafting_ends_does_not_call_it_stopped(
+    app, translator, drafting, monkeypatch
+):
+    """The poll reads the document, then its sentences, then its job: the drafting may end between.
+
+    A drafting that ended well must not look "stopped" to an editor that read the document while
+    it ran (the editor would stop polling and offer to draft again).
+    """
+    svc = services(app)
+    store = svc.store
+    real_segments = store.documents.segments
+
+    def segments_while_the_drafting_ends(doc_id, *args, **kwargs):
+        monkeypatch.setattr(store.documents, "segments", real_segments)
+        Runner(store, svc.worker.kinds, name="w-test").run(store.jobs.claim("w-test", ["pretranslate"]))
+        return real_segments(doc_id, *args, **kwargs)
+
+    monkeypatch.setattr(store.documents, "segments", segments_while_the_drafting_ends)
+    poll = translator.get(f"/api/documents/{drafting}?rows=1").get_json()
+    assert store.documents.get(drafting).status == "ready"  # it did end meanwhile
+    assert (poll["status"], poll["stuck"]) == ("translating", False)  # the editor polls once more
+    again = translator.get(f"/api/documents/{drafting}?rows=1").get_json()
+    assert (again["status"], again["stuck"], len(again["segments"])) == ("ready", False, 3)
+
+
+def test_a_drafting_whose_job_ended_without_ending_the_document_is_stopped(app, translator, drafting):
+    store = services(app).store
+    job = store.jobs.claim("w-test", ["pretranslate"])
+    store.jobs.finish(job.id, {})  # its worker recorded the end, the document still says drafting
+    poll = translator.get(f"/api/documents/{drafting}?rows=1").get_json()
+    assert (poll["status"], poll["stuck"]) == ("translating", True)
+    assert "Draft it again" in translator.get(f"/documents/{drafting}").get_data(as_text=True)
