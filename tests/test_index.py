@@ -354,3 +354,33 @@ def test_codes_made_ahead_give_the_index_a_fresh_build_gives(ahead):
         a = [(c.unit_id, round(c.base, 6)) for c in fresh.candidates(norm, 60, 10)]
         b = [(c.unit_id, round(c.base, 6)) for c in helped.candidates(norm, 60, 10)]
         assert a == b and a
+
+
+def test_postings_are_every_words_units_in_order_past_65536_words():
+    """Past some 55,000 words, codes take more than 16 bits (the postings' sort is by halves)."""
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    rng = random.Random(7)
+
+    def word(i):
+        return "".join(letters[(i // len(letters) ** k) % len(letters)] for k in range(4)) + "ة"
+
+    # 3,000 units of common words and, past the first, of rare ones: some 72,000 words in all
+    norms = [
+        " ".join([*rng.sample(WORDS, 5), *(word(24 * u + k) for k in range(24 if u else 0)), rng.choice(WORDS)])
+        for u in range(3000)
+    ]
+    index = FuzzyIndex.build((u + 1, normalize(s)) for u, s in enumerate(norms))
+    assert max(index.vocab.values()) > 0xFFFF
+    expected: dict[int, list[int]] = {}
+    for p in range(len(index.unit_ids)):
+        for code in sorted(set(map(ord, index._string(p)))):
+            expected.setdefault(code, []).append(p)
+    got = {
+        code: index.post_pos[index.post_off[code] : index.post_off[code + 1]].tolist()
+        for code in range(len(index.post_off) - 1)
+        if index.post_off[code + 1] > index.post_off[code]
+    }
+    assert got == expected
+    # and lookups find a unit by its rarest words
+    hit = index.candidates(normalize(norms[2999]), 90, 1)
+    assert [c.unit_id for c in hit] == [3000]
