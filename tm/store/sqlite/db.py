@@ -26,6 +26,9 @@ from tm.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 
 # How long a writer waits for another one to finish before answering "busy".
 BUSY_TIMEOUT = 10.0
+# A large commit's page cache, in KiB (Database.large_commit): 256 MiB, the pages a swap of some
+# 100,000 news-length units changes; a larger one spills what goes past it, as any would.
+LARGE_COMMIT_CACHE_KIB = 262_144
 
 
 def _translate(e: sqlite3.Error, path: Path) -> StoreError:
@@ -210,14 +213,22 @@ class Database:
         SQLite copies a WAL past 1,000 pages into the file at the end of the commit that grew
         it (the connection's automatic checkpoint): a bulk import's commit would wait for its
         whole copy, where the importer can go on (learning the units) while a thread copies.
+
+        Meanwhile the page cache is LARGE_COMMIT_CACHE_KIB, then back to what it was: past the
+        cache, SQLite writes changed pages to the WAL before the commit and reads them back
+        when the next row lands on them (an import of 50,000 news units changes some 110 MB of
+        pages: its swap took 1.5 s with the usual 64 MB, 0.85 s with this).
         """
         conn = self.conn()
         pages = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
         conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.execute(f"PRAGMA cache_size=-{LARGE_COMMIT_CACHE_KIB}")
         try:
             yield
         finally:
             conn.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+            conn.execute(f"PRAGMA cache_size={int(cache)}")
 
     def checkpoint_soon(self) -> None:
         """Copy the WAL into the file on a thread of its own (after a large commit).
