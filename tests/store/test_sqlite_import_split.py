@@ -226,6 +226,27 @@ def test_a_body_with_a_comment_is_read_whole(tmp_path, small_files_split, sqlite
     assert result.added == 116
 
 
+@pytest.mark.parametrize("pad", range(7))
+@pytest.mark.parametrize("markup", ["<!-- x -->", "<![CDATA[ x ]]>", "<?pi x?>", '<header srclang="ar"/>', ""])
+def test_markup_a_part_cannot_hold_is_found_wherever_the_scans_chunks_fall(
+    tmp_path, small_files_split, monkeypatch, markup, pad
+):
+    # the body is scanned 7 bytes at a time: with 0-6 spaces before it, the markup straddles a
+    # chunk's end at every offset
+    monkeypatch.setattr(tmx_split, "_SCAN", 7)
+    units = sample()
+    units[3] = tu(3, src=source(3) + " <hi>عاجل</hi>", tgt="<hi>Urgent</hi> three")  # <h, not a header
+    if markup:
+        units[60] = " " * pad + markup + "\n"
+    path = write(tmp_path / "m.tmx", units)
+    planned = TMXFile(path).split(2)
+    assert (planned is None) == bool(markup)
+    if planned is not None:
+        text = path.read_bytes()
+        body, start = planned[1]["body"], planned[1]["start"]
+        assert planned[1]["line_offset"] == text[body:start].count(b"\n") > 0
+
+
 def test_a_utf16_file_is_read_whole(tmp_path, small_files_split):
     path = tmp_path / "u.tmx"
     text = write(tmp_path / "x.tmx", sample()).read_text(encoding="utf-8")
@@ -325,6 +346,7 @@ def test_a_large_import_commit_leaves_the_copy_of_its_log_to_a_thread(tmp_path, 
     before = db.path.stat().st_size
     sqlite_store.units.import_units(Watched(write(tmp_path / "desk.tmx", sample())))
     assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000  # as it was
+    assert db.execute("PRAGMA cache_size").fetchone()[0] == -65536  # the commit's larger one given back
     for thread in list(db._checkpoints):
         thread.join()
     # the units are in the file itself, not only in its write-ahead log

@@ -24,6 +24,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
+
 from tm.formats.tmx import ReadReport, read_tmx
 from tm.store.records import NewUnit
 
@@ -34,6 +36,8 @@ _FIRST_EXTRA = 0.03
 _BODY = re.compile(rb"<body[\s>/]")
 _ENCODING = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
 _END = b"</body></tmx>\n"
+# Bytes scanned at a time for markup a part cannot hold, and for newlines (_odd_markup)
+_SCAN = 16 << 20
 
 
 class TMXFile:
@@ -75,7 +79,7 @@ class TMXFile:
             if cuts is None:
                 return None
             body, points = cuts
-            lines = [data[body:point].count(b"\n") for point in points]
+            lines = [_newlines(data, body, point) for point in points]
         common = {
             "module": __name__,  # where the importer finds open_part
             "path": self.path,
@@ -119,12 +123,10 @@ def _cuts(data: mmap.mmap, n: int) -> tuple[int, list[int]] | None:
     if body <= 0 or data[body - 2 : body] == b"/>":
         return None
     # every part reads the file's head again: a unit there would be read once per part, and a
-    # header in the body would change the language ranking of only the parts after it
-    if data.find(b"<tu", 0, m.start()) != -1 or data.find(b"<header", body) != -1:
-        return None
-    # a comment, CDATA section, DOCTYPE or processing instruction after <body> could hold a
+    # header in the body would change the language ranking of only the parts after it; a
+    # comment, CDATA section, DOCTYPE or processing instruction after <body> could hold a
     # "</tu>" that is no end of a unit: such files are read whole
-    if data.find(b"<!", body) != -1 or data.find(b"<?", body) != -1:
+    if data.find(b"<tu", 0, m.start()) != -1 or _odd_markup(data, body):
         return None
     size = len(data) - body
     first = 1 / n + _FIRST_EXTRA
@@ -139,6 +141,32 @@ def _cuts(data: mmap.mmap, n: int) -> tuple[int, list[int]] | None:
             return None
         points.append(point)
     return body, points
+
+
+def _odd_markup(data: mmap.mmap, start: int) -> bool:
+    """Tell whether the bytes from start hold `<!`, `<?` or `<header`.
+
+    One pass over the '<' of a chunk at a time: searching each of those strings in turn stops
+    at every '<' of the file (some 0.14 s for 36 MB, before any part can start).
+    """
+    raw = np.frombuffer(data, dtype=np.uint8)  # the mmap's bytes, not a copy
+    for at in range(start, len(raw) - 1, _SCAN):
+        # the byte after each '<' of the chunk (and of its last byte: the next chunk's first)
+        after = np.flatnonzero(raw[at : min(at + _SCAN, len(raw) - 1)] == 0x3C) + at + 1
+        nxt = raw[after]
+        if np.any((nxt == 0x21) | (nxt == 0x3F)):  # ! ?
+            return True
+        for i in after[nxt == 0x68].tolist():  # h: <header, or <hi> (an inline code) and such
+            if data[i : i + 6] == b"header":
+                return True
+    return False
+
+
+def _newlines(data: mmap.mmap, start: int, end: int) -> int:
+    """Return the number of newlines from start to end (a chunk at a time: no copy of it all)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    chunks = (raw[at : min(at + _SCAN, end)] for at in range(start, end, _SCAN))
+    return sum(int(np.count_nonzero(chunk == 0x0A)) for chunk in chunks)
 
 
 class _PartStream:
