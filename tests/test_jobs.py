@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+
 import pytest
 
-from tm.jobs import Kind, Runner
+from tm.jobs import Kind, Runner, recover
 from tm.store.sqlite import SQLiteStore
 
 
@@ -54,3 +58,24 @@ def test_a_job_whose_failure_cannot_be_followed_up_is_still_recorded_failed(stor
     assert (failed.state, failed.error) == ("failed", "the engine is gone")
     # the follow-up's half-done change went with it
     assert [a.name for a in other.accounts.all()] == []
+
+
+def test_a_dead_workers_job_whose_failure_cannot_be_followed_up_is_failed_once_not_at_every_recovery(stores):
+    mine, other = stores
+    calls = []
+
+    def on_failure(job, message):
+        calls.append(job.id)
+        raise PermissionError("the upload left with the job cannot be removed")
+
+    kinds = {"once": Kind(lambda ctx: None, resumable=False, on_failure=on_failure)}
+    job = mine.jobs.submit("once", "tom", {})
+    # a worker of this machine whose process has ended
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    mine.jobs.claim(f"{socket.gethostname()}:{ended.stdout.strip()}:dead", ["once"])
+    assert [j.id for j in recover(mine, kinds, "me")] == [job.id]
+    failed = other.jobs.get(job.id)
+    assert failed.state == "failed" and "Start it again" in failed.error
+    # the next recoveries (each start of a worker, once a minute) find nothing left to do
+    assert recover(mine, kinds, "me") == [] and recover(mine, kinds, "me") == []
+    assert calls == [job.id]

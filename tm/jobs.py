@@ -134,27 +134,11 @@ class Runner:
             message = str(e) or type(e).__name__
             if not isinstance(e, TMError):
                 log.exception("job %s (%s) failed", job.id, job.kind)
-            self._fail(job, kind, message)
+            fail(self.store, job, kind, message)
         else:
             _safely(lambda: self.store.jobs.finish(job.id, result))
         finally:
             self._current = None
-
-    def _fail(self, job: Job, kind: Kind, message: str) -> None:
-        """Record a job's failure and what its kind leaves after one, together.
-
-        Together, a reader never sees the job failed and the failure's traces not left yet (a
-        document "being drafted" by a failed job looks stopped, not failed). Should what the
-        failure leaves fail itself, the job's failure is still recorded.
-        """
-        try:
-            with self.store.transaction():
-                self.store.jobs.fail(job.id, message)
-                if kind.on_failure is not None:
-                    kind.on_failure(job, message)
-        except Exception:
-            log.exception("job %s (%s): recording its failure failed", job.id, job.kind)
-            _safely(lambda: self.store.jobs.fail(job.id, message))
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_EVERY):
@@ -189,14 +173,29 @@ def recover(
                 if kind is None or not kind.resumable
                 else f"this job stopped its worker {job.attempts} times; it was given up. Start it again."
             )
-            with store.transaction():  # the job failed and what that leaves, seen together
-                store.jobs.fail(job.id, message)
-                # the worker may have finished it after all since we read it: then nothing failed
-                failed = store.jobs.get(job.id).state == "failed"
-                if failed and kind is not None and kind.on_failure is not None:
-                    kind.on_failure(job, message)
+            fail(store, job, kind, message)
         recovered.append(job)
     return recovered
+
+
+def fail(store: Store, job: Job, kind: Kind | None, message: str) -> None:
+    """Record a job's failure and what its kind leaves after one, together.
+
+    Together, a reader never sees the job failed and the failure's traces not left yet (a
+    document "being drafted" by a failed job looks stopped, not failed). A job another worker
+    finished meanwhile stays finished, and leaves nothing. Should what the failure leaves fail
+    itself, the job's failure is still recorded, alone: a job left running would be recovered,
+    and fail the same way, again and again.
+    """
+    try:
+        with store.transaction():
+            store.jobs.fail(job.id, message)
+            failed = store.jobs.get(job.id).state == "failed"
+            if failed and kind is not None and kind.on_failure is not None:
+                kind.on_failure(job, message)
+    except Exception:
+        log.exception("job %s (%s): what its failure leaves could not be left", job.id, job.kind)
+        _safely(lambda: store.jobs.fail(job.id, message))
 
 
 def prune(store: Store) -> int:
