@@ -98,6 +98,11 @@ def drafting_stuck(doc: DocRow) -> bool:
     return now.status == "translating" and now.job_id == doc.job_id
 
 
+def _still_drafted(doc_id: int) -> bool:
+    """Tell whether the document is being drafted, as it is stored now."""
+    return services().store.documents.get(doc_id, layout=False).status == "translating"
+
+
 def waiting(s: SegmentRow) -> bool:
     """Tell whether a sentence of a document being drafted still waits for its draft.
 
@@ -323,7 +328,8 @@ def retranslate(doc_id: int) -> ResponseReturnValue:
     doc = services().store.documents.get(doc_id, layout=False)
     if not can_redraft(g.user, doc):
         abort(403)
-    if doc.status == "translating" and not drafting_stuck(doc):
+    # (its drafting may have ended since `doc` was read: then it is drafted again)
+    if doc.status == "translating" and not drafting_stuck(doc) and _still_drafted(doc_id):
         flash("This document is being drafted already.", "ok")
     else:
         start_drafting(doc_id)

@@ -180,3 +180,26 @@ def test_a_drafting_whose_job_ended_without_ending_the_document_is_stopped(app, 
     poll = translator.get(f"/api/documents/{drafting}?rows=1").get_json()
     assert (poll["status"], poll["stuck"]) == ("translating", True)
     assert "Draft it again" in translator.get(f"/documents/{drafting}").get_data(as_text=True)
+
+
+def test_drafting_again_just_as_the_drafting_ends_drafts_it_again(app, translator, drafting, monkeypatch):
+    svc = services(app)
+    store = svc.store
+    first = store.documents.get(drafting).job_id
+    real_get = store.jobs.get
+
+    def get_once_the_drafting_ended(job_id):
+        # the drafting ends after "Draft it again" read the document, before it asks the job
+        monkeypatch.setattr(store.jobs, "get", real_get)
+        Runner(store, svc.worker.kinds, name="w-test").run(store.jobs.claim("w-test", ["pretranslate"]))
+        return real_get(job_id)
+
+    monkeypatch.setattr(store.jobs, "get", get_once_the_drafting_ended)
+    r = translator.post(f"/documents/{drafting}/retranslate")
+    assert r.status_code == 302
+    assert real_get(first).state == "done"
+    doc = store.documents.get(drafting)
+    assert doc.job_id != first and doc.status == "translating"  # drafted again, as asked
+    assert real_get(doc.job_id).state == "queued"
+    page = translator.get(f"/documents/{drafting}").get_data(as_text=True)
+    assert "being drafted already" not in page
