@@ -150,23 +150,35 @@ def _odd_markup(data: mmap.mmap, start: int) -> bool:
     at every '<' of the file (some 0.14 s for 36 MB, before any part can start).
     """
     raw = np.frombuffer(data, dtype=np.uint8)  # the mmap's bytes, not a copy
-    for at in range(start, len(raw) - 1, _SCAN):
-        # the byte after each '<' of the chunk (and of its last byte: the next chunk's first)
-        after = np.flatnonzero(raw[at : min(at + _SCAN, len(raw) - 1)] == 0x3C) + at + 1
-        nxt = raw[after]
-        if np.any((nxt == 0x21) | (nxt == 0x3F)):  # ! ?
-            return True
-        for i in after[nxt == 0x68].tolist():  # h: <header, or <hi> (an inline code) and such
-            if data[i : i + 6] == b"header":
+    try:
+        last = len(raw) - 1
+        for at in range(start, last, _SCAN):
+            # the byte after each '<' of the chunk (and of its last byte: the next chunk's first)
+            after = np.flatnonzero(raw[at : min(at + _SCAN, last)] == 0x3C) + at + 1
+            nxt = raw[after]
+            if np.any((nxt == 0x21) | (nxt == 0x3F)):  # ! ?
                 return True
-    return False
+            # <h: <header, or <hi> (an inline code, maybe on every line) and the like
+            maybe = after[(nxt == 0x68) & (after + 5 <= last)]
+            for k, byte in enumerate(b"eader", 1):
+                maybe = maybe[raw[maybe + k] == byte]
+            if len(maybe):
+                return True
+        return False
+    finally:
+        del raw  # the mmap closes only once no array looks into it, whatever ended the scan
 
 
 def _newlines(data: mmap.mmap, start: int, end: int) -> int:
     """Return the number of newlines from start to end (a chunk at a time: no copy of it all)."""
     raw = np.frombuffer(data, dtype=np.uint8)
-    chunks = (raw[at : min(at + _SCAN, end)] for at in range(start, end, _SCAN))
-    return sum(int(np.count_nonzero(chunk == 0x0A)) for chunk in chunks)
+    try:
+        count = 0
+        for at in range(start, end, _SCAN):
+            count += int(np.count_nonzero(raw[at : min(at + _SCAN, end)] == 0x0A))
+        return count
+    finally:
+        del raw
 
 
 class _PartStream:
