@@ -20,6 +20,7 @@ from tm.lang import normalize
 from tm.store.records import NewUnit
 from tm.store.sqlite import SQLiteStore
 from tm.store.sqlite import import_split as split_module
+from tm.store.sqlite.db import LARGE_COMMIT_CACHE_KIB
 
 WORDS = "قال الوزير إن المفاوضات مع الشركة ستستأنف الأسبوع المقبل في العاصمة وفق بيان رسمي صدر مساء".split()
 UNITS = 120  # the cut falls near the middle: units 55-65 are both sides of it
@@ -341,10 +342,21 @@ def test_a_unit_another_writer_adds_while_the_parts_are_read_is_not_added_twice(
         other.close()
 
 
-def test_a_large_import_commit_leaves_the_copy_of_its_log_to_a_thread(tmp_path, small_files_split, sqlite_store):
+def test_a_large_import_commit_leaves_the_copy_of_its_log_to_a_thread(
+    tmp_path, small_files_split, sqlite_store, monkeypatch
+):
     db = sqlite_store.units.db
     before = db.path.stat().st_size
+    caches = []
+    real_swap = split_module._swap
+
+    def swap(part, *args, **kwargs):  # each part's swap, as it runs
+        caches.append(part.db.execute("PRAGMA cache_size").fetchone()[0])
+        return real_swap(part, *args, **kwargs)
+
+    monkeypatch.setattr(split_module, "_swap", swap)
     sqlite_store.units.import_units(Watched(write(tmp_path / "desk.tmx", sample())))
+    assert caches == [-LARGE_COMMIT_CACHE_KIB] * 2  # the swaps' pages are not spilled to the log
     assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000  # as it was
     assert db.execute("PRAGMA cache_size").fetchone()[0] == -65536  # the commit's larger one given back
     for thread in list(db._checkpoints):
