@@ -22,6 +22,7 @@ import mmap
 import os
 import re
 from collections.abc import Callable, Iterator
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -79,7 +80,9 @@ class TMXFile:
             if cuts is None:
                 return None
             body, points = cuts
-            lines = [_newlines(data, body, point) for point in points]
+            # each part's first line: the newlines before its start, counted once, cut to cut
+            starts = [body, *points[:-1]]
+            lines = list(accumulate(_newlines(data, a, b) for a, b in zip(starts, points, strict=True)))
         common = {
             "module": __name__,  # where the importer finds open_part
             "path": self.path,
