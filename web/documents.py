@@ -76,31 +76,31 @@ def start_drafting(doc_id: int, *, mt: bool = True) -> None:
     svc.worker.notify(job)
 
 
+def drafting_runs(doc: DocRow) -> bool:
+    """Tell whether a document's drafting job is queued or running now."""
+    if doc.status != "translating" or doc.job_id is None:
+        return False
+    try:
+        job = services().store.jobs.get(doc.job_id)
+    except NotFound:  # pruned, or the database was restored without it
+        return False
+    return job.state not in ("done", "failed")
+
+
 def drafting_stuck(doc: DocRow) -> bool:
     """Tell whether a document shows "drafting" without a job that will ever finish it."""
-    if doc.status != "translating":
+    if doc.status != "translating" or drafting_runs(doc):
         return False
     if doc.job_id is None:
         return True
-    store = services().store
+    # its job is gone or ended; `doc` may have been read just before the drafting ended: a
+    # drafting stores the document's status before its job ends, so the document read now
+    # tells whether it ended well
     try:
-        job = store.jobs.get(doc.job_id)
-    except NotFound:  # pruned, or the database was restored without it
-        return True
-    if job.state not in ("done", "failed"):
-        return False
-    # `doc` may have been read just before its drafting ended: a drafting stores the document's
-    # status before its job ends, so the document read now tells whether it ended well
-    try:
-        now = store.documents.get(doc.id, layout=False)
+        now = services().store.documents.get(doc.id, layout=False)
     except NotFound:  # deleted meanwhile: nothing to draft
         return False
     return now.status == "translating" and now.job_id == doc.job_id
-
-
-def _still_drafted(doc_id: int) -> bool:
-    """Tell whether the document is being drafted, as it is stored now."""
-    return services().store.documents.get(doc_id, layout=False).status == "translating"
 
 
 def waiting(s: SegmentRow) -> bool:
@@ -328,8 +328,8 @@ def retranslate(doc_id: int) -> ResponseReturnValue:
     doc = services().store.documents.get(doc_id, layout=False)
     if not can_redraft(g.user, doc):
         abort(403)
-    # (its drafting may have ended since `doc` was read: then it is drafted again)
-    if doc.status == "translating" and not drafting_stuck(doc) and _still_drafted(doc_id):
+    # a drafting that ended since `doc` was read, or never will, is started again
+    if drafting_runs(doc):
         flash("This document is being drafted already.", "ok")
     else:
         start_drafting(doc_id)
