@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -76,10 +77,15 @@ class Watched(TMXFile):
         return self.planned
 
 
-@pytest.fixture
-def small_files_split(monkeypatch):
+@pytest.fixture(params=["forked", "new interpreter"])
+def small_files_split(monkeypatch, request):
+    """Split even small files in two; the second part's process forked or started afresh."""
     monkeypatch.setattr(tmx_split, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(split_module, "processes", lambda: 2)
+    fork = request.param == "forked"
+    # pytest's own process may run another thread (a test's server): fork or not as asked
+    monkeypatch.setattr(split_module, "forking", lambda: fork)
+    return request.param
 
 
 def rows(store: SQLiteStore) -> list[tuple]:
@@ -265,13 +271,24 @@ def test_a_part_whose_process_fails_is_read_again_by_this_one(
     tmp_path, small_files_split, sqlite_store, monkeypatch, caplog
 ):
     path = write(tmp_path / "desk.tmx", sample())
-    # the program that reads the second part cannot run: it exits at once with code 1
-    monkeypatch.setattr(split_module.sys, "executable", "/bin/false")
+    if small_files_split == "forked":
+        # the forked process fails as it starts staging (it runs this process's code as patched)
+        def fail(job, out):
+            raise OSError("no room left for the stage")
+
+        monkeypatch.setattr(split_module, "_stage_part", fail)
+        said = "code 1: Process tm-import-part:\nTraceback"
+    else:
+        # the program that reads the second part cannot run: it exits at once with code 1
+        monkeypatch.setattr(split_module.sys, "executable", "/bin/false")
+        said = "code 1: no message"
     units = Watched(path)
     with caplog.at_level(logging.WARNING, logger="tm.store.sqlite.import_split"):
         result = sqlite_store.units.import_units(units)
     assert units.planned
-    assert "reading the file in one process" in caplog.text and "code 1" in caplog.text
+    assert "reading the file in one process" in caplog.text and said in caplog.text
+    if small_files_split == "forked":
+        assert "no room left for the stage" in caplog.text  # its error, from its standard error
     assert result.added == sqlite_store.units.count() == 116
     assert units.report.refused == 1  # the first part's refusals are not counted twice
 
@@ -383,3 +400,26 @@ def test_the_index_is_handed_every_part_s_sources_while_the_swap_runs(tmp_path, 
         assert len(handed) == 1
         rest = iter(handed[0])
         assert all(norm in rest for norm in added), name
+
+
+def test_a_process_running_other_threads_starts_new_interpreters_for_the_parts(
+    tmp_path, sqlite_store, monkeypatch, caplog
+):
+    # forking it could leave a part's process waiting forever for a lock another thread held
+    monkeypatch.setattr(tmx_split, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(split_module, "processes", lambda: 2)
+    monkeypatch.setattr(split_module.sys, "executable", "/bin/false")  # a new interpreter fails
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # a server's thread, say
+    other.start()
+    try:
+        assert not split_module.forking()
+        with caplog.at_level(logging.WARNING, logger="tm.store.sqlite.import_split"):
+            result = sqlite_store.units.import_units(Watched(write(tmp_path / "desk.tmx", sample())))
+    finally:
+        stop.set()
+        other.join()
+    assert "code 1: no message" in caplog.text  # it tried /bin/false, then read the file itself
+    assert result.added == 116
+    if threading.active_count() == 1:  # no other test's thread left running
+        assert split_module.forking()

@@ -32,8 +32,10 @@ from tm.store.records import NewUnit
 
 # Files smaller than this are read in one process: starting another costs some 0.4 s.
 SPLIT_MIN_BYTES = 8 << 20
-# The share of the units read by the process that starts the others, which starts reading first.
-_FIRST_EXTRA = 0.03
+# The share of the units read by the process that starts the others, over an even share: none,
+# as forked parts start reading at once (`tm import`); a new interpreter (a server's import)
+# starts some 0.2 s later, and swapping the parts in waits for it.
+_FIRST_EXTRA = 0.0
 _BODY = re.compile(rb"<body[\s>/]")
 _ENCODING = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
 _END = b"</body></tmx>\n"

@@ -1,14 +1,15 @@
 """A large import read by several processes at once: each stages its part, one swap adds all.
 
 What a part is comes from the units given (`split(n)`, see tm/formats/tmx_split.py). This
-process stages part 0 as any import does (imports.py); for every other part it starts `python
--m tm.store.sqlite.import_split`, which reads its part and stages it into a database file of
-its own, deciding duplicates against the memory (read only) and its own part, as this process
-does for part 0. Then one transaction swaps the stages in, in file order, each after a recheck
-against what is in the memory by then: what a later part repeats of an earlier one is skipped
-or kept beside it (the duplicate policy), as one process reading the whole file would decide,
-and the units get the ids one process would give them. Imports that overwrite are read by one
-process (see import_split).
+process stages part 0 as any import does (imports.py); every other part is staged by a process
+of its own, forked from this one or, when this one runs other threads, started as `python -m
+tm.store.sqlite.import_split` (see forking). It reads its part and stages it into a database
+file of its own, deciding repeats within the part; it never opens the memory. Then one
+transaction swaps the stages in, in file order, each after a recheck against what is in the
+memory by then (part 0's only if the memory changed while it staged): what a part repeats of
+the memory or of an earlier part is skipped or kept beside it (the duplicate policy), as one
+process reading the whole file would decide, and the units get the ids one process would give
+them. Imports that overwrite are read by one process (see import_split).
 
 All or nothing, as ever: a part that fails to parse (a cut that was not between two units, or a
 real error) makes the import read the whole file in one process, whose error is the file's; a
@@ -18,9 +19,11 @@ memory before the one swap.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -123,8 +126,11 @@ def import_split(
     children: list[_Child] = []
     try:
         try:
+            fork = forking()  # asked once: the children's threads come after the last fork
             for i, spec in enumerate(specs[1:], 1):
-                children.append(_Child(db.path, Path(scratch) / f"part{i}.db", spec, on_duplicate))
+                children.append(_Child(Path(scratch) / f"part{i}.db", spec, on_duplicate, fork=fork))
+            for child in children:
+                child.listen()
         except OSError as e:  # no process can be started: one process reads it all
             log.warning("reading the file in one process: %s", e)
             return None
@@ -223,16 +229,36 @@ def _run(
         stage.close(quiet=True)
 
 
-class _Child:
-    """The process that stages one part into a database file of its own."""
+def forking() -> bool:
+    """Tell whether the parts' processes can be forked from this one, not started afresh.
 
-    def __init__(self, memory: Path, stage: Path, spec: dict[str, Any], policy: str):
+    A fork starts reading at once, where a new interpreter first spends some 0.2 s of a core
+    importing tm. It is safe while this process runs one thread: another thread could hold a
+    lock (of Python, of SQLite) that the child would wait for forever. Servers and workers,
+    which run several, start new interpreters (`python -m tm.store.sqlite.import_split`).
+    """
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+class _Child:
+    """The process that stages one part into a database file of its own.
+
+    It is forked from this process (`fork`, see forking) or started as a new interpreter; it
+    reports on its standard output (`listen` reads it) and writes its errors to a file.
+    """
+
+    def __init__(self, stage: Path, spec: dict[str, Any], policy: str, *, fork: bool = False):
         self.stage = stage
         self.bytes = 0  # of the file read so far, as the child reports it
         self.status: dict[str, Any] | None = None
+        self.reader: threading.Thread | None = None
         self.errors = open(stage.with_suffix(".err"), "w+b")  # noqa: SIM115 (closed in stop)
-        job = {"memory": str(memory), "stage": str(stage), "policy": policy, "spec": spec}
+        job = {"stage": str(stage), "policy": policy, "spec": spec}
+        self.proc: subprocess.Popen[bytes] | _Forked
         try:
+            if fork:
+                self.proc = _Forked(job, self.errors)
+                return
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "tm.store.sqlite.import_split"],
                 stdin=subprocess.PIPE,
@@ -242,14 +268,18 @@ class _Child:
         except BaseException:
             self.errors.close()
             raise
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.reader = threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True)
-        self.reader.start()
+        assert self.proc.stdin is not None
         try:
             self.proc.stdin.write(json.dumps(job).encode())
             self.proc.stdin.close()
         except BrokenPipeError:  # it ended at once: outcome() says how
             pass
+
+    def listen(self) -> None:
+        """Read what the child reports, on a thread of its own (after the last fork)."""
+        assert self.proc.stdout is not None
+        self.reader = threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True)
+        self.reader.start()
 
     def _read(self, out: IO[bytes]) -> None:
         # one line per batch read (bytes so far), and a last line of JSON: how it ended
@@ -265,7 +295,8 @@ class _Child:
     def outcome(self) -> dict[str, Any]:
         """Wait for the part to be staged; return what the child reports, or raise _Fallback."""
         code = self.proc.wait()
-        self.reader.join()
+        if self.reader is not None:
+            self.reader.join()
         status = self.status or {}
         if code == 0 and status.get("staged"):
             return status
@@ -280,7 +311,8 @@ class _Child:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        self.reader.join()
+        if self.reader is not None:
+            self.reader.join()
         assert self.proc.stdout is not None
         self.proc.stdout.close()
         self.errors.close()
@@ -289,17 +321,66 @@ class _Child:
 # -- the child process -----------------------------------------------------------------
 
 
-class _ReadOnlyMemory:
-    """What _Stage and _Stager use of a Database, over a read-only connection to the memory."""
+class _Forked:
+    """A part's process forked from this one, seen as the subprocess.Popen _Child uses.
+
+    multiprocessing forks it (flushing the standard streams first, so that the child does not
+    write again what this process had buffered) and ends it with os._exit: nothing of this
+    process (its connections to the memory) is closed or cleaned up by the child.
+    """
+
+    def __init__(self, job: dict[str, Any], errors: IO[bytes]):
+        read, write = os.pipe()
+        try:
+            self.process = multiprocessing.get_context("fork").Process(
+                target=_forked, args=(job, read, write, errors.fileno()), name="tm-import-part", daemon=True
+            )
+            self.process.start()
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)  # the child's now: its end is the end of what it reports
+        self.stdout = os.fdopen(read, "rb")
+
+    def wait(self) -> int:
+        self.process.join()
+        return self.process.exitcode  # type: ignore[return-value]  # set once joined
+
+    def poll(self) -> int | None:
+        return self.process.exitcode
+
+    def kill(self) -> None:
+        self.process.kill()
+
+
+def _forked(job: dict[str, Any], read: int, write: int, errors: int) -> None:
+    """Stage a part in a child forked from the importer (_Forked); its exit code says how."""
+    # The importer's objects are never collected here: the collector leaves them unread,
+    # so their pages stay shared with the importer rather than copied.
+    gc.freeze()
+    os.close(read)
+    # its errors (multiprocessing prints a traceback to sys.stderr) go to the file outcome() reads
+    os.dup2(errors, 2)
+    sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+    with os.fdopen(write, "wb") as out:
+        code = _stage_part(job, out)
+    if code:
+        sys.exit(code)
+
+
+class _Scratch:
+    """What _Stage and _Stager use of a Database, over a private connection of the child.
+
+    The stage file is attached to it; the memory is not opened at all (the swap checks each
+    part against it).
+    """
 
     in_transaction = False
 
-    def __init__(self, path: str):
-        self.path = Path(path)
-        self._conn = sqlite3.connect(
-            f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA busy_timeout=30000")
+    def __init__(self, stage: str):
+        self.path = Path(stage)
+        self._conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
 
     def conn(self) -> sqlite3.Connection:
         return self._conn
@@ -311,10 +392,14 @@ class _ReadOnlyMemory:
         return translate_error(e, self.path)
 
 
-def _child() -> int:
-    job = json.loads(sys.stdin.buffer.read())
+def _stage_part(job: dict[str, Any], out: IO[bytes]) -> int:
+    """Stage one part into its database file, reporting on `out`; return the exit code.
+
+    One line per batch read (the bytes of the file read so far), and a last line of JSON.
+    The units are decided against each other, not against the memory: the swap rechecks
+    every part against the memory and the parts before it.
+    """
     spec = job["spec"]
-    out = sys.stdout.buffer
     module = importlib.import_module(spec["module"])
     done = 0
 
@@ -324,14 +409,14 @@ def _child() -> int:
         out.write(b"%d\n" % done)
         out.flush()
 
-    memory = _ReadOnlyMemory(job["memory"])
-    stage = _Stage(memory, job["stage"])  # type: ignore[arg-type]  # the part of a Database it uses
+    scratch = _Scratch(job["stage"])
+    stage = _Stage(scratch, job["stage"])  # type: ignore[arg-type]  # the part of a Database it uses
     result = ImportResult()
     overwrites: list[_Overwrite] = []
-    stager = _Stager(memory.conn(), stage, job["policy"], result, overwrites)
+    stager = _Stager(scratch.conn(), stage, job["policy"], result, overwrites, memory=False)
     units, summary = module.open_part(spec, progress)
     try:
-        stage_all(memory, stager, units, None, None)  # type: ignore[arg-type]  # as for _Stage
+        stage_all(scratch, stager, units, None, None)  # type: ignore[arg-type]  # as for _Stage
     except FormatError as e:
         out.write(json.dumps({"format_error": str(e)}).encode() + b"\n")
         return 3
@@ -346,6 +431,11 @@ def _child() -> int:
     out.write(json.dumps(status, ensure_ascii=False).encode() + b"\n")
     out.flush()
     return 0
+
+
+def _child() -> int:
+    """The new interpreter's part (`python -m tm.store.sqlite.import_split`): the job on stdin."""
+    return _stage_part(json.loads(sys.stdin.buffer.read()), sys.stdout.buffer)
 
 
 if __name__ == "__main__":

@@ -336,7 +336,11 @@ class _Staged:
 
 
 class _Stager:
-    """Decides per unit (add, skip, overwrite) and writes the additions to the stage table."""
+    """Decides per unit (add, skip, overwrite) and writes the additions to the stage table.
+
+    With `memory` False it looks up the stage alone, not the memory's units: a part of a split
+    import, which its swap checks against the memory (import_split).
+    """
 
     def __init__(
         self,
@@ -345,8 +349,11 @@ class _Stager:
         policy: str,
         result: ImportResult,
         overwrites: list[_Overwrite],
+        *,
+        memory: bool = True,
     ):
         self.conn, self.where, self.table, self.policy = conn, stage, stage.table, policy
+        self.memory = memory
         self.result, self.overwrites = result, overwrites
         self.seq = 0
         self.staged = _Staged()
@@ -357,7 +364,7 @@ class _Stager:
         """Return units of the memory and of the stage by (hash, source, langs): [key, target]."""
         existing: dict[tuple, list[list[Any]]] = {}
         # a memory with no units (the first import into it) has none of them
-        if self.conn.execute("SELECT 1 FROM main.units LIMIT 1").fetchone() is not None:
+        if self.memory and self.conn.execute("SELECT 1 FROM main.units LIMIT 1").fetchone() is not None:
             self._lookup(existing, "main.units", "id", "unit", hashes)
         maybe = self.staged.maybe(hashes)
         if maybe:
