@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import shutil
 import threading
@@ -424,5 +425,154 @@ def test_only_the_first_sources_of_a_very_large_import_are_coded_ahead(tmp_path,
         memory.learn_committed()  # the build codes the other 1,500
         assert memory.lookup(units[2222].source)[0].unit.target == "Unit 2222"
         assert memory.lookup(units[222].source)[0].unit.target == "Unit 222"
+    finally:
+        memory.close()
+
+
+def spying_on_snapshots(memory: TranslationMemory) -> list[tuple[range | None, list[int]]]:
+    """Record each snapshot the index reads: the ids it leaves out, the ids it reads."""
+    seen: list[tuple[range | None, list[int]]] = []
+    units = memory.store.units
+    real = units.snapshot_keys
+
+    @contextlib.contextmanager
+    def snapshot_keys(without=None):
+        with real(without) as (position, keys):
+            read: list[int] = []
+            seen.append((without, read))
+
+            def spied():
+                for unit_id, norm in keys:
+                    read.append(unit_id)
+                    yield unit_id, norm
+
+            yield position, spied()
+
+    units.snapshot_keys = snapshot_keys
+    return seen
+
+
+def imported(rng: random.Random, n: int, tag: str = "استيراد") -> list[NewUnit]:
+    return [NewUnit(f"{tag} {sentence(rng)} {i}", f"Unit {i}", origin="import") for i in range(n)]
+
+
+def reopened_without_index(tmp_path) -> TranslationMemory:
+    """A memory with one unit and no index file: `tm import` in a new process builds it."""
+    memory = TranslationMemory.open(str(tmp_path / "m.db"))
+    memory.add("كلمة قديمة في الذاكرة منذ زمن", "An old unit")
+    memory.learn_committed()
+    memory.close()
+    memory.store.index_path.unlink()
+    return TranslationMemory.open(str(tmp_path / "m.db"))
+
+
+def test_the_build_after_an_import_reads_back_none_of_the_units_it_made_ahead(tmp_path):
+    rng = random.Random(21)
+    memory = reopened_without_index(tmp_path)
+    try:
+        seen = spying_on_snapshots(memory)
+        units = imported(rng, 3000)
+        memory.store.units.import_units(iter(units), while_swapping=memory.expect_units)
+        memory.learn_committed()
+        assert seen == [(range(2, 3002), [1])]  # the old unit alone was read
+        assert memory.index._ahead is None  # used once, then dropped
+        assert_index_matches_a_fresh_build(memory, [units[7].source, units[2999].source, "كلمة قديمة"])
+        assert memory.lookup(units[1234].source)[0].unit.target == "Unit 1234"
+    finally:
+        memory.close()
+
+
+def test_a_change_committed_between_an_import_and_the_build_makes_the_build_read_everything(tmp_path):
+    rng = random.Random(22)
+    memory = reopened_without_index(tmp_path)
+    other = SQLiteStore(tmp_path / "m.db")  # a translator's confirm, from another process
+    try:
+        seen = spying_on_snapshots(memory)
+        units = imported(rng, 3000)
+        memory.store.units.import_units(iter(units), while_swapping=memory.expect_units)
+        late = other.units.add(NewUnit("جملة أكدها مترجم بعد الاستيراد مباشرة", "A late confirm"))
+        other.units.update(3, author="rita", source="مصدر غيره المترجم بعد الاستيراد")  # one of the import's
+        memory.learn_committed()
+        assert [w for w, _ in seen] == [range(2, 3002), None]  # the units made ahead may have changed
+        assert len(seen[1][1]) == 3002
+        assert_index_matches_a_fresh_build(memory, ["مصدر غيره المترجم بعد الاستيراد", units[1].source])
+        assert memory.lookup("جملة أكدها مترجم بعد الاستيراد مباشرة")[0].unit.id == late.id
+        assert memory.lookup("مصدر غيره المترجم بعد الاستيراد")[0].unit.id == 3
+    finally:
+        other.close()
+        memory.close()
+
+
+def test_an_index_up_to_date_before_a_large_import_rebuilds_without_reading_the_changes(
+    tmp_path, monkeypatch
+):
+    import tm.candidates as candidates
+
+    monkeypatch.setattr(candidates, "REBUILD_AFTER", 500)  # 3,000 changes: a rebuild, as 50,000 are
+    rng = random.Random(23)
+    memory = TranslationMemory.open(str(tmp_path / "m.db"))
+    try:
+        for i in range(30):
+            memory.add(sentence(rng), f"u{i}")
+        memory.learn_committed()
+        seen = spying_on_snapshots(memory)
+        read_feed = []
+        real = memory.store.units.changes_since
+        memory.store.units.changes_since = lambda p: read_feed.append(p) or real(p)
+        units = imported(rng, 3000)
+        memory.store.units.import_units(iter(units), while_swapping=memory.expect_units)
+        memory.learn_committed()
+        assert read_feed == []  # the import said what changed
+        assert [(w, len(ids)) for w, ids in seen] == [(range(31, 3031), 30)]
+        assert_index_matches_a_fresh_build(memory, [units[5].source, units[2500].source, sentence(rng)])
+    finally:
+        memory.close()
+
+
+def test_an_import_that_overwrites_a_unit_has_every_unit_read_back(tmp_path):
+    rng = random.Random(24)
+    memory = reopened_without_index(tmp_path)
+    try:
+        seen = spying_on_snapshots(memory)
+        units = [*imported(rng, 2000), NewUnit("كلمة قديمة في الذاكرة منذ زمن", "The old unit, retranslated")]
+        memory.store.units.import_units(
+            iter(units), on_duplicate="overwrite", while_swapping=memory.expect_units
+        )
+        memory.learn_committed()
+        assert [w for w, _ in seen] == [None]  # the update is a change beside the creations
+        assert_index_matches_a_fresh_build(memory, [units[3].source, "كلمة قديمة في الذاكرة"])
+    finally:
+        memory.close()
+
+
+def test_an_import_whose_swap_fails_lets_the_index_s_thread_go_and_leaves_nothing_made_ahead(
+    tmp_path, monkeypatch
+):
+    import tm.store.sqlite.imports as imports
+
+    rng = random.Random(25)
+    memory = reopened_without_index(tmp_path)
+
+    def swap(*args, **kwargs):
+        raise Boom("the disk is full")
+
+    monkeypatch.setattr(imports, "_swap", swap)
+    failed = []
+
+    def run():
+        try:
+            memory.store.units.import_units(iter(imported(rng, 1500)), while_swapping=memory.expect_units)
+        except Boom as e:
+            failed.append(e)
+
+    try:
+        importing = threading.Thread(target=run)
+        importing.start()
+        importing.join(timeout=60)
+        assert not importing.is_alive()  # the index's thread was told, not left waiting
+        assert failed and memory.index._ahead is None
+        memory.learn_committed()
+        assert memory.store.units.count() == 1
+        assert_index_matches_a_fresh_build(memory, ["كلمة قديمة في الذاكرة منذ زمن"])
     finally:
         memory.close()

@@ -384,3 +384,34 @@ def test_postings_are_every_words_units_in_order_past_65536_words():
     # and lookups find a unit by its rarest words
     hit = index.candidates(normalize(norms[2999]), 90, 1)
     assert [c.unit_id for c in hit] == [3000]
+
+
+def _words(index: FuzzyIndex) -> dict[int, list[str]]:
+    """Return each unit's indexed words (codes decoded: the numbering may differ)."""
+    names = {code: word for word, code in index.vocab.items()}
+    return {
+        int(uid): [names.get(int(c), f"#{int(c)}") for c in index.seq_tok[index.seq_off[i] : index.seq_off[i + 1]]]
+        for i, uid in enumerate(index.unit_ids)
+    }
+
+
+def test_units_made_ahead_as_a_block_land_in_their_place_among_the_others():
+    rng = random.Random(5)
+    words = "قال الوزير إن المفاوضات مع الشركة مستمرة في العاصمة منذ أسبوعين 12 وإن الاتفاق قريب".split()
+    keys = [(i, normalize(" ".join(rng.choice(words) for _ in range(rng.randint(3, 9))))) for i in range(1, 41)]
+    whole = FuzzyIndex.build(keys)
+    made = [norm for uid, norm in keys if 11 <= uid < 31]
+    coded = FuzzyIndex.code(made)
+    others = [(uid, norm) for uid, norm in keys if not 11 <= uid < 31]
+    spliced = FuzzyIndex.build(others, known=coded, block=coded.block(made, 11))
+    assert list(spliced.unit_ids) == list(range(1, 41))
+    assert _words(spliced) == _words(whole)
+    for q in (keys[15][1], keys[3][1], keys[39][1]):
+        got = [(c.unit_id, round(c.base, 6)) for c in spliced.candidates(q, 50, 5)]
+        assert got == [(c.unit_id, round(c.base, 6)) for c in whole.candidates(q, 50, 5)]
+    # a block at the end, and one with the keys holding one of its ids (a build must not)
+    assert _words(FuzzyIndex.build(keys[:10], known=coded, block=coded.block(made, 11))) == {
+        uid: w for uid, w in _words(whole).items() if uid < 31
+    }
+    with pytest.raises(ValueError, match="unit 20"):
+        FuzzyIndex.build([*keys[:10], (20, "x")], known=coded, block=coded.block(made, 11))

@@ -14,14 +14,15 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Protocol
 
 from tm.errors import FeedMismatch
-from tm.index import Candidate, Coded, FuzzyIndex, remove_stale_temporaries
+from tm.index import Block, Candidate, Coded, FuzzyIndex, remove_stale_temporaries
 from tm.store.base import Store
+from tm.store.bulk import Placed, Swapping
 from tm.store.records import FeedPosition
 
 log = logging.getLogger("tm.index")
@@ -92,6 +93,8 @@ class LocalIndex:
         self._ready = threading.Event()
         self.rebuilds = 0  # how many full builds this process made (tests and logs)
         self._known: Coded | None = None  # codes made ahead of the next build (expect)
+        # an import's units made ahead (expect), and where they went
+        self._ahead: tuple[Placed, Block] | None = None
 
     # -- the index ----------------------------------------------------------------
 
@@ -124,11 +127,23 @@ class LocalIndex:
         return index
 
     def _build(self) -> FuzzyIndex:
-        """Build a complete index from one consistent snapshot of the store."""
+        """Build a complete index from one consistent snapshot of the store.
+
+        An import's units made ahead (expect) are not read back, if the memory is as the
+        import left it: nothing committed since could have changed them.
+        """
         memory_id = self.store.memory_id()
         known, self._known = self._known, None
-        with self.store.units.snapshot_keys() as (position, keys):
-            index = FuzzyIndex.build(keys, memory_id, position, known)
+        ahead, self._ahead = self._ahead, None
+        index = None
+        if ahead is not None:
+            placed, block = ahead
+            with self.store.units.snapshot_keys(without=block.ids) as (position, keys):
+                if position == placed.after:
+                    index = FuzzyIndex.build(keys, memory_id, position, known, block)
+        if index is None:
+            with self.store.units.snapshot_keys() as (position, keys):
+                index = FuzzyIndex.build(keys, memory_id, position, known)
         self.rebuilds += 1
         self._save(index)
         return index
@@ -220,6 +235,17 @@ class LocalIndex:
                 return  # nothing committed here, and the feed was read a moment ago
             self._fed_at, self._commits_seen = now, commits
             index = self._current()
+            ahead = self._ahead
+            if (
+                ahead is not None
+                and index.position == ahead[0].before
+                and len(ahead[1]) > max(REBUILD_AFTER, len(index) // 4)
+                and self.store.units.feed_position() == ahead[0].after
+            ):
+                # the changes since are the import's creations alone: a rebuild, as below, with
+                # the units made ahead, none of them read back
+                self._replace()
+                return
             try:
                 position, changes = self.store.units.changes_since(index.position)
             except FeedMismatch as e:
@@ -232,7 +258,7 @@ class LocalIndex:
                 # a big import: one bulk build beats a million single additions
                 self._replace()
                 return
-            self._known = None  # learned one by one: codes made ahead would only take room
+            self._known = self._ahead = None  # learned one by one: what was made ahead would only take room
             if self.background and len(changes) > INLINE_CHANGES:
                 self._catch_up_in_background(changes, position)
                 return
@@ -247,10 +273,28 @@ class LocalIndex:
         threads run Python meanwhile), as the sources come: the build after the commit then
         codes only the other units. A refresh that learns the change without a build drops the
         codes.
+
+        An import that says where its units went (a Swapping: ids in the order of its sources,
+        and the feed's positions around its commit) has them made into the index's arrays too,
+        while it commits: the build then reads the other units only.
         """
-        coded = FuzzyIndex.code(islice(norms, MAX_EXPECTED))  # the build codes the rest
+        seen: list[str] = []
+
+        def keep() -> Iterator[str]:
+            for norm in islice(norms, MAX_EXPECTED):
+                seen.append(norm)
+                yield norm
+
+        coded = FuzzyIndex.code(keep())  # the build codes the rest
         with self._lock:
             self._known = coded
+        # the import says where they went before it commits
+        placed = norms.placed() if isinstance(norms, Swapping) else None
+        if placed is not None:
+            block = coded.block(seen, placed.first)
+            with self._lock:
+                if self._known is coded:  # not learned one by one meanwhile
+                    self._ahead = (placed, block)
 
     def rebuild(self) -> None:
         """Build the index from the whole store now and save it (tm's maintenance, benchmarks)."""

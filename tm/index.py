@@ -118,6 +118,36 @@ class Coded:
     vocab: dict[str, int]
     codes: dict[str, list[int]]
 
+    def block(self, norms: list[str], first: int) -> Block:
+        """Return the units with ids first, first+1... and these sources (coded here), for a build."""
+        toks = array("I")
+        offs = array("q", [0])
+        codes = self.codes
+        for norm in norms:
+            toks.extend(codes[norm])
+            offs.append(len(toks))
+        return Block(first, np.frombuffer(offs, dtype=np.int64), np.frombuffer(toks, dtype=np.uint32))
+
+
+@dataclass(slots=True)
+class Block:
+    """Consecutive units made ahead of a build (an import's): ids first.., their words' codes.
+
+    seq_off and seq_tok are as a snapshot's (one more offset than units), in the numbering of
+    the Coded they came from, which the build starts from.
+    """
+
+    first: int
+    seq_off: np.ndarray
+    seq_tok: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.seq_off) - 1
+
+    @property
+    def ids(self) -> range:
+        return range(self.first, self.first + len(self))
+
 
 class FuzzyIndex:
     """Token postings over the memory's normalized sources, kept in step with the store."""
@@ -212,13 +242,15 @@ class FuzzyIndex:
         memory_id: str = "",
         position: FeedPosition | None = None,
         known: Coded | None = None,
+        block: Block | None = None,
     ) -> FuzzyIndex:
         """Build an index from (unit id, normalized source) pairs in ascending id order.
 
         `known` (from FuzzyIndex.code, made beforehand, say while an import's swap ran) gives the
         codes of some sources: the index starts from its vocabulary, so those codes are the ones
         it would give them, and codes only the others. Which sources it holds changes nothing in
-        the index but the numbering of the words.
+        the index but the numbering of the words. `block` (from known.block) holds units the
+        keys leave out, put in their place by id.
         """
         index = cls()
         index.memory_id, index.position = memory_id, position or FeedPosition()
@@ -228,11 +260,24 @@ class FuzzyIndex:
         coded = known.codes if known is not None else {}
         if known is not None:
             index.vocab = known.vocab
+
+        def put(block: Block) -> None:
+            ids.extend(block.ids)
+            offs.frombytes((block.seq_off[1:] + len(toks)).astype(np.int64).tobytes())
+            toks.frombytes(block.seq_tok.astype(np.uint32).tobytes())
+
         for unit_id, norm in keys:
+            if block is not None and unit_id >= block.first:
+                if unit_id < block.first + len(block):
+                    raise ValueError(f"unit {unit_id} is in the block made ahead, and among the keys too")
+                put(block)
+                block = None
             ids.append(unit_id)
             codes = coded.get(norm)
             toks.extend(codes if codes is not None else index._codes(norm))
             offs.append(len(toks))
+        if block is not None:
+            put(block)
         index._set_snapshot(
             np.frombuffer(ids, dtype=np.int64).copy(),
             np.frombuffer(offs, dtype=np.int64).copy(),

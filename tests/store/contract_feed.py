@@ -195,6 +195,14 @@ class FeedContract:
         assert newest == store.units.feed_position()
         assert changes == {first.id: None, second.id: "ب"}
 
+    def test_snapshot_keys_leave_out_the_ids_asked_and_no_other(self, store):
+        ids = [store.units.add(unit(f"خبر رقم {i} عن الطقس.", f"Weather item {i}.")).id for i in range(7)]
+        for without in (range(ids[2], ids[5]), range(ids[0], ids[1]), range(ids[6], ids[6] + 100), range(0)):
+            with store.units.snapshot_keys(without=without) as (_, keys):
+                assert [k[0] for k in keys] == [i for i in ids if i not in without], without
+        with pytest.raises(ValueError, match="step 1"), store.units.snapshot_keys(without=range(1, 9, 2)):
+            pass
+
     def test_snapshot_keys_match_the_feed_position_and_list_every_unit_once(self, store):
         a = store.units.add(unit("عاد الهدوء إلى المدينة.", "Calm returned to the city."))
         b = store.units.add(unit("فُتحت الطرق من جديد.", "The roads reopened."))

@@ -423,3 +423,26 @@ def test_a_process_running_other_threads_starts_new_interpreters_for_the_parts(
     assert result.added == 116
     if threading.active_count() == 1:  # no other test's thread left running
         assert split_module.forking()
+
+
+def test_the_index_built_after_a_split_import_reads_back_none_of_its_units(tmp_path, small_files_split):
+    from tests.test_candidates import assert_index_matches_a_fresh_build
+    from tm.memory import TranslationMemory
+
+    path = write(tmp_path / "desk.tmx", [tu(i) for i in range(UNITS)])  # no repeats: all added
+    memory = TranslationMemory.open(str(tmp_path / "m.db"))
+    try:
+        withouts = []
+        real = memory.store.units.snapshot_keys
+        memory.store.units.snapshot_keys = lambda without=None: withouts.append(without) or real(without)
+        units = Watched(path)
+        memory.store.units.import_units(units, while_swapping=memory.expect_units)
+        assert units.planned
+        memory.learn_committed()
+        assert withouts == [range(1, UNITS + 1)]  # every part's units were made ahead, in order
+        assert_index_matches_a_fresh_build(memory, [source(3), source(64), source(UNITS - 1)])
+        for i in (1, 60, UNITS):
+            hits = memory.lookup(source(i - 1))
+            assert hits[0].unit.id == i and hits[0].score == 100
+    finally:
+        memory.close()

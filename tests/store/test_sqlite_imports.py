@@ -291,3 +291,23 @@ def test_what_every_unit_of_a_batch_shares_is_stored_as_each_unit_has_it(sqlite_
     assert created == (shared.get("created_at") or created) and re.fullmatch(r"\d{4}-.*Z", created)
     assert changed == created
     assert sqlite_store.units.db.execute("SELECT COUNT(*) FROM history").fetchone() == (5,)
+
+
+def test_a_swapping_says_where_units_went_only_for_sources_iterated_to_the_end_and_as_many():
+    from tm.store.bulk import Placed, Swapping
+    from tm.store.records import FeedPosition
+
+    at = Placed(5, 3, FeedPosition(4, 1), FeedPosition(7, 2))
+    whole = Swapping(lambda: ["a", "b", "c"])
+    assert list(whole) == ["a", "b", "c"]
+    whole.place(at)
+    whole.place(None)  # the first word counts
+    assert whole.placed() == at
+    partly = Swapping(lambda: ["a", "b", "c"])
+    next(iter(partly))
+    partly.place(at)
+    assert partly.placed() is None  # not every source was seen
+    more = Swapping(lambda: ["a", "b", "c", "d"])  # one of them skipped by the swap
+    list(more)
+    more.place(at)
+    assert more.placed() is None

@@ -151,7 +151,8 @@ class UnitStore(Protocol):
 
         An engine may call `while_swapping` on a thread of its own while it commits the units,
         with the normalized sources of the units it adds, in order, and maybe of some it read
-        and skipped (TranslationMemory.expect_units).
+        and skipped (TranslationMemory.expect_units): a bulk.Swapping, which also tells, before
+        the commit, where the units went when it can.
         """
         ...
 
@@ -168,8 +169,13 @@ class UnitStore(Protocol):
         """
         ...
 
-    def snapshot_keys(self) -> AbstractContextManager[tuple[FeedPosition, Iterator[tuple[int, str]]]]:
-        """Yield a position and (id, normalized source) of every unit at that position, consistently."""
+    def snapshot_keys(
+        self, without: range | None = None
+    ) -> AbstractContextManager[tuple[FeedPosition, Iterator[tuple[int, str]]]]:
+        """Yield a position and (id, normalized source) of every unit at that position, consistently.
+
+        The units whose ids are in `without` are left out (the index has them already).
+        """
         ...
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
 from tm.lang import normalize
-from tm.store.records import NewUnit, source_hash
+from tm.store.records import FeedPosition, NewUnit, source_hash
 
 # Units decided and staged together. Under `overwrite` a batch compares its units with the
 # targets stored in the memory, where earlier batches' overwrites wait for the swap: a repeated
@@ -88,3 +89,56 @@ def batches(units: Iterable[NewUnit], size: int = BATCH) -> Iterator[list[NewUni
             batch = []
     if batch:
         yield batch
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where an import's units went: the ids first.. first+count-1, in the order of its sources.
+
+    The import's commit made exactly the changes after `before` up to `after` (one creation
+    per unit, nothing else): an index at `before` that finds the memory at `after` knows
+    every change without reading one.
+    """
+
+    first: int
+    count: int
+    before: FeedPosition
+    after: FeedPosition
+
+
+class Swapping:
+    """The normalized sources an import hands to `while_swapping`, then where their units went.
+
+    Iterating yields the sources (of the units it adds, in order, and maybe of some it read and
+    then skipped); the engine says where the units went with `place`, inside the transaction
+    that adds them, or that it cannot say (None: skipped sources, more than AHEAD, changes
+    beside the creations). `placed` waits for that, on the thread that iterated.
+    """
+
+    def __init__(self, norms: Callable[[], Iterable[str]]):
+        self._norms = norms
+        self._yielded = 0
+        self._exhausted = False
+        self._placed: Placed | None = None
+        self._told = threading.Event()
+
+    def __iter__(self) -> Iterator[str]:
+        for norm in self._norms():
+            self._yielded += 1
+            yield norm
+        self._exhausted = True
+
+    def place(self, placed: Placed | None) -> None:
+        """Say where the units went (once; the first word counts)."""
+        if not self._told.is_set():
+            self._placed = placed
+            self._told.set()
+
+    def placed(self) -> Placed | None:
+        """Wait for `place`; return where the units went, if the sources iterated are exactly
+        theirs, in order (every source iterated, as many as units placed), else None."""
+        self._told.wait()
+        placed = self._placed
+        if placed is None or not self._exhausted or self._yielded != placed.count:
+            return None
+        return placed

@@ -30,3 +30,17 @@ def unit_values(new: NewUnit, norm: str, h: int, meta: str, created: str, change
         new.reviewer,
         new.provenance,
     )
+
+
+# Above any unit id either engine gives (SQLite's and PostgreSQL's are 64-bit).
+_NO_ID = (1 << 63) - 1
+
+
+def key_spans(without: range | None) -> list[tuple[int, int]]:
+    """Return the (low, high) bounds, both left out, of the ids snapshot_keys reads: all
+    ids but those in `without` (a range of step 1)."""
+    if without is None or not len(without):
+        return [(0, _NO_ID)]
+    if without.step != 1:
+        raise ValueError(f"without must be a range of step 1, not {without!r}")
+    return [(0, without.start), (without.stop - 1, _NO_ID)]

@@ -23,7 +23,7 @@ from tm.store.records import (
     now,
     source_hash,
 )
-from tm.store.rows import INSERT_COLS, unit_values
+from tm.store.rows import INSERT_COLS, key_spans, unit_values
 
 _UNIT_COLS = (
     "id, source, target, origin, source_lang, target_lang, mt_draft, author, context, meta, "
@@ -329,20 +329,29 @@ class PostgresUnits:
         return newest, {int(k): v for k, v in rows}
 
     @contextmanager
-    def snapshot_keys(self) -> Iterator[tuple[FeedPosition, Iterator[tuple[int, str]]]]:
-        """Yield the newest position and (id, normalized source) of every unit, from one snapshot."""
+    def snapshot_keys(
+        self, without: range | None = None
+    ) -> Iterator[tuple[FeedPosition, Iterator[tuple[int, str]]]]:
+        """Yield the newest position and (id, normalized source) of every unit, from one snapshot.
+
+        The units whose ids are in `without` (a range of step 1) are left out.
+        """
+        spans = key_spans(without)
         with self.db.committed() as conn:
 
             def keys() -> Iterator[tuple[int, str]]:
-                last = 0
-                while True:
-                    rows = conn.execute(
-                        "SELECT id, source_norm FROM units WHERE id > %s ORDER BY id LIMIT 20000", (last,)
-                    ).fetchall()
-                    if not rows:
-                        return
-                    yield from rows
-                    last = rows[-1][0]
+                for low, high in spans:
+                    last = low
+                    while True:
+                        rows = conn.execute(
+                            "SELECT id, source_norm FROM units WHERE id > %s AND id < %s "
+                            "ORDER BY id LIMIT 20000",
+                            (last, high),
+                        ).fetchall()
+                        if not rows:
+                            break
+                        yield from rows
+                        last = rows[-1][0]
 
             yield _position(conn), keys()
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tm.errors import FormatError, StoreError
-from tm.store.bulk import AHEAD
+from tm.store.bulk import AHEAD, Swapping
 from tm.store.records import ImportResult, NewUnit
 from tm.store.sqlite.db import _translate as translate_error
 from tm.store.sqlite.imports import (
@@ -48,6 +48,7 @@ from tm.store.sqlite.imports import (
     _Stager,
     _swap,
     alongside,
+    placed,
     stage_all,
 )
 
@@ -181,12 +182,14 @@ def _run(
         except FormatError:
             raise _Fallback("the first part of the file is not well formed on its own", quiet=True) from None
 
+        complete = len(staged) < AHEAD  # this part's sources are all in `staged`
+
         def norms() -> Iterator[str]:
             # on a thread of its own, from the wait for the other parts to the swap's end: this
             # part's, then each other part's from its file once it is staged (the swap's recheck
             # may delete from it: each side waits for the other's lock, never both at once)
             yield from staged
-            if len(staged) >= AHEAD:
+            if not complete:
                 return
             for child in children:
                 if child.proc.wait() != 0:
@@ -195,7 +198,8 @@ def _run(
                 with closing(sqlite3.connect(uri, uri=True, timeout=60)) as conn:
                     yield from (row[0] for row in conn.execute("SELECT source_norm FROM stage ORDER BY seq"))
 
-        with alongside(while_swapping, norms):
+        swapping = Swapping(norms)
+        with alongside(while_swapping, swapping):
             outcomes = [child.outcome() for child in children]
             report(0)
             if progress is not None:
@@ -205,9 +209,10 @@ def _run(
                 db.execute(f"ATTACH ? AS {schema}", (str(child.stage),))
                 attached.append(schema)
             with db.large_commit(), db.transaction():
-                if _newest_change(db) != before:  # others changed the memory while this staged
+                start = _newest_change(db)
+                if start != before:  # others changed the memory while this staged
                     _recheck(part, stage.table, policy, result, overwrites)
-                _swap(part, stage.table, result, overwrites)
+                first, count = _swap(part, stage.table, result, overwrites)
                 for schema, outcome in zip(attached, outcomes, strict=True):
                     table = f"{schema}.stage"
                     result.added += outcome["added"]
@@ -216,7 +221,8 @@ def _run(
                     # what this part repeats of the earlier parts, swapped in just now (skip or
                     # keep: the parts overwrite nothing)
                     _recheck(part, table, policy, result, [])
-                    _swap(part, table, result, [])
+                    count += _swap(part, table, result, [])[1]  # the ids go on from the last part's
+                swapping.place(placed(db, first, count, start) if complete else None)
         db.checkpoint_soon()  # as imports.import_units does
         units.merge([own_summary(), *(outcome["reader"] for outcome in outcomes)])
         return result

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tm.errors import StoreError, UnitNotFound
-from tm.store.bulk import AHEAD, Prepared, batches, prepare
-from tm.store.records import DUPLICATE_POLICIES, ORIGINS, ImportResult, NewUnit, now
+from tm.store.bulk import AHEAD, Placed, Prepared, Swapping, batches, prepare
+from tm.store.records import DUPLICATE_POLICIES, ORIGINS, FeedPosition, ImportResult, NewUnit, now
 from tm.store.sqlite.db import Database
 
 if TYPE_CHECKING:
@@ -148,11 +148,15 @@ def import_units(
         before = _newest_change(db)
         stage_all(db, stager, units, progress, staged if while_swapping is not None else None)
         own = not db.in_transaction  # the swap commits here, not in a caller's transaction
-        swapping = alongside(while_swapping, lambda: staged)
-        with swapping, db.large_commit() if own else nullcontext(), db.transaction():
-            if _newest_change(db) != before:  # others changed the memory while this staged
+        swapping = Swapping(lambda: staged)
+        committing = db.large_commit() if own else nullcontext()
+        with alongside(while_swapping, swapping), committing, db.transaction():
+            start = _newest_change(db)
+            if start != before:  # others changed the memory while this staged
                 _recheck(part, stage.table, on_duplicate, result, overwrites)
-            _swap(part, stage.table, result, overwrites)
+            first, count = _swap(part, stage.table, result, overwrites)
+            # every source read is in `staged` unless there were more than AHEAD
+            swapping.place(placed(db, first, count, start) if len(staged) < AHEAD else None)
         if own:
             db.checkpoint_soon()  # the swap's large WAL into the file, beside the index learning
     except BaseException:
@@ -184,14 +188,13 @@ def stage_all(
 
 
 @contextmanager
-def alongside(
-    work: Callable[[Iterable[str]], None] | None, norms: Callable[[], Iterable[str]]
-) -> Iterator[None]:
-    """Run work(norms()) on a thread of its own while the block runs (an import's swap).
+def alongside(work: Callable[[Iterable[str]], None] | None, swapping: Swapping) -> Iterator[None]:
+    """Run work(swapping) on a thread of its own while the block runs (an import's swap).
 
     The swap spends its time in SQLite, and a split import's wait for its parts in other
     processes: both let this thread run Python meanwhile. The work is a help (the index coding
-    the sources ahead): its failure is logged, not raised.
+    the sources ahead): its failure is logged, not raised. A block that ends without saying
+    where the units went (an error) says it cannot, for the work may wait for it.
     """
     if work is None:
         yield
@@ -199,7 +202,7 @@ def alongside(
 
     def run() -> None:
         try:
-            work(norms())
+            work(swapping)
         except Exception:
             log.exception("preparing for the imported units failed; the index codes them after")
 
@@ -208,7 +211,22 @@ def alongside(
     try:
         yield
     finally:
+        swapping.place(None)  # no word if it was placed: the first one counts
         thread.join()
+
+
+def placed(db: Database, first: int, count: int, start: tuple[int, int] | None) -> Placed | None:
+    """Return where a swap put its units, if its changes since `start` are their creations alone.
+
+    In the write transaction, after the swap: an overwrite (or a unit added back) made other
+    changes, and an index could not learn those without reading them.
+    """
+    end = _newest_change(db)
+    before = FeedPosition(*start) if start else FeedPosition()
+    after = FeedPosition(*end) if end else FeedPosition()
+    if after.change - before.change != count:
+        return None
+    return Placed(first, count, before, after)
 
 
 def _newest_change(db: Database) -> tuple[int, int] | None:
@@ -514,8 +532,14 @@ def _recheck(
             result.updated += 1
 
 
-def _swap(part: SQLiteUnits, stage: str, result: ImportResult, overwrites: list[_Overwrite]) -> None:
-    """Move the staged units into the memory (inside the caller's write transaction)."""
+def _swap(
+    part: SQLiteUnits, stage: str, result: ImportResult, overwrites: list[_Overwrite]
+) -> tuple[int, int]:
+    """Move the staged units into the memory (inside the caller's write transaction).
+
+    Return the first id given and how many units were added, with consecutive ids, in order
+    (before the overwrites, which may add a unit back after them).
+    """
     db = part.db
     # We hold the write lock, so no other writer can take ids between reading and using them;
     # deleted units' ids are never reused (history keys on them).
@@ -537,11 +561,11 @@ def _swap(part: SQLiteUnits, stage: str, result: ImportResult, overwrites: list[
     if checked and not ignoring:
         db.execute("PRAGMA ignore_check_constraints=ON")
     try:
-        db.execute(
+        added = db.execute(
             f"INSERT INTO units (id, {_STAGE_COLS.replace(', target_norm', '')}) "
             f"SELECT {unit_id}, {_STAGE_COLS.replace(', target_norm', '')} FROM {stage} ORDER BY seq",
             (base,),
-        )
+        ).rowcount
         db.execute(
             "INSERT INTO history (unit_id, version, action, source, target, origin, mt_draft, author, "
             f"at, meta, token) SELECT {unit_id}, 1, 'create', source, target, origin, mt_draft, author, "
@@ -570,3 +594,4 @@ def _swap(part: SQLiteUnits, stage: str, result: ImportResult, overwrites: list[
             origin=o.unit.origin,
             meta={**old.meta, **o.unit.meta},
         )
+    return base + 1, added
