@@ -576,3 +576,23 @@ def test_an_import_whose_swap_fails_lets_the_index_s_thread_go_and_leaves_nothin
         assert_index_matches_a_fresh_build(memory, ["كلمة قديمة في الذاكرة منذ زمن"])
     finally:
         memory.close()
+
+
+def test_an_import_adding_nothing_before_the_build_leaves_what_an_earlier_one_made_ahead_unused(
+    tmp_path,
+):
+    """Its codes are numbered otherwise: the earlier import's arrays would give wrong words."""
+    rng = random.Random(26)
+    memory = reopened_without_index(tmp_path)
+    try:
+        seen = spying_on_snapshots(memory)
+        units = imported(rng, 1500)
+        memory.store.units.import_units(iter(units), while_swapping=memory.expect_units)
+        # the same units again, in another order: all skipped, coded ahead all the same
+        result = memory.store.units.import_units(iter(units[::-1]), while_swapping=memory.expect_units)
+        assert result.added == 0
+        memory.learn_committed()
+        assert [w for w, _ in seen] == [None]
+        assert_index_matches_a_fresh_build(memory, [units[0].source, units[700].source, units[1499].source])
+    finally:
+        memory.close()

@@ -93,8 +93,9 @@ class LocalIndex:
         self._ready = threading.Event()
         self.rebuilds = 0  # how many full builds this process made (tests and logs)
         self._known: Coded | None = None  # codes made ahead of the next build (expect)
-        # an import's units made ahead (expect), and where they went
-        self._ahead: tuple[Placed, Block] | None = None
+        # an import's units made ahead (expect): where they went, their arrays, and the codes
+        # (in _known while no other import's replaced them) those arrays are numbered by
+        self._ahead: tuple[Placed, Block, Coded] | None = None
 
     # -- the index ----------------------------------------------------------------
 
@@ -133,11 +134,12 @@ class LocalIndex:
         import left it: nothing committed since could have changed them.
         """
         memory_id = self.store.memory_id()
-        known, self._known = self._known, None
-        ahead, self._ahead = self._ahead, None
+        with self._lock:  # both from one import (expect sets them on its thread)
+            known, self._known = self._known, None
+            ahead, self._ahead = self._ahead, None
         index = None
-        if ahead is not None:
-            placed, block = ahead
+        if ahead is not None and ahead[2] is known:  # numbered as the build will number
+            placed, block, _ = ahead
             with self.store.units.snapshot_keys(without=block.ids) as (position, keys):
                 if position == placed.after:
                     index = FuzzyIndex.build(keys, memory_id, position, known, block)
@@ -238,6 +240,7 @@ class LocalIndex:
             ahead = self._ahead
             if (
                 ahead is not None
+                and ahead[2] is self._known
                 and index.position == ahead[0].before
                 and len(ahead[1]) > max(REBUILD_AFTER, len(index) // 4)
                 and self.store.units.feed_position() == ahead[0].after
@@ -288,13 +291,14 @@ class LocalIndex:
         coded = FuzzyIndex.code(keep())  # the build codes the rest
         with self._lock:
             self._known = coded
+            self._ahead = None  # an earlier import's, numbered otherwise
         # the import says where they went before it commits
         placed = norms.placed() if isinstance(norms, Swapping) else None
         if placed is not None:
             block = coded.block(seen, placed.first)
             with self._lock:
-                if self._known is coded:  # not learned one by one meanwhile
-                    self._ahead = (placed, block)
+                if self._known is coded:  # not learned one by one, nor another import's, meanwhile
+                    self._ahead = (placed, block, coded)
 
     def rebuild(self) -> None:
         """Build the index from the whole store now and save it (tm's maintenance, benchmarks)."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -137,7 +139,7 @@ def test_a_split_import_makes_the_memory_one_process_makes(tmp_path, small_files
         whole.close()
 
 
-@pytest.mark.parametrize("policy", ["skip", "overwrite"])
+@pytest.mark.parametrize("policy", ["skip", "overwrite", "keep"])
 def test_units_already_in_the_memory_are_decided_alike_on_both_sides_of_the_cut(
     tmp_path, small_files_split, policy
 ):
@@ -159,12 +161,19 @@ def test_units_already_in_the_memory_are_decided_alike_on_both_sides_of_the_cut(
                     author="old",
                 )
             )
+        # and one of the second part's pairs exactly: skipped whatever the policy
+        store.units.add(
+            NewUnit(source(80), "Sentence 80 of the desk's memory.", source_lang="ar-SA", target_lang="en-US")
+        )
 
     (split, r1, _), (whole, r2, _) = import_both(tmp_path, path, policy, prepared)
     try:
         assert (r1.added, r1.updated, r1.skipped) == (r2.added, r2.updated, r2.skipped)
         # 5, 70 and 71 of the memory, and two repeats within the file (100 of 10, 111 of 110)
         assert r1.updated == (5 if policy == "overwrite" else 0)
+        # every policy skips 75 (5's new pair again), 95 (20's pair) and 80 (the memory's pair);
+        # skip also 5, 70, 71 (the memory's sources), 100 (10's) and 111 (110's)
+        assert r1.skipped == {"skip": 8, "overwrite": 3, "keep": 3}[policy]
         assert rows(split) == rows(whole)
     finally:
         split.close()
@@ -421,8 +430,6 @@ def test_a_process_running_other_threads_starts_new_interpreters_for_the_parts(
         other.join()
     assert "code 1: no message" in caplog.text  # it tried /bin/false, then read the file itself
     assert result.added == 116
-    if threading.active_count() == 1:  # no other test's thread left running
-        assert split_module.forking()
 
 
 def test_the_index_built_after_a_split_import_reads_back_none_of_its_units(tmp_path, small_files_split):
@@ -446,3 +453,46 @@ def test_the_index_built_after_a_split_import_reads_back_none_of_its_units(tmp_p
             assert hits[0].unit.id == i and hits[0].score == 100
     finally:
         memory.close()
+
+
+def test_an_import_interrupted_while_a_part_is_read_stops_that_part_s_process_at_once(
+    tmp_path, sqlite_store, monkeypatch
+):
+    monkeypatch.setattr(tmx_split, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(split_module, "processes", lambda: 2)
+    monkeypatch.setattr(split_module, "forking", lambda: True)  # the part runs the code patched here
+    real = split_module._stage_part
+
+    def slow(job, out):  # a part that takes its time (a large one on a busy machine)
+        time.sleep(30)
+        return real(job, out)
+
+    monkeypatch.setattr(split_module, "_stage_part", slow)
+    interrupt = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # Ctrl+C, to this process only
+    started = time.monotonic()
+    interrupt.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sqlite_store.units.import_units(
+                Watched(write(tmp_path / "desk.tmx", sample())), while_swapping=lambda norms: list(norms)
+            )
+    finally:
+        interrupt.cancel()
+    # the thread handed the sources waited for that part: it was stopped, not waited for
+    assert time.monotonic() - started < 15
+    assert sqlite_store.units.count() == 0
+
+
+def test_tm_import_s_process_forks_the_parts_and_a_process_with_threads_does_not():
+    probe = (
+        "import threading\n"
+        "from tm.store.sqlite.import_split import forking\n"
+        "alone = forking()\n"
+        "stop = threading.Event()\n"
+        "t = threading.Thread(target=stop.wait)\n"
+        "t.start()\n"
+        "print(alone, forking())\n"
+        "stop.set()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False"]

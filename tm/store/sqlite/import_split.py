@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -195,11 +195,13 @@ def _run(
                 if child.proc.wait() != 0:
                     return  # the import reads the file again in one process
                 uri = f"{child.stage.resolve().as_uri()}?mode=ro"
+                # read at once, not as they are coded: the recheck's deletions wait for no reader
                 with closing(sqlite3.connect(uri, uri=True, timeout=60)) as conn:
-                    yield from (row[0] for row in conn.execute("SELECT source_norm FROM stage ORDER BY seq"))
+                    rows = conn.execute("SELECT source_norm FROM stage ORDER BY seq").fetchall()
+                yield from (row[0] for row in rows)
 
         swapping = Swapping(norms)
-        with alongside(while_swapping, swapping):
+        with alongside(while_swapping, swapping), _stopping(children):
             outcomes = [child.outcome() for child in children]
             report(0)
             if progress is not None:
@@ -244,6 +246,18 @@ def forking() -> bool:
     which run several, start new interpreters (`python -m tm.store.sqlite.import_split`).
     """
     return hasattr(os, "fork") and threading.active_count() == 1
+
+
+@contextmanager
+def _stopping(children: list[_Child]) -> Iterator[None]:
+    """Stop the parts' processes still running when the block fails (before the sources'
+    thread is joined, which may wait for them)."""
+    try:
+        yield
+    except BaseException:
+        for child in children:
+            child.kill()
+        raise
 
 
 class _Child:
@@ -312,10 +326,14 @@ class _Child:
         tail = self.errors.read()[-2000:].decode("utf-8", "replace").strip()
         raise _Fallback(f"the process reading a part ended with code {code}: {tail or 'no message'}")
 
-    def stop(self) -> None:
-        """Stop the process if it still runs (the import failed or was interrupted)."""
+    def kill(self) -> None:
+        """Kill the process if it still runs (the import failed or was interrupted)."""
         if self.proc.poll() is None:
             self.proc.kill()
+
+    def stop(self) -> None:
+        """Stop the process if it still runs, and close what this side kept of it."""
+        self.kill()
         self.proc.wait()
         if self.reader is not None:
             self.reader.join()
@@ -336,6 +354,9 @@ class _Forked:
     """
 
     def __init__(self, job: dict[str, Any], errors: IO[bytes]):
+        # multiprocessing reaps the child without a lock (subprocess.Popen has one): a second
+        # thread waiting at once could find it gone, and its exit code unknown
+        self._reaping = threading.Lock()
         read, write = os.pipe()
         try:
             self.process = multiprocessing.get_context("fork").Process(
@@ -350,11 +371,17 @@ class _Forked:
         self.stdout = os.fdopen(read, "rb")
 
     def wait(self) -> int:
-        self.process.join()
-        return self.process.exitcode  # type: ignore[return-value]  # set once joined
+        with self._reaping:
+            self.process.join()
+            return self.process.exitcode  # type: ignore[return-value]  # set once joined
 
     def poll(self) -> int | None:
-        return self.process.exitcode
+        if not self._reaping.acquire(blocking=False):
+            return None  # another thread waits for it: it runs still
+        try:
+            return self.process.exitcode
+        finally:
+            self._reaping.release()
 
     def kill(self) -> None:
         self.process.kill()
