@@ -14,6 +14,7 @@ from tm import lang
 from tm.lang import normalize
 from tm.store.bulk import meta_json, prepare
 from tm.store.records import NewUnit, source_hash
+from tm.store.sqlite import SQLiteStore
 from tm.store.sqlite.imports import STAGE_CACHE_KIB, _Staged
 
 UNITS = [
@@ -311,3 +312,30 @@ def test_a_swapping_says_where_units_went_only_for_sources_iterated_to_the_end_a
     list(more)
     more.place(at)
     assert more.placed() is None
+
+
+def test_the_gil_changes_hands_quickly_while_a_swap_runs_and_as_before_once_every_import_is_done(tmp_path):
+    import sys
+
+    from tm.store.sqlite import imports
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.004)
+    seen = []
+    store = SQLiteStore(tmp_path / "m.db")
+    try:
+        units = [NewUnit(f"جملة رقم {i} في الاستيراد", f"Sentence {i}") for i in range(50)]
+        store.units.import_units(iter(units), while_swapping=lambda norms: seen.append(sys.getswitchinterval()))
+        assert seen == [imports.SWAP_SWITCH_INTERVAL]
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+        # two imports whose swaps overlap (threads of a server): the last one out puts it back
+        first, second = imports._quick_switches(), imports._quick_switches()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert sys.getswitchinterval() == imports.SWAP_SWITCH_INTERVAL  # the second still swaps
+        second.__exit__(None, None, None)
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+    finally:
+        sys.setswitchinterval(before)
+        store.close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -102,6 +103,8 @@ def _stage_insert(table: str, bound: tuple[str, ...], written: dict[str, str], a
 STAGE_CACHE_KIB = 262_144
 # The name the import's own database is attached under (see _Stage).
 _SCHEMA = "tm_import"
+# Python's switch interval (seconds) while a thread works alongside a swap: see _quick_switches.
+SWAP_SWITCH_INTERVAL = 0.0005
 # Hashes looked up in one statement (SQLite allows 32766 variables since 3.32; older ones 999).
 _LOOKUP = 900
 
@@ -207,12 +210,42 @@ def alongside(work: Callable[[Iterable[str]], None] | None, swapping: Swapping) 
             log.exception("preparing for the imported units failed; the index codes them after")
 
     thread = threading.Thread(target=run, name="tm-import-ahead", daemon=True)
-    thread.start()
+    with _quick_switches():
+        thread.start()
+        try:
+            yield
+        finally:
+            swapping.place(None)  # no word if it was placed: the first one counts
+            thread.join()
+
+
+_switching = threading.Lock()
+_switch_users = 0
+_switch_before = 0.0
+
+
+@contextmanager
+def _quick_switches() -> Iterator[None]:
+    """Let a thread that waits for the GIL have it within SWAP_SWITCH_INTERVAL, meanwhile.
+
+    The swap's statements give the GIL up while SQLite runs them and want it back at their
+    end, when the thread alongside is coding sources: with Python's usual interval (5 ms)
+    each of them waited up to that long for it, some 0.2 s of a 50,000-unit swap. The
+    interval is the process's: the first import in sets it, the last one out puts it back.
+    """
+    global _switch_users, _switch_before
+    with _switching:
+        if _switch_users == 0:
+            _switch_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switch_before, SWAP_SWITCH_INTERVAL))
+        _switch_users += 1
     try:
         yield
     finally:
-        swapping.place(None)  # no word if it was placed: the first one counts
-        thread.join()
+        with _switching:
+            _switch_users -= 1
+            if _switch_users == 0:
+                sys.setswitchinterval(_switch_before)
 
 
 def placed(db: Database, first: int, count: int, start: tuple[int, int] | None) -> Placed | None:
