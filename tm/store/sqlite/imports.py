@@ -537,32 +537,32 @@ _SAME_SOURCE = (
 def _recheck(
     part: SQLiteUnits, stage: str, policy: str, result: ImportResult, overwrites: list[_Overwrite]
 ) -> None:
-    """Apply the duplicate policy again to what others added while the import was staging."""
+    """Apply the duplicate policy again to what others added while the import was staging.
+
+    One pass over the stage finds its units whose source the memory has: the same translation
+    is skipped whatever the policy; another one is skipped (`skip`), replaces the older unit's
+    (`overwrite`) or is kept beside it (`keep`).
+    """
     db = part.db
-    # the same translation: skipped whatever the policy
-    gone = db.execute(
-        f"DELETE FROM {stage} AS s WHERE ({_SAME_SOURCE} AND u.target = s.target) IS NOT NULL"
-    ).rowcount
-    result.added -= gone
-    result.skipped += gone
-    if policy == "keep":
-        return
-    # the same source with another translation: skipped, or an overwrite of the older unit
     rows = db.execute(
-        f"SELECT s.seq, ({_SAME_SOURCE}), s.source, s.target, s.source_lang, s.target_lang, s.origin, "
-        f"s.mt_draft, s.author, s.context, s.meta FROM {stage} AS s "
-        f"WHERE ({_SAME_SOURCE}) IS NOT NULL ORDER BY s.seq"
+        f"SELECT s.seq, ({_SAME_SOURCE}) AS unit_id, ({_SAME_SOURCE} AND u.target = s.target) IS NOT NULL, "
+        "s.source, s.target, s.source_lang, s.target_lang, s.origin, s.mt_draft, s.author, s.context, s.meta "
+        f"FROM {stage} AS s WHERE unit_id IS NOT NULL ORDER BY s.seq"
     ).fetchall()
-    for seq, unit_id, *fields, meta in rows:
-        db.execute(f"DELETE FROM {stage} WHERE seq=?", (seq,))
+    gone: list[tuple[int]] = []
+    for seq, unit_id, same_pair, *fields, meta in rows:
+        if not same_pair and policy == "keep":
+            continue
+        gone.append((seq,))
         result.added -= 1
-        if policy == "skip":
+        if same_pair or policy == "skip":
             result.skipped += 1
         else:
             src, tgt, sl, tl, origin, mt_draft, author, context = fields
             unit = NewUnit(src, tgt, origin, sl, tl, mt_draft, author, context, json.loads(meta))
             overwrites.append(_Overwrite(unit_id, unit))
             result.updated += 1
+    db.executemany(f"DELETE FROM {stage} WHERE seq=?", gone)
 
 
 def _swap(
@@ -584,12 +584,15 @@ def _swap(
     # table of the list made for every row. The rows of the stage are checked here at once (the
     # origins; the status is the default and the action 'create'), and then the inserts skip the
     # checks; a stage with an origin the memory refuses is inserted with them, and refused.
-    origins = ", ".join(f"'{o}'" for o in ORIGINS)
-    checked = db.execute(f"SELECT 1 FROM {stage} WHERE origin NOT IN ({origins}) LIMIT 1").fetchone() is None
-    ignoring = db.execute("PRAGMA ignore_check_constraints").fetchone()[0]
     # a recheck may have removed staged rows: the units still get consecutive ids, in order,
-    # as if the removed ones had never been staged
-    gaps = db.execute(f"SELECT COUNT(*) != COALESCE(MAX(seq), 0) FROM {stage}").fetchone()[0]
+    # as if the removed ones had never been staged (one pass finds that and the origins)
+    origins = ", ".join(f"'{o}'" for o in ORIGINS)
+    rows, top, refused = db.execute(
+        f"SELECT COUNT(*), COALESCE(MAX(seq), 0), COALESCE(MAX(origin NOT IN ({origins})), 0) FROM {stage}"
+    ).fetchone()
+    checked = not refused
+    gaps = rows != top
+    ignoring = db.execute("PRAGMA ignore_check_constraints").fetchone()[0]
     unit_id = "? + ROW_NUMBER() OVER (ORDER BY seq)" if gaps else "? + seq"
     if checked and not ignoring:
         db.execute("PRAGMA ignore_check_constraints=ON")
