@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from tm.store.records import NewUnit
 
 INSERT_COLS = (
@@ -44,3 +46,20 @@ def key_spans(without: range | None) -> list[tuple[int, int]]:
     if without.step != 1:
         raise ValueError(f"without must be a range of step 1, not {without!r}")
     return [(0, without.start), (without.stop - 1, _NO_ID)]
+
+
+def key_pages(
+    spans: list[tuple[int, int]], fetch: Callable[[int, int], list[tuple[int, str]]]
+) -> Iterator[tuple[int, str]]:
+    """Yield the (id, normalized source) rows of key_spans' spans in id order, a page at a time.
+
+    fetch(after, before) returns the next page of rows whose ids lie strictly between.
+    """
+    for low, high in spans:
+        last = low
+        while True:
+            rows = fetch(last, high)
+            if not rows:
+                break
+            yield from rows
+            last = rows[-1][0]

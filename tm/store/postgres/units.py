@@ -23,7 +23,7 @@ from tm.store.records import (
     now,
     source_hash,
 )
-from tm.store.rows import INSERT_COLS, key_spans, unit_values
+from tm.store.rows import INSERT_COLS, key_pages, key_spans, unit_values
 
 _UNIT_COLS = (
     "id, source, target, origin, source_lang, target_lang, mt_draft, author, context, meta, "
@@ -339,21 +339,13 @@ class PostgresUnits:
         spans = key_spans(without)
         with self.db.committed() as conn:
 
-            def keys() -> Iterator[tuple[int, str]]:
-                for low, high in spans:
-                    last = low
-                    while True:
-                        rows = conn.execute(
-                            "SELECT id, source_norm FROM units WHERE id > %s AND id < %s "
-                            "ORDER BY id LIMIT 20000",
-                            (last, high),
-                        ).fetchall()
-                        if not rows:
-                            break
-                        yield from rows
-                        last = rows[-1][0]
+            def page(after: int, before: int) -> list[tuple[int, str]]:
+                return conn.execute(
+                    "SELECT id, source_norm FROM units WHERE id > %s AND id < %s ORDER BY id LIMIT 20000",
+                    (after, before),
+                ).fetchall()
 
-            yield _position(conn), keys()
+            yield _position(conn), key_pages(spans, page)
 
     def count(self) -> int:
         """Return the number of units."""
